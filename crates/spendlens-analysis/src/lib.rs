@@ -1,0 +1,1 @@
+//! spendlens analyses: pure functions from ledger records to answers.

@@ -1,0 +1,1 @@
+//! spendlens demo organisation: a realistic, seeded org rendered in real source formats.

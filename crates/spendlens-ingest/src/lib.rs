@@ -1,0 +1,1 @@
+//! spendlens source readers: Anthropic wire formats parsed into ledger lines.

@@ -1,0 +1,20 @@
+//! The spendlens vocabulary: exact money, token counts, model ids, and the two kinds of ledger line.
+//!
+//! Every other crate speaks these types. This crate does no I/O and knows no vendor wire format:
+//! sources parse their own formats (in `spendlens-ingest`) into [`UsageLine`] and [`CostLine`].
+//!
+//! The rule the whole product keeps: each dollar of the bill is counted exactly once. Billed dollars
+//! live only in [`CostLine`]s (cost reports, seat fees, invoices); [`UsageLine`]s carry quantities
+//! and identities that refine who and why, and are priced only to weigh or estimate, never to add.
+
+mod ids;
+mod lines;
+mod money;
+mod orgmap;
+mod time;
+
+pub use ids::{ContextWindow, InferenceGeo, ParseEnumError, Path, ServiceTier, Source, Speed, TokenType};
+pub use lines::{CostKind, CostLine, DirectoryEntry, DirectoryKind, Identity, TokenCounts, UsageLine};
+pub use money::Money;
+pub use orgmap::{ClaudeCodeRule, FeatureRule, Glob, KeyMatch, KeyTarget, OrgMap, TeamRule};
+pub use time::{Day, Period};

@@ -1,0 +1,262 @@
+//! The two kinds of ledger line.
+//!
+//! A [`UsageLine`] is what was consumed (tokens, searches, requests) by whom, at whatever grain the
+//! source gives: one request, an hour, a day. A [`CostLine`] is a billed dollar amount with its own
+//! provenance: a cost report row, a seat fee, an invoice line. Only cost lines carry the bill.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::{ContextWindow, Day, InferenceGeo, Money, Path, ServiceTier, Source, Speed, TokenType};
+
+/// Token quantities of one line, by priced component.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct TokenCounts {
+    /// Input tokens read neither from nor into the cache.
+    pub input: u64,
+    /// Tokens written to the 5-minute cache (1.25x input).
+    pub cache_write_5m: u64,
+    /// Tokens written to the 1-hour cache (2x input).
+    pub cache_write_1h: u64,
+    /// Tokens read from the cache.
+    pub cache_read: u64,
+    pub output: u64,
+}
+
+impl TokenCounts {
+    pub fn total(&self) -> u64 {
+        self.input + self.cache_write_5m + self.cache_write_1h + self.cache_read + self.output
+    }
+
+    /// Every input-side token: what the model read for the request (the context size).
+    pub fn prompt_tokens(&self) -> u64 {
+        self.input + self.cache_write_5m + self.cache_write_1h + self.cache_read
+    }
+
+    pub fn get(&self, token_type: TokenType) -> u64 {
+        match token_type {
+            TokenType::Input => self.input,
+            TokenType::CacheWrite5m => self.cache_write_5m,
+            TokenType::CacheWrite1h => self.cache_write_1h,
+            TokenType::CacheRead => self.cache_read,
+            TokenType::Output => self.output,
+        }
+    }
+
+    pub fn add(&mut self, other: &TokenCounts) {
+        self.input += other.input;
+        self.cache_write_5m += other.cache_write_5m;
+        self.cache_write_1h += other.cache_write_1h;
+        self.cache_read += other.cache_read;
+        self.output += other.output;
+    }
+}
+
+/// The identities a source can carry. Every field is optional: sources know different things.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct Identity {
+    pub workspace_id: Option<String>,
+    pub api_key_id: Option<String>,
+    /// Key names arrive where ids do not (Claude Code Analytics names the key of an API actor).
+    pub api_key_name: Option<String>,
+    /// The person: a user's email address.
+    pub actor_email: Option<String>,
+    pub session_id: Option<String>,
+    pub request_id: Option<String>,
+    /// A project: a Claude Code working directory, or a gateway tag.
+    pub project: Option<String>,
+}
+
+/// One canonical usage line.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct UsageLine {
+    /// Start of the period the line covers (a request's timestamp, a bucket's start).
+    pub start: DateTime<Utc>,
+    /// Exclusive end of the period (equal to `start` for a single request).
+    pub end: DateTime<Utc>,
+    pub source: Source,
+    /// The path as far as the source itself knows it; the org map refines `Unassigned` later.
+    pub path: Path,
+    pub identity: Identity,
+    /// The model id exactly as the source wrote it; the price book resolves it.
+    pub model: String,
+    pub service_tier: ServiceTier,
+    pub context_window: ContextWindow,
+    pub inference_geo: InferenceGeo,
+    pub speed: Speed,
+    pub tokens: TokenCounts,
+    pub web_search_requests: u64,
+    pub code_execution_seconds: u64,
+    /// Requests the line stands for, when the source counts them.
+    pub requests: Option<u64>,
+    /// The source's own cost estimate (Claude Code Analytics, OpenTelemetry): a list-price figure,
+    /// never billing truth.
+    pub reported_cost: Option<Money>,
+}
+
+impl UsageLine {
+    /// A line with every quantity zero and every identity empty, for sources to fill in.
+    pub fn new(start: DateTime<Utc>, end: DateTime<Utc>, source: Source, model: impl Into<String>) -> Self {
+        UsageLine {
+            start,
+            end,
+            source,
+            path: Path::Unassigned,
+            identity: Identity::default(),
+            model: model.into(),
+            service_tier: ServiceTier::Standard,
+            context_window: ContextWindow::Base,
+            inference_geo: InferenceGeo::Global,
+            speed: Speed::Standard,
+            tokens: TokenCounts::default(),
+            web_search_requests: 0,
+            code_execution_seconds: 0,
+            requests: None,
+            reported_cost: None,
+        }
+    }
+
+    /// The UTC day the line is filed under.
+    pub fn day(&self) -> Day {
+        self.start.date_naive()
+    }
+}
+
+/// What a billed amount pays for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CostKind {
+    Tokens,
+    WebSearch,
+    CodeExecution,
+    SeatFee,
+    Tax,
+    Credit,
+    Commitment,
+    Other,
+}
+
+impl CostKind {
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            CostKind::Tokens => "tokens",
+            CostKind::WebSearch => "web_search",
+            CostKind::CodeExecution => "code_execution",
+            CostKind::SeatFee => "seat_fee",
+            CostKind::Tax => "tax",
+            CostKind::Credit => "credit",
+            CostKind::Commitment => "commitment",
+            CostKind::Other => "other",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Self> {
+        Some(match text.trim().to_ascii_lowercase().as_str() {
+            "tokens" | "token" => CostKind::Tokens,
+            "web_search" => CostKind::WebSearch,
+            "code_execution" => CostKind::CodeExecution,
+            "seat_fee" | "seat" => CostKind::SeatFee,
+            "tax" => CostKind::Tax,
+            "credit" => CostKind::Credit,
+            "commitment" => CostKind::Commitment,
+            "other" => CostKind::Other,
+            _ => return None,
+        })
+    }
+}
+
+/// One billed amount, with where it came from.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CostLine {
+    /// First day the amount covers.
+    pub start: Day,
+    /// Exclusive last day (`start + 1` for a daily cost-report row).
+    pub end: Day,
+    pub source: Source,
+    pub amount: Money,
+    pub kind: CostKind,
+    /// The source's own words for the line (cost report `description`, invoice item).
+    pub description: String,
+    /// The path as far as the source knows it (a seat fee is Claude Code).
+    pub path: Path,
+    pub identity: Identity,
+    pub model: Option<String>,
+    pub service_tier: Option<ServiceTier>,
+    pub token_type: Option<TokenType>,
+    pub context_window: Option<ContextWindow>,
+    pub inference_geo: Option<InferenceGeo>,
+    /// Seat plan (`team_premium`, `enterprise`, ...) for seat fees.
+    pub seat_type: Option<String>,
+    /// A team the source itself names (the roster's team column).
+    pub team: Option<String>,
+}
+
+impl CostLine {
+    /// A line with no detail but its span, source, amount and kind.
+    pub fn new(start: Day, end: Day, source: Source, amount: Money, kind: CostKind) -> Self {
+        CostLine {
+            start,
+            end,
+            source,
+            amount,
+            kind,
+            description: String::new(),
+            path: Path::Unassigned,
+            identity: Identity::default(),
+            model: None,
+            service_tier: None,
+            token_type: None,
+            context_window: None,
+            inference_geo: None,
+            seat_type: None,
+            team: None,
+        }
+    }
+}
+
+/// What a directory entry names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DirectoryKind {
+    Workspace,
+    ApiKey,
+    User,
+}
+
+impl DirectoryKind {
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            DirectoryKind::Workspace => "workspace",
+            DirectoryKind::ApiKey => "api_key",
+            DirectoryKind::User => "user",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Self> {
+        Some(match text {
+            "workspace" => DirectoryKind::Workspace,
+            "api_key" => DirectoryKind::ApiKey,
+            "user" => DirectoryKind::User,
+            _ => return None,
+        })
+    }
+}
+
+/// One entry of the organisation's directory (Admin API workspaces, API keys and users listings):
+/// it turns ids into names, and an API key into the person who created it.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct DirectoryEntry {
+    pub kind: DirectoryKind,
+    /// `wrkspc_...`, `apikey_...` or `user_...`.
+    pub id: String,
+    /// Workspace or key name; a user's full name.
+    pub name: Option<String>,
+    /// A user's email.
+    pub email: Option<String>,
+    /// The workspace an API key belongs to.
+    pub workspace_id: Option<String>,
+    /// The user id that created an API key.
+    pub created_by: Option<String>,
+    /// `active`, `inactive`, `archived`, ...
+    pub status: Option<String>,
+}

@@ -1,0 +1,1 @@
+//! spendlens report rendering: tables and JSON for people and scripts.

@@ -1,0 +1,1 @@
+//! spendlens embedded store: a Hive-partitioned Parquet lake queried with DataFusion.

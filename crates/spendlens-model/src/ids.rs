@@ -136,6 +136,18 @@ spelled_enum!(
     }
 );
 
+macro_rules! default_variant {
+    ($($name:ident => $variant:ident),+) => {
+        $(impl Default for $name {
+            fn default() -> Self {
+                $name::$variant
+            }
+        })+
+    };
+}
+
+default_variant!(ServiceTier => Standard, ContextWindow => Base, InferenceGeo => Global, Speed => Standard);
+
 #[cfg(test)]
 mod tests {
     use super::*;

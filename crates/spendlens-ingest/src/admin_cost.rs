@@ -1,0 +1,138 @@
+//! Admin API cost report (`GET /v1/organizations/cost_report`): the billing truth for Console
+//! (API-key) spend, in daily buckets by workspace and line-item description.
+//!
+//! `amount` is a decimal string in **cents** ("123.45" is $1.2345). Priority Tier is absent from
+//! this report by Anthropic's design; reconciliation names it as a residual.
+
+use rust_decimal::Decimal;
+use serde::Deserialize;
+use spendlens_model::{ContextWindow, CostKind, CostLine, InferenceGeo, Money, Path, ServiceTier, Source, TokenType};
+
+use crate::wire::{continuation, non_empty, parse_page, timestamp};
+use crate::{IngestError, Pages};
+
+#[derive(Debug, Deserialize)]
+struct Bucket {
+    starting_at: String,
+    ending_at: String,
+    #[serde(default)]
+    results: Vec<Result_>,
+}
+
+/// Amounts arrive as strings; tolerate numbers but never go through f64.
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+enum Amount {
+    Text(String),
+    Number(serde_json::Number),
+}
+
+#[derive(Debug, Deserialize)]
+struct Result_ {
+    amount: Amount,
+    #[serde(default)]
+    currency: Option<String>,
+    #[serde(default)]
+    description: Option<String>,
+    #[serde(default)]
+    cost_type: Option<String>,
+    #[serde(default)]
+    workspace_id: Option<String>,
+    #[serde(default)]
+    model: Option<String>,
+    #[serde(default)]
+    service_tier: Option<String>,
+    #[serde(default)]
+    token_type: Option<String>,
+    #[serde(default)]
+    context_window: Option<String>,
+    #[serde(default)]
+    inference_geo: Option<String>,
+}
+
+fn parse_optional<T: std::str::FromStr>(file: &str, path: String, text: Option<String>) -> Result<Option<T>, IngestError>
+where
+    T::Err: std::fmt::Display,
+{
+    match non_empty(text) {
+        None => Ok(None),
+        Some(text) => text.parse().map(Some).map_err(|error: T::Err| IngestError::at_path(file, path, error.to_string())),
+    }
+}
+
+/// Reads one page of the cost report.
+pub fn read_page(file: &str, bytes: &[u8]) -> Result<Pages<CostLine>, IngestError> {
+    let page = parse_page::<Bucket>(file, bytes)?;
+    let mut pages = Pages { next_page: continuation(&page), ..Pages::default() };
+    for (bucket_index, bucket) in page.data.into_iter().enumerate() {
+        let at = |field: &str| format!("data[{bucket_index}].{field}");
+        let start = timestamp(file, &at("starting_at"), &bucket.starting_at)?.date_naive();
+        let end = timestamp(file, &at("ending_at"), &bucket.ending_at)?.date_naive();
+        if end <= start {
+            return Err(IngestError::at_path(file, at("ending_at"), "cost buckets are whole days: the bucket ends before it starts"));
+        }
+        pages.first_day = Some(pages.first_day.map_or(start, |day| day.min(start)));
+        pages.end_day = Some(pages.end_day.map_or(end, |day| day.max(end)));
+        for (result_index, result) in bucket.results.into_iter().enumerate() {
+            let at = |field: &str| format!("data[{bucket_index}].results[{result_index}].{field}");
+            if let Some(currency) = result.currency.as_deref().filter(|c| !c.eq_ignore_ascii_case("USD")) {
+                return Err(IngestError::at_path(file, at("currency"), format!("currency {currency:?}: spendlens reads USD cost reports")));
+            }
+            let cents_text = match &result.amount {
+                Amount::Text(text) => text.clone(),
+                Amount::Number(number) => number.to_string(),
+            };
+            let cents = Decimal::from_str_exact(cents_text.trim())
+                .or_else(|_| Decimal::from_scientific(cents_text.trim()))
+                .map_err(|_| IngestError::at_path(file, at("amount"), format!("{cents_text:?} is not a decimal amount of cents")))?;
+            let kind = match result.cost_type.as_deref() {
+                None | Some("tokens") => CostKind::Tokens,
+                Some("web_search") => CostKind::WebSearch,
+                Some("code_execution") => CostKind::CodeExecution,
+                Some(_) => CostKind::Other,
+            };
+            let mut line = CostLine::new(start, end, Source::AdminCost, Money::from_cents_decimal(cents), kind);
+            line.description = result.description.unwrap_or_default();
+            line.path = Path::Unassigned;
+            line.identity.workspace_id = non_empty(result.workspace_id);
+            line.model = non_empty(result.model);
+            line.service_tier = parse_optional::<ServiceTier>(file, at("service_tier"), result.service_tier)?;
+            line.token_type = parse_optional::<TokenType>(file, at("token_type"), result.token_type)?;
+            line.context_window = parse_optional::<ContextWindow>(file, at("context_window"), result.context_window)?;
+            line.inference_geo = parse_optional::<InferenceGeo>(file, at("inference_geo"), result.inference_geo)?;
+            pages.lines.push(line);
+        }
+    }
+    Ok(pages)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn amounts_are_cents_and_fields_are_kept() {
+        let page = r#"{"data":[{"starting_at":"2026-10-15T00:00:00Z","ending_at":"2026-10-16T00:00:00Z","results":[
+          {"currency":"USD","amount":"946.6","workspace_id":"wrkspc_01W","description":"Claude Sonnet 4.5 Usage - Input Tokens, Cache Write",
+           "cost_type":"tokens","model":"claude-sonnet-4-5-20250929","token_type":"cache_creation.ephemeral_5m_input_tokens",
+           "service_tier":"standard","context_window":"0-200k"},
+          {"currency":"USD","amount":"12","workspace_id":null,"description":"Web Search","cost_type":"web_search","model":null,"token_type":null}
+        ]}],"has_more":false,"next_page":null}"#;
+        let pages = read_page("cost.json", page.as_bytes()).unwrap();
+        let line = &pages.lines[0];
+        assert_eq!(line.amount, "9.466".parse().unwrap());
+        assert_eq!(line.token_type, Some(TokenType::CacheWrite5m));
+        assert_eq!(line.identity.workspace_id.as_deref(), Some("wrkspc_01W"));
+        assert_eq!((line.start.to_string(), line.end.to_string()), ("2026-10-15".into(), "2026-10-16".into()));
+        assert_eq!(pages.lines[1].kind, CostKind::WebSearch);
+        assert_eq!(pages.lines[1].amount, Money::from_cents(12));
+    }
+
+    #[test]
+    fn a_bad_amount_names_its_field() {
+        let page = r#"{"data":[{"starting_at":"2026-10-15T00:00:00Z","ending_at":"2026-10-16T00:00:00Z","results":[
+          {"currency":"USD","amount":"12,5"}]}],"has_more":false}"#;
+        let error = read_page("cost.json", page.as_bytes()).unwrap_err().to_string();
+        assert_eq!(error, "cost.json: field data[0].results[0].amount: \"12,5\" is not a decimal amount of cents");
+    }
+}

@@ -1,0 +1,154 @@
+//! Admin API Messages usage report (`GET /v1/organizations/usage_report/messages`).
+//!
+//! Token quantities per time bucket, grouped by any of API key, workspace, model, service tier,
+//! context window and inference geography. A field that was not grouped on is null. A null
+//! workspace is the organisation's Default workspace. These lines refine who and why; the dollars
+//! come from the cost report.
+
+use serde::Deserialize;
+use spendlens_model::{ContextWindow, InferenceGeo, Path, ServiceTier, Source, Speed, TokenCounts, UsageLine};
+
+use crate::wire::{continuation, non_empty, optional_enum, parse_page, timestamp};
+use crate::{IngestError, Pages};
+
+#[derive(Debug, Deserialize)]
+struct Bucket {
+    starting_at: String,
+    ending_at: String,
+    #[serde(default)]
+    results: Vec<Result_>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+struct CacheCreation {
+    ephemeral_5m_input_tokens: u64,
+    ephemeral_1h_input_tokens: u64,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+struct ServerToolUse {
+    web_search_requests: u64,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+struct Result_ {
+    uncached_input_tokens: u64,
+    cache_creation: Option<CacheCreation>,
+    /// Older payloads give only the total; treated as 5-minute writes.
+    cache_creation_input_tokens: Option<u64>,
+    cache_read_input_tokens: u64,
+    output_tokens: u64,
+    server_tool_use: Option<ServerToolUse>,
+    api_key_id: Option<String>,
+    workspace_id: Option<String>,
+    model: Option<String>,
+    service_tier: Option<String>,
+    context_window: Option<String>,
+    inference_geo: Option<String>,
+    speed: Option<String>,
+}
+
+/// Reads one page of the usage report.
+pub fn read_page(file: &str, bytes: &[u8]) -> Result<Pages<UsageLine>, IngestError> {
+    let page = parse_page::<Bucket>(file, bytes)?;
+    let mut pages = Pages { next_page: continuation(&page), ..Pages::default() };
+    for (bucket_index, bucket) in page.data.into_iter().enumerate() {
+        let at = |field: &str| format!("data[{bucket_index}].{field}");
+        let start = timestamp(file, &at("starting_at"), &bucket.starting_at)?;
+        let end = timestamp(file, &at("ending_at"), &bucket.ending_at)?;
+        if end <= start {
+            return Err(IngestError::at_path(file, at("ending_at"), "bucket ends before it starts"));
+        }
+        pages.first_day = Some(pages.first_day.map_or(start.date_naive(), |day| day.min(start.date_naive())));
+        // A bucket ending at midnight covers up to, not including, that day.
+        let end_day = (end - chrono::Duration::nanoseconds(1)).date_naive().succ_opt().unwrap_or(end.date_naive());
+        pages.end_day = Some(pages.end_day.map_or(end_day, |day| day.max(end_day)));
+        for (result_index, result) in bucket.results.into_iter().enumerate() {
+            let at = |field: &str| format!("data[{bucket_index}].results[{result_index}].{field}");
+            let model = non_empty(result.model).ok_or_else(|| {
+                IngestError::at_path(file, at("model"), "no model: request the report with group_by[]=model so it can be priced")
+            })?;
+            let (cache_write_5m, cache_write_1h) = match (&result.cache_creation, result.cache_creation_input_tokens) {
+                (Some(split), _) => (split.ephemeral_5m_input_tokens, split.ephemeral_1h_input_tokens),
+                (None, Some(total)) => (total, 0),
+                (None, None) => (0, 0),
+            };
+            let mut line = UsageLine::new(start, end, Source::AdminUsage, model);
+            line.path = Path::Unassigned;
+            line.identity.api_key_id = non_empty(result.api_key_id);
+            line.identity.workspace_id = non_empty(result.workspace_id);
+            line.service_tier = optional_enum::<ServiceTier>(file, &at("service_tier"), result.service_tier.as_deref())?;
+            line.context_window = optional_enum::<ContextWindow>(file, &at("context_window"), result.context_window.as_deref())?;
+            line.inference_geo = optional_enum::<InferenceGeo>(file, &at("inference_geo"), result.inference_geo.as_deref())?;
+            line.speed = optional_enum::<Speed>(file, &at("speed"), result.speed.as_deref())?;
+            line.tokens = TokenCounts {
+                input: result.uncached_input_tokens,
+                cache_write_5m,
+                cache_write_1h,
+                cache_read: result.cache_read_input_tokens,
+                output: result.output_tokens,
+            };
+            line.web_search_requests = result.server_tool_use.map_or(0, |tools| tools.web_search_requests);
+            pages.lines.push(line);
+        }
+    }
+    Ok(pages)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const PAGE: &str = r#"{
+      "data": [
+        {"starting_at": "2026-10-01T00:00:00Z", "ending_at": "2026-10-01T01:00:00Z", "results": [
+          {"uncached_input_tokens": 1200, "cache_creation": {"ephemeral_5m_input_tokens": 300, "ephemeral_1h_input_tokens": 40},
+           "cache_read_input_tokens": 5000, "output_tokens": 250, "server_tool_use": {"web_search_requests": 3},
+           "api_key_id": "apikey_01A", "workspace_id": null, "model": "claude-sonnet-5-5", "service_tier": "batch",
+           "context_window": "200k-1M", "inference_geo": "us", "future_field": 1}
+        ]},
+        {"starting_at": "2026-10-01T23:00:00Z", "ending_at": "2026-10-02T00:00:00Z", "results": []}
+      ],
+      "has_more": true,
+      "next_page": "page_abc"
+    }"#;
+
+    #[test]
+    fn reads_every_field_of_a_result() {
+        let pages = read_page("usage.json", PAGE.as_bytes()).unwrap();
+        assert_eq!(pages.lines.len(), 1);
+        let line = &pages.lines[0];
+        assert_eq!(line.tokens, TokenCounts { input: 1200, cache_write_5m: 300, cache_write_1h: 40, cache_read: 5000, output: 250 });
+        assert_eq!(line.web_search_requests, 3);
+        assert_eq!(line.identity.api_key_id.as_deref(), Some("apikey_01A"));
+        assert_eq!(line.identity.workspace_id, None);
+        assert_eq!((line.service_tier, line.context_window, line.inference_geo), (ServiceTier::Batch, ContextWindow::Long, InferenceGeo::Us));
+        assert_eq!(pages.period().unwrap().label(), "2026-10-01..2026-10-02");
+        assert_eq!(pages.next_page.as_deref(), Some("page_abc"));
+    }
+
+    #[test]
+    fn errors_name_the_file_and_the_field() {
+        let bad_tier = PAGE.replace("\"batch\"", "\"turbo\"");
+        let error = read_page("usage.json", bad_tier.as_bytes()).unwrap_err().to_string();
+        assert_eq!(error, "usage.json: field data[0].results[0].service_tier: unknown service tier \"turbo\" (expected one of: standard batch priority )");
+        let truncated = &PAGE[..200];
+        let error = read_page("usage.json", truncated.as_bytes()).unwrap_err().to_string();
+        assert!(error.starts_with("usage.json: line 4, column"), "{error}");
+        let no_model = PAGE.replace("\"model\": \"claude-sonnet-5-5\",", "");
+        let error = read_page("usage.json", no_model.as_bytes()).unwrap_err().to_string();
+        assert!(error.contains("data[0].results[0].model"), "{error}");
+    }
+
+    #[test]
+    fn a_lone_creation_total_counts_as_five_minute_writes() {
+        let legacy = r#"{"data":[{"starting_at":"2026-10-01T00:00:00Z","ending_at":"2026-10-02T00:00:00Z","results":[
+            {"cache_creation_input_tokens": 70, "model": "claude-haiku-4-5"}]}],"has_more":false,"next_page":null}"#;
+        let pages = read_page("u.json", legacy.as_bytes()).unwrap();
+        assert_eq!(pages.lines[0].tokens.cache_write_5m, 70);
+        assert_eq!(pages.next_page, None);
+    }
+}

@@ -1,1 +1,12 @@
 //! spendlens analyses: pure functions from ledger records to answers.
+//!
+//! An analysis is handed usage lines, cost lines, the directory, the org map, the price book and a
+//! period; it never reads the clock, the disk or the network, so every number is reproducible and
+//! snapshot-testable. [`ledger`] assembles the bill into entries (each billed dollar once, with
+//! its path, driver and the rule that placed it); [`summary`] aggregates entries for a report.
+
+pub mod ledger;
+pub mod summary;
+
+pub use ledger::{Driver, Ledger, LedgerEntry, LedgerInput, assemble};
+pub use summary::{ApiSummary, ClaudeCodeSummary, EngineerLine, FeatureLine, KeyLine, Paths, Summary, TeamLine, UnassignedLine, UnassignedSummary, summarise};

@@ -1,0 +1,382 @@
+//! Ledger assembly: every billed dollar placed exactly once, on a path, with its driver and why.
+//!
+//! Billing truth comes from cost lines only: the Admin cost report for Console (API-key) spend and
+//! roster seat fees for seats. A cost-report row names a day, workspace, model and token type but
+//! no API key, so it is split over the API keys the usage report shows for the same day,
+//! workspace, model, tier, context window and geography, in proportion to their list-priced usage
+//! of the same token type. Each key is then classified by the org map (first rule in file order),
+//! or as Claude Code when Claude Code Analytics names it as an API actor. Usage lines never add a
+//! dollar: they only decide the split.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+use rust_decimal::Decimal;
+use serde::Serialize;
+use spendlens_model::{
+    ContextWindow, CostKind, CostLine, Day, DirectoryEntry, DirectoryKind, InferenceGeo, KeyTarget, Money, OrgMap, Path, Period,
+    ServiceTier, Source, TokenType, UsageLine,
+};
+use spendlens_pricing::{ComponentKind, PriceBook, PriceQuery, normalise_model_id};
+
+/// Who or what drives a ledger entry.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Driver {
+    /// A Claude Code engineer, with their team when one is known.
+    Engineer { email: String, team: Option<String> },
+    /// Claude Code spend on a key whose owner is unknown.
+    ClaudeCodeKey { key: String },
+    /// An API feature.
+    Feature { name: String },
+    /// Nothing could be tied to a driver; the reason says why.
+    Unattributed { reason: String },
+}
+
+impl Driver {
+    pub fn label(&self) -> String {
+        match self {
+            Driver::Engineer { email, .. } => email.clone(),
+            Driver::ClaudeCodeKey { key } => format!("key {key}"),
+            Driver::Feature { name } => name.clone(),
+            Driver::Unattributed { reason } => reason.clone(),
+        }
+    }
+}
+
+/// One placed amount.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct LedgerEntry {
+    pub start: Day,
+    /// Exclusive.
+    pub end: Day,
+    pub amount: Money,
+    pub path: Path,
+    pub driver: Driver,
+    /// Why this path: the org-map rule, or the source that says so.
+    pub rule: String,
+    /// Where the dollars came from.
+    pub source: Source,
+    pub kind: CostKind,
+    pub model: Option<String>,
+    /// The API key the amount was split to, if any.
+    pub api_key: Option<String>,
+}
+
+/// What assembly is handed.
+#[derive(Debug, Clone, Copy)]
+pub struct LedgerInput<'a> {
+    /// Usage lines (any grain); Admin usage-report lines decide cost splits.
+    pub usage: &'a [UsageLine],
+    pub costs: &'a [CostLine],
+    pub directory: &'a [DirectoryEntry],
+    pub orgmap: &'a OrgMap,
+    pub book: &'a PriceBook,
+}
+
+/// The assembled ledger and what it could not do cleanly.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Ledger {
+    pub entries: Vec<LedgerEntry>,
+    /// Models the price book does not know, with their token counts: their cost lines were split by
+    /// tokens instead of dollars.
+    pub unpriced_models: BTreeMap<String, u64>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+struct SplitKey {
+    day: Day,
+    workspace: Option<String>,
+    model: String,
+    tier: ServiceTier,
+    window: ContextWindow,
+    geo: InferenceGeo,
+}
+
+/// A key's share of one split group.
+#[derive(Debug, Clone)]
+struct KeyUsage {
+    api_key: Option<String>,
+    /// List-priced dollars per component, or token counts when unpriced.
+    weights: BTreeMap<ComponentKind, Decimal>,
+}
+
+struct Names<'a> {
+    key_names: HashMap<&'a str, &'a str>,
+    key_owner: HashMap<&'a str, &'a str>,
+    user_email: HashMap<&'a str, &'a str>,
+    workspace_names: HashMap<&'a str, &'a str>,
+    claude_code_actor_keys: BTreeSet<&'a str>,
+}
+
+impl<'a> Names<'a> {
+    fn new(directory: &'a [DirectoryEntry], usage: &'a [UsageLine]) -> Self {
+        let mut names = Names {
+            key_names: HashMap::new(),
+            key_owner: HashMap::new(),
+            user_email: HashMap::new(),
+            workspace_names: HashMap::new(),
+            claude_code_actor_keys: BTreeSet::new(),
+        };
+        for entry in directory {
+            match entry.kind {
+                DirectoryKind::ApiKey => {
+                    if let Some(name) = &entry.name {
+                        names.key_names.insert(&entry.id, name);
+                    }
+                    if let Some(owner) = &entry.created_by {
+                        names.key_owner.insert(&entry.id, owner);
+                    }
+                }
+                DirectoryKind::User => {
+                    if let Some(email) = &entry.email {
+                        names.user_email.insert(&entry.id, email);
+                    }
+                }
+                DirectoryKind::Workspace => {
+                    if let Some(name) = &entry.name {
+                        names.workspace_names.insert(&entry.id, name);
+                    }
+                }
+            }
+        }
+        for line in usage.iter().filter(|line| line.source == Source::ClaudeCodeAnalytics) {
+            if let Some(name) = &line.identity.api_key_name {
+                names.claude_code_actor_keys.insert(name);
+            }
+        }
+        names
+    }
+
+    fn workspace_label(&self, workspace: Option<&str>) -> String {
+        match workspace {
+            None => "the Default workspace".to_string(),
+            Some(id) => match self.workspace_names.get(id) {
+                Some(name) => format!("workspace {name} ({id})"),
+                None => format!("workspace {id}"),
+            },
+        }
+    }
+}
+
+/// Assembles the ledger from every cost line.
+pub fn assemble(input: LedgerInput<'_>) -> Ledger {
+    // The roster's team column stands when the org map names no team for an engineer.
+    let team_of_seat: HashMap<String, String> = input
+        .costs
+        .iter()
+        .filter(|cost| cost.kind == CostKind::SeatFee)
+        .filter_map(|cost| Some((cost.identity.actor_email.clone()?, cost.team.clone()?)))
+        .collect();
+    let team_of_seat = &team_of_seat;
+    let names = Names::new(input.directory, input.usage);
+    let mut ledger = Ledger::default();
+    let groups = split_groups(input, &mut ledger.unpriced_models);
+    for cost in input.costs {
+        match cost.source {
+            Source::AdminCost => place_cost_report_line(cost, &groups, &names, input.orgmap, team_of_seat, &mut ledger.entries),
+            _ => ledger.entries.push(place_direct(cost, input.orgmap, team_of_seat)),
+        }
+    }
+    ledger
+}
+
+fn split_groups(input: LedgerInput<'_>, unpriced: &mut BTreeMap<String, u64>) -> HashMap<SplitKey, Vec<KeyUsage>> {
+    let mut groups: HashMap<SplitKey, BTreeMap<Option<String>, BTreeMap<ComponentKind, Decimal>>> = HashMap::new();
+    for line in input.usage.iter().filter(|line| line.source == Source::AdminUsage) {
+        let key = SplitKey {
+            day: line.day(),
+            workspace: line.identity.workspace_id.clone(),
+            model: normalise_model_id(&line.model),
+            tier: line.service_tier,
+            window: line.context_window,
+            geo: line.inference_geo,
+        };
+        let weights = groups.entry(key).or_default().entry(line.identity.api_key_id.clone()).or_default();
+        match input.book.price(&PriceQuery::from_line(line)) {
+            Ok(priced) => {
+                for component in priced.components {
+                    *weights.entry(component.kind).or_default() += component.amount.as_decimal();
+                }
+            }
+            Err(_) => {
+                *unpriced.entry(line.model.clone()).or_default() += line.tokens.total();
+                for token_type in TokenType::ALL {
+                    *weights.entry(ComponentKind::Token(*token_type)).or_default() += Decimal::from(line.tokens.get(*token_type));
+                }
+                *weights.entry(ComponentKind::WebSearch).or_default() += Decimal::from(line.web_search_requests);
+            }
+        }
+    }
+    groups
+        .into_iter()
+        .map(|(key, by_key)| (key, by_key.into_iter().map(|(api_key, weights)| KeyUsage { api_key, weights }).collect()))
+        .collect()
+}
+
+fn team_for(email: &str, orgmap: &OrgMap, team_of_seat: &HashMap<String, String>) -> Option<String> {
+    orgmap.team_of(email).map(|(team, _)| team.to_string()).or_else(|| team_of_seat.get(email).cloned())
+}
+
+/// Seat fees and other lines that name their own path and person.
+fn place_direct(cost: &CostLine, orgmap: &OrgMap, team_of_seat: &HashMap<String, String>) -> LedgerEntry {
+    let (path, driver, rule) = match (cost.kind, cost.identity.actor_email.as_deref()) {
+        (CostKind::SeatFee, Some(email)) => (
+            Path::ClaudeCode,
+            Driver::Engineer { email: email.to_string(), team: team_for(email, orgmap, team_of_seat).or_else(|| cost.team.clone()) },
+            "seat fee from the roster".to_string(),
+        ),
+        _ => (
+            cost.path,
+            Driver::Unattributed { reason: format!("{} line {:?} names no driver", cost.source, cost.description) },
+            format!("as stated by {}", cost.source),
+        ),
+    };
+    LedgerEntry {
+        start: cost.start,
+        end: cost.end,
+        amount: cost.amount,
+        path,
+        driver,
+        rule,
+        source: cost.source,
+        kind: cost.kind,
+        model: cost.model.clone(),
+        api_key: None,
+    }
+}
+
+fn component_of(cost: &CostLine) -> Option<ComponentKind> {
+    match cost.kind {
+        CostKind::WebSearch => Some(ComponentKind::WebSearch),
+        CostKind::CodeExecution => Some(ComponentKind::CodeExecution),
+        _ => cost.token_type.map(ComponentKind::Token),
+    }
+}
+
+fn place_cost_report_line(
+    cost: &CostLine,
+    groups: &HashMap<SplitKey, Vec<KeyUsage>>,
+    names: &Names<'_>,
+    orgmap: &OrgMap,
+    team_of_seat: &HashMap<String, String>,
+    entries: &mut Vec<LedgerEntry>,
+) {
+    let workspace = cost.identity.workspace_id.as_deref();
+    let model = cost.model.as_deref().map(normalise_model_id);
+    let component = component_of(cost);
+    let key = model.as_ref().map(|model| SplitKey {
+        day: cost.start,
+        workspace: cost.identity.workspace_id.clone(),
+        model: model.clone(),
+        tier: cost.service_tier.unwrap_or_default(),
+        window: cost.context_window.unwrap_or_default(),
+        geo: cost.inference_geo.unwrap_or_default(),
+    });
+    // Exact group first; then any tier/window/geo of the same day, workspace and model; then the
+    // whole workspace-day (web search rows carry no model).
+    let mut candidates: Vec<&KeyUsage> = key.as_ref().and_then(|key| groups.get(key)).map(|group| group.iter().collect()).unwrap_or_default();
+    if candidates.is_empty() {
+        candidates = groups
+            .iter()
+            .filter(|(group, _)| {
+                group.day == cost.start && group.workspace.as_deref() == workspace && model.as_ref().is_none_or(|model| &group.model == model)
+            })
+            .flat_map(|(_, usage)| usage.iter())
+            .collect();
+        candidates.sort_by(|a, b| a.api_key.cmp(&b.api_key));
+    }
+    let mut per_key: BTreeMap<Option<String>, Decimal> = BTreeMap::new();
+    for usage in &candidates {
+        let weight = match component {
+            Some(component) => usage.weights.get(&component).copied().unwrap_or_default(),
+            None => usage.weights.values().copied().sum(),
+        };
+        *per_key.entry(usage.api_key.clone()).or_default() += weight;
+    }
+    if per_key.values().all(|weight| weight.is_zero()) && !per_key.is_empty() {
+        // The component has no usage (e.g. a rounding-only row): split by the keys' whole usage.
+        for usage in &candidates {
+            *per_key.entry(usage.api_key.clone()).or_default() += usage.weights.values().copied().sum::<Decimal>();
+        }
+    }
+    let base = |amount: Money, path: Path, driver: Driver, rule: String, api_key: Option<String>| LedgerEntry {
+        start: cost.start,
+        end: cost.end,
+        amount,
+        path,
+        driver,
+        rule,
+        source: cost.source,
+        kind: cost.kind,
+        model: cost.model.clone(),
+        api_key,
+    };
+    if per_key.is_empty() {
+        let (path, driver, rule) = classify(None, workspace, names, orgmap, team_of_seat).unwrap_or_else(|| {
+            (
+                Path::Unassigned,
+                Driver::Unattributed {
+                    reason: format!(
+                        "no usage-report rows for {} on {} to split it by API key, and no org-map rule for the workspace",
+                        names.workspace_label(workspace),
+                        cost.start
+                    ),
+                },
+                "unassigned: nothing matched".to_string(),
+            )
+        });
+        entries.push(base(cost.amount, path, driver, rule, None));
+        return;
+    }
+    let keys: Vec<Option<String>> = per_key.keys().cloned().collect();
+    let weights: Vec<Decimal> = per_key.values().copied().collect();
+    for (api_key, amount) in keys.into_iter().zip(cost.amount.allocate(&weights)) {
+        let (path, driver, rule) = classify(api_key.as_deref(), workspace, names, orgmap, team_of_seat).unwrap_or_else(|| {
+            let key_label = match api_key.as_deref() {
+                Some(id) => match names.key_names.get(id) {
+                    Some(name) => format!("API key {name} ({id})"),
+                    None => format!("API key {id}"),
+                },
+                None => "usage with no API key".to_string(),
+            };
+            (
+                Path::Unassigned,
+                Driver::Unattributed { reason: format!("no org-map rule matches {key_label} in {}", names.workspace_label(workspace)) },
+                "unassigned: no rule matched".to_string(),
+            )
+        });
+        entries.push(base(amount, path, driver, rule, api_key));
+    }
+}
+
+/// Path, driver and rule of an API key (or a whole workspace when the key is unknown).
+fn classify(
+    api_key: Option<&str>,
+    workspace: Option<&str>,
+    names: &Names<'_>,
+    orgmap: &OrgMap,
+    team_of_seat: &HashMap<String, String>,
+) -> Option<(Path, Driver, String)> {
+    let key_name = api_key.and_then(|id| names.key_names.get(id).copied());
+    let owner_email = api_key.and_then(|id| names.key_owner.get(id)).and_then(|user| names.user_email.get(user).copied());
+    let claude_code_driver = || match (owner_email, key_name.or(api_key)) {
+        (Some(email), _) => Driver::Engineer { email: email.to_string(), team: team_for(email, orgmap, team_of_seat) },
+        (None, Some(key)) => Driver::ClaudeCodeKey { key: key.to_string() },
+        (None, None) => Driver::ClaudeCodeKey { key: names.workspace_label(workspace) },
+    };
+    if let Some(matched) = orgmap.classify_key(api_key, key_name, Some(workspace.unwrap_or("default"))) {
+        return Some(match matched.target {
+            KeyTarget::ClaudeCode => (Path::ClaudeCode, claude_code_driver(), matched.rule),
+            KeyTarget::Feature(name) => (Path::Api, Driver::Feature { name }, matched.rule),
+        });
+    }
+    let name = key_name?;
+    names.claude_code_actor_keys.contains(name).then(|| {
+        (Path::ClaudeCode, claude_code_driver(), format!("key {name:?} is an API actor in Claude Code Analytics"))
+    })
+}
+
+/// Entries whose start day falls in `period`.
+pub fn in_period(entries: &[LedgerEntry], period: Period) -> impl Iterator<Item = &LedgerEntry> {
+    entries.iter().filter(move |entry| period.contains(entry.start))
+}

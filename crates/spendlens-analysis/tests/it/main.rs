@@ -1,0 +1,3 @@
+//! Integration tests of the analyses on small hand-built organisations.
+
+mod ledger;

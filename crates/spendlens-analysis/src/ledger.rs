@@ -331,6 +331,9 @@ fn place_cost_report_line(
     let keys: Vec<Option<String>> = per_key.keys().cloned().collect();
     let weights: Vec<Decimal> = per_key.values().copied().collect();
     for (api_key, amount) in keys.into_iter().zip(cost.amount.allocate(&weights)) {
+        if amount.is_zero() && !cost.amount.is_zero() {
+            continue;
+        }
         let (path, driver, rule) = classify(api_key.as_deref(), workspace, names, orgmap, team_of_seat).unwrap_or_else(|| {
             let key_label = match api_key.as_deref() {
                 Some(id) => match names.key_names.get(id) {

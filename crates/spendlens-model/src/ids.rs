@@ -110,6 +110,8 @@ spelled_enum!(
         AdminUsage => "admin_usage",
         /// Admin API cost report: billing truth for Console (API-key) spend.
         AdminCost => "admin_cost",
+        /// Admin API workspaces, API keys and users listings.
+        AdminDirectory => "admin_directory",
         /// Claude Code Analytics API: per engineer per day.
         ClaudeCodeAnalytics => "claude_code_analytics",
         /// Claude Code's local JSONL transcripts.

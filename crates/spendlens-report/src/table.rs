@@ -1,0 +1,67 @@
+//! A minimal aligned text table.
+
+/// Columns of text, left-aligned except those marked numeric (right-aligned).
+#[derive(Debug, Clone, Default)]
+pub struct Table {
+    header: Vec<String>,
+    numeric: Vec<bool>,
+    rows: Vec<Vec<String>>,
+}
+
+impl Table {
+    /// `columns`: names; a name ending in `>` is right-aligned (the `>` is dropped).
+    pub fn new(columns: &[&str]) -> Self {
+        Table {
+            header: columns.iter().map(|c| c.trim_end_matches('>').to_string()).collect(),
+            numeric: columns.iter().map(|c| c.ends_with('>')).collect(),
+            rows: Vec::new(),
+        }
+    }
+
+    pub fn row(&mut self, cells: Vec<String>) {
+        self.rows.push(cells);
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.rows.is_empty()
+    }
+
+    /// Renders with `indent` spaces before each line and two spaces between columns.
+    pub fn render(&self, indent: usize) -> String {
+        let mut widths: Vec<usize> = self.header.iter().map(|h| h.chars().count()).collect();
+        for row in &self.rows {
+            for (index, cell) in row.iter().enumerate() {
+                if index < widths.len() {
+                    widths[index] = widths[index].max(cell.chars().count());
+                }
+            }
+        }
+        let line = |cells: &[String]| -> String {
+            let parts: Vec<String> = cells
+                .iter()
+                .enumerate()
+                .map(|(index, cell)| {
+                    let width = widths.get(index).copied().unwrap_or(0);
+                    if self.numeric.get(index).copied().unwrap_or(false) { format!("{cell:>width$}") } else { format!("{cell:<width$}") }
+                })
+                .collect();
+            format!("{}{}", " ".repeat(indent), parts.join("  ").trim_end())
+        };
+        let mut out = vec![line(&self.header)];
+        out.extend(self.rows.iter().map(|row| line(row)));
+        out.join("\n") + "\n"
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Table;
+
+    #[test]
+    fn aligns_text_left_and_numbers_right() {
+        let mut table = Table::new(&["Name", "Spend>"]);
+        table.row(vec!["support-bot".into(), "$1,200.00".into()]);
+        table.row(vec!["x".into(), "$3.00".into()]);
+        assert_eq!(table.render(2), "  Name             Spend\n  support-bot  $1,200.00\n  x                $3.00\n");
+    }
+}

@@ -1,1 +1,42 @@
-fn main() {}
+//! The `spendlens` binary: argument parsing and wiring. The libraries do the work; this crate owns
+//! stdout, exit codes and `anyhow`.
+
+mod cli;
+mod commands;
+mod pipeline;
+mod progress;
+mod settings;
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+fn main() -> ExitCode {
+    let cli = cli::Cli::parse();
+    match commands::run(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("error: {error:#}");
+            ExitCode::from(exit_code(&error))
+        }
+    }
+}
+
+/// 65 for bad input data (sysexits EX_DATAERR), 74 for I/O and store trouble, 1 otherwise.
+fn exit_code(error: &anyhow::Error) -> u8 {
+    for cause in error.chain() {
+        if let Some(ingest) = cause.downcast_ref::<spendlens_ingest::IngestError>() {
+            return match ingest {
+                spendlens_ingest::IngestError::Malformed { .. } => 65,
+                spendlens_ingest::IngestError::Io { .. } => 74,
+            };
+        }
+        if cause.downcast_ref::<spendlens_pricing::PriceError>().is_some() {
+            return 65;
+        }
+        if cause.downcast_ref::<spendlens_store::StoreError>().is_some() {
+            return 74;
+        }
+    }
+    1
+}

@@ -19,6 +19,7 @@ mod error;
 pub mod orgmap;
 pub mod roster;
 pub mod transcript;
+pub mod usage_object;
 mod wire;
 
 pub use error::IngestError;

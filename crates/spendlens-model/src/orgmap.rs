@@ -113,7 +113,8 @@ impl OrgMap {
 
     /// Classifies an API key / workspace: the first matching rule in file order.
     pub fn classify_key(&self, api_key_id: Option<&str>, api_key_name: Option<&str>, workspace_id: Option<&str>) -> Option<KeyMatch> {
-        let mut rules: Vec<(usize, KeyTarget, &[String], &[Glob], &[String], String)> = self
+        type Rule<'a> = (usize, KeyTarget, &'a [String], &'a [Glob], &'a [String], String);
+        let mut rules: Vec<Rule<'_>> = self
             .features
             .iter()
             .map(|feature| {

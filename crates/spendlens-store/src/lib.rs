@@ -1,1 +1,67 @@
-//! spendlens embedded store: a Hive-partitioned Parquet lake queried with DataFusion.
+//! spendlens embedded store: a Hive-partitioned Parquet lake under the data directory, written
+//! atomically and idempotently, and queried with Apache DataFusion.
+//!
+//! This crate owns the lake's layout, its files and all of spendlens's SQL. It does not know where
+//! lines come from (`spendlens-ingest`) or what they mean (`spendlens-analysis`).
+//!
+//! # Layout
+//!
+//! The layout is a contract: other engines (DuckDB, Spark, pandas, polars) read the lake directly.
+//!
+//! ```text
+//! DATA_DIR/lake/_spendlens.json                                  {"format":"spendlens-lake","schema_version":1}
+//! DATA_DIR/lake/usage/source=<source>/day=<YYYY-MM-DD>/<scope>.parquet
+//! DATA_DIR/lake/cost/source=<source>/day=<YYYY-MM-DD>/<scope>.parquet
+//! DATA_DIR/lake/directory/source=<source>/<scope>.parquet       (a snapshot: no day)
+//! ```
+//!
+//! - `<source>` is the source's canonical spelling (`admin_usage`, `admin_cost`, `roster`, ...).
+//!   `source` and `day` are Hive partition columns: they are in the path, not in the files.
+//! - `<scope>` is the unit a writer replaces as a whole (`org`, a user's email, `demo`). Characters
+//!   outside `[A-Za-z0-9._-]` (and a leading `.`) become `_`, names are cut at 96 characters, and a
+//!   changed name gets `-` and eight hex digits of FNV-1a of the original appended, so distinct
+//!   scopes never share a file. Two scopes of a source on the same day are two files, and both count.
+//! - A usage line is filed under the UTC day of its `start`; a cost line under its `start` day.
+//! - Each file is Parquet (zstd) with key-value metadata `spendlens.schema_version=1`; rows are
+//!   sorted, so the same input gives the same bytes.
+//! - Files are replaced atomically: written to `.<scope>.parquet.tmp-<pid>-<n>` in the same
+//!   directory (a name no reader lists), synced, renamed over the target, and the directory synced.
+//!   Leftover temporary files from a crash are removed when the store is next opened.
+//!
+//! Columns (`Decimal128(38, 18)` holds exact US dollars; timestamps are microseconds, UTC):
+//!
+//! - **usage**: `start`, `end` (timestamp), `path`, `workspace_id`, `api_key_id`, `api_key_name`,
+//!   `actor_email`, `session_id`, `request_id`, `project` (nullable utf8), `model`, `service_tier`,
+//!   `context_window`, `inference_geo`, `speed` (utf8), `input_tokens`, `cache_write_5m_tokens`,
+//!   `cache_write_1h_tokens`, `cache_read_tokens`, `output_tokens`, `web_search_requests`,
+//!   `code_execution_seconds` (uint64), `requests` (nullable uint64), `reported_cost_usd`
+//!   (nullable decimal).
+//! - **cost**: `start_day`, `end_day` (date32, end exclusive), `amount_usd` (decimal), `kind`,
+//!   `description`, `path` (utf8), the seven identity columns above, `model`, `service_tier`,
+//!   `token_type`, `context_window`, `inference_geo`, `seat_type`, `team` (nullable utf8).
+//! - **directory**: `kind`, `id` (utf8), `name`, `email`, `workspace_id`, `created_by`, `status`
+//!   (nullable utf8).
+//!
+//! Enumerations are stored in the model's canonical lower-case spellings (`as_str()`).
+//!
+//! # Why DataFusion
+//!
+//! The lake is plain Parquet in Hive partitions, so any engine can read it and spendlens never
+//! holds the data hostage. DataFusion is an embeddable Rust engine over exactly that format:
+//! spendlens needs no database server, and the same SQL and listing tables can later run
+//! distributed on Ballista (whose 55 line builds on DataFusion 55) when an organisation's usage
+//! outgrows one machine.
+
+mod convert;
+mod decode;
+mod encode;
+mod error;
+mod files;
+mod layout;
+mod query;
+mod store;
+
+pub use error::StoreError;
+pub use layout::SCHEMA_VERSION;
+pub use query::{StoreTotals, Totals, UsageRollup};
+pub use store::{Replace, Store, WriteSummary};

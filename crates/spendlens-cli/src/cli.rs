@@ -1,0 +1,161 @@
+//! The command-line contract. Scripts depend on these names: keep them stable.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use spendlens_model::Day;
+
+#[derive(Debug, Parser)]
+#[command(name = "spendlens", version, about = "One true, explained picture of an organisation's Claude spend: Claude Code and the API, side by side.")]
+pub struct Cli {
+    /// Where the ledger lives (default: the platform data directory, e.g. ~/.local/share/spendlens).
+    #[arg(long, global = true, env = "SPENDLENS_DATA_DIR", value_name = "DIR")]
+    pub data_dir: Option<PathBuf>,
+
+    /// A price file merged over the embedded book (default: DATA_DIR/prices.toml when present).
+    #[arg(long, global = true, env = "SPENDLENS_PRICES", value_name = "FILE")]
+    pub prices: Option<PathBuf>,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Generate the demo organisation in real source formats, ingest it, and print its report.
+    Demo(DemoArgs),
+    /// Read source files into the ledger.
+    Ingest(IngestArgs),
+    /// The spend of a period: the two paths side by side, with their drivers.
+    Report(ReportArgs),
+    /// List the price book.
+    Prices(PricesArgs),
+    /// Price one Anthropic `usage` object (argument, or stdin when absent).
+    Price(PriceArgs),
+    /// What the ledger holds, by source.
+    Status(JsonArg),
+}
+
+#[derive(Debug, Args)]
+pub struct JsonArg {
+    /// Machine-readable output.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct DemoArgs {
+    #[arg(long, default_value_t = 42)]
+    pub seed: u64,
+    #[arg(long, default_value_t = 120)]
+    pub engineers: usize,
+    #[arg(long, default_value_t = 8)]
+    pub teams: usize,
+    #[arg(long, default_value_t = 6)]
+    pub features: usize,
+    #[arg(long, default_value_t = 180)]
+    pub days: u32,
+    /// Last day of the demo window.
+    #[arg(long, default_value = "2026-10-31")]
+    pub end: Day,
+    /// Multiplies API request volume.
+    #[arg(long, default_value_t = 1.0)]
+    pub traffic_scale: f64,
+    /// Where to write the source files (default: DATA_DIR/demo-sources).
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+    /// Write the source files only; do not ingest or report.
+    #[arg(long)]
+    pub no_ingest: bool,
+    #[command(flatten)]
+    pub report: ReportArgs,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum SourceKind {
+    /// Admin API Messages usage report pages (JSON).
+    AdminUsage,
+    /// Admin API cost report pages (JSON).
+    AdminCost,
+    /// Claude Code Analytics report pages (JSON).
+    ClaudeCodeAnalytics,
+    /// Admin API workspaces, API keys and users listings (JSON).
+    Directory,
+    /// Seat roster (CSV: email,name,team,seat_type,monthly_usd,start,end).
+    Roster,
+    /// Org map (TOML); stored as DATA_DIR/orgmap.toml.
+    Orgmap,
+    /// Claude Code transcript folders (default: ~/.claude, ~/.config/claude, $CLAUDE_CONFIG_DIR).
+    Transcripts,
+}
+
+#[derive(Debug, Args)]
+pub struct IngestArgs {
+    #[arg(value_enum)]
+    pub kind: SourceKind,
+    /// Files (or, for transcripts, folders) to read. Every file is parsed before anything is stored.
+    #[arg(value_name = "PATH")]
+    pub paths: Vec<PathBuf>,
+    /// For transcripts: whose they are (default: $SPENDLENS_EMAIL, else the OS user).
+    #[arg(long, env = "SPENDLENS_EMAIL")]
+    pub email: Option<String>,
+    /// For the roster: bill open seats through this day (default: today, UTC).
+    #[arg(long)]
+    pub until: Option<Day>,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct ReportArgs {
+    /// A calendar month, YYYY-MM (default: the latest month with data).
+    #[arg(long, conflicts_with_all = ["since", "until"])]
+    pub month: Option<String>,
+    /// First day, inclusive.
+    #[arg(long, requires = "until")]
+    pub since: Option<Day>,
+    /// Last day, inclusive.
+    #[arg(long, requires = "since")]
+    pub until: Option<Day>,
+    /// How many engineers to list.
+    #[arg(long, default_value_t = 10)]
+    pub top: usize,
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct PricesArgs {
+    /// Show the rates in effect on this day (default: today, UTC).
+    #[arg(long)]
+    pub date: Option<Day>,
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum TierArg {
+    Standard,
+    Batch,
+    Priority,
+}
+
+#[derive(Debug, Args)]
+pub struct PriceArgs {
+    /// Model id as usage data carries it (dated ids, aliases, Bedrock and Vertex forms).
+    #[arg(long)]
+    pub model: String,
+    #[arg(long, value_enum, default_value = "standard")]
+    pub tier: TierArg,
+    /// The day whose rates apply (default: today, UTC).
+    #[arg(long)]
+    pub date: Option<Day>,
+    /// Bill as a long-context (200k-1M) request.
+    #[arg(long)]
+    pub long_context: bool,
+    /// US-only inference (inference_geo "us").
+    #[arg(long)]
+    pub us_only: bool,
+    /// The `usage` JSON object; read from stdin when absent.
+    pub usage: Option<String>,
+    #[arg(long)]
+    pub json: bool,
+}

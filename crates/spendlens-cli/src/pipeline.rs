@@ -1,0 +1,150 @@
+//! Ingest glue: read every input first, then replace the store's partitions. A file that fails to
+//! parse stops the whole command before anything is written, so the store is never half-updated.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result, bail};
+use spendlens_ingest::{IngestError, Pages, admin_cost, admin_usage, claude_code_analytics, directory, roster, transcript};
+use spendlens_model::{CostLine, Day, DirectoryEntry, Source, UsageLine};
+use spendlens_store::{Replace, Store};
+
+use crate::progress;
+
+/// The scope of organisation-wide Admin API data (one organisation per data directory).
+pub const ORG_SCOPE: &str = "org";
+
+/// What an ingest stored, for the user.
+#[derive(Debug, Default)]
+pub struct Ingested {
+    pub files: usize,
+    pub lines: usize,
+    pub problems: Vec<String>,
+}
+
+fn read_file(path: &Path) -> Result<Vec<u8>, IngestError> {
+    std::fs::read(path).map_err(|error| IngestError::io(&path.display().to_string(), error))
+}
+
+fn read_pages<T>(paths: &[PathBuf], what: &str, read: fn(&str, &[u8]) -> Result<Pages<T>, IngestError>) -> Result<Pages<T>> {
+    let bar = progress::bar(paths.len() as u64, what);
+    let mut all = Pages::default();
+    for path in paths {
+        let name = path.display().to_string();
+        all.extend(read(&name, &read_file(path)?)?);
+        bar.inc(1);
+    }
+    bar.finish_and_clear();
+    Ok(all)
+}
+
+fn replace_for<T>(pages: &Pages<T>) -> Replace {
+    pages.period().map_or(Replace::Days, Replace::DaysIn)
+}
+
+pub fn admin_usage(store: &Store, paths: &[PathBuf]) -> Result<Ingested> {
+    let pages = read_pages::<UsageLine>(paths, "usage report pages", admin_usage::read_page)?;
+    store.replace_usage(Source::AdminUsage, ORG_SCOPE, replace_for(&pages), &pages.lines)?;
+    Ok(Ingested { files: paths.len(), lines: pages.lines.len(), problems: Vec::new() })
+}
+
+pub fn admin_cost(store: &Store, paths: &[PathBuf]) -> Result<Ingested> {
+    let pages = read_pages::<CostLine>(paths, "cost report pages", admin_cost::read_page)?;
+    store.replace_cost(Source::AdminCost, ORG_SCOPE, replace_for(&pages), &pages.lines)?;
+    Ok(Ingested { files: paths.len(), lines: pages.lines.len(), problems: Vec::new() })
+}
+
+pub fn claude_code_analytics(store: &Store, paths: &[PathBuf]) -> Result<Ingested> {
+    let pages = read_pages::<UsageLine>(paths, "Claude Code Analytics pages", claude_code_analytics::read_page)?;
+    store.replace_usage(Source::ClaudeCodeAnalytics, ORG_SCOPE, replace_for(&pages), &pages.lines)?;
+    Ok(Ingested { files: paths.len(), lines: pages.lines.len(), problems: Vec::new() })
+}
+
+/// Workspaces, API keys and users: each listing replaces its own snapshot.
+pub fn directory(store: &Store, paths: &[PathBuf]) -> Result<Ingested> {
+    let pages = read_pages::<DirectoryEntry>(paths, "directory pages", directory::read_page)?;
+    let mut by_kind: std::collections::BTreeMap<&'static str, Vec<DirectoryEntry>> = std::collections::BTreeMap::new();
+    for entry in &pages.lines {
+        by_kind.entry(entry.kind.as_str()).or_default().push(entry.clone());
+    }
+    for (kind, entries) in &by_kind {
+        store.replace_directory(Source::AdminDirectory, kind, entries)?;
+    }
+    Ok(Ingested { files: paths.len(), lines: pages.lines.len(), problems: Vec::new() })
+}
+
+/// The roster is a snapshot: it replaces every seat fee stored before.
+pub fn roster(store: &Store, paths: &[PathBuf], until: Day) -> Result<Ingested> {
+    let mut seats = Vec::new();
+    for path in paths {
+        seats.extend(roster::read(&path.display().to_string(), &read_file(path)?)?);
+    }
+    let mut emails: Vec<&str> = seats.iter().map(|seat| seat.email.as_str()).collect();
+    emails.sort_unstable();
+    if let Some(pair) = emails.windows(2).find(|pair| pair[0] == pair[1] && seats.iter().filter(|s| s.email == pair[0]).any(|s| s.end.is_none())) {
+        let duplicates: Vec<_> = seats.iter().filter(|s| s.email == pair[0] && s.end.is_none()).collect();
+        if duplicates.len() > 1 {
+            bail!("the roster holds two open seats for {}: end one of them", pair[0]);
+        }
+    }
+    let fees = roster::seat_fees(&seats, until);
+    store.replace_cost(Source::Roster, "roster", Replace::Scope, &fees)?;
+    Ok(Ingested { files: paths.len(), lines: fees.len(), problems: Vec::new() })
+}
+
+/// Validates an org map and installs it as `DATA_DIR/orgmap.toml` (write, sync, rename).
+pub fn orgmap(data_dir: &Path, path: &Path) -> Result<Ingested> {
+    let map = crate::settings::read_orgmap(path)?;
+    let text = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
+    std::fs::create_dir_all(data_dir).with_context(|| format!("creating {}", data_dir.display()))?;
+    let target = data_dir.join("orgmap.toml");
+    let temporary = data_dir.join(".orgmap.toml.tmp");
+    {
+        use std::io::Write;
+        let mut file = std::fs::File::create(&temporary).with_context(|| format!("writing {}", temporary.display()))?;
+        file.write_all(&text)?;
+        file.sync_all()?;
+    }
+    std::fs::rename(&temporary, &target).with_context(|| format!("installing {}", target.display()))?;
+    Ok(Ingested { files: 1, lines: map.teams.len() + map.features.len() + usize::from(map.claude_code.is_some()), problems: Vec::new() })
+}
+
+/// Every `*.jsonl` under the given folders (recursively, in a stable order).
+pub fn transcript_files(roots: &[PathBuf]) -> Vec<PathBuf> {
+    let mut files = Vec::new();
+    let mut pending: Vec<PathBuf> = roots.to_vec();
+    while let Some(path) = pending.pop() {
+        if path.is_dir() {
+            if let Ok(entries) = std::fs::read_dir(&path) {
+                pending.extend(entries.filter_map(|entry| entry.ok().map(|entry| entry.path())));
+            }
+        } else if path.extension().is_some_and(|ext| ext == "jsonl") {
+            files.push(path);
+        }
+    }
+    files.sort();
+    files
+}
+
+/// The folders Claude Code writes transcripts to on this machine.
+pub fn default_transcript_roots() -> Vec<PathBuf> {
+    if let Ok(list) = std::env::var("CLAUDE_CONFIG_DIR") {
+        return list.split(',').filter(|part| !part.trim().is_empty()).map(|part| PathBuf::from(part.trim())).collect();
+    }
+    let Some(home) = dirs::home_dir() else { return Vec::new() };
+    vec![home.join(".claude"), home.join(".config").join("claude")]
+}
+
+/// Reads transcripts of one person; unreadable lines are reported, not fatal.
+pub fn transcripts(store: &Store, roots: &[PathBuf], email: &str) -> Result<Ingested> {
+    let files = transcript_files(roots);
+    let bar = progress::bar(files.len() as u64, "transcript files");
+    let mut reader = transcript::TranscriptReader::new(email);
+    for file in &files {
+        reader.read(&file.display().to_string(), &read_file(file)?);
+        bar.inc(1);
+    }
+    bar.finish_and_clear();
+    let batch = reader.finish();
+    store.replace_usage(Source::Transcript, email, Replace::Days, &batch.lines)?;
+    Ok(Ingested { files: files.len(), lines: batch.lines.len(), problems: batch.problems.iter().map(ToString::to_string).collect() })
+}

@@ -1,0 +1,237 @@
+//! Query results turned back into typed values.
+//!
+//! Every column is cast to the type the code expects before it is read (the engine may hand
+//! back string views or dictionaries), and every stored spelling is parsed with the model's own
+//! parsers: a value that does not parse is reported as corruption of the table it came from.
+
+use std::path::{Path as FilePath, PathBuf};
+use std::str::FromStr;
+
+use datafusion::arrow::array::{
+    Array, ArrayRef, Date32Array, Decimal128Array, Int64Array, RecordBatch, StringArray, TimestampMicrosecondArray, UInt64Array,
+};
+use datafusion::arrow::compute::cast;
+use datafusion::arrow::datatypes::DataType;
+use spendlens_model::{Day, Identity, Money};
+
+use crate::StoreError;
+use crate::convert::{date32_to_day, decimal128_to_money, micros_to_instant};
+use crate::encode::{IDENTITY_COLUMNS, MONEY_TYPE, timestamp_type};
+
+/// Columns of one result batch, read with the table's path for error messages.
+pub(crate) struct Columns<'a> {
+    batch: &'a RecordBatch,
+    table: &'a FilePath,
+}
+
+impl<'a> Columns<'a> {
+    pub(crate) fn new(batch: &'a RecordBatch, table: &'a FilePath) -> Self {
+        Columns { batch, table }
+    }
+
+    pub(crate) fn rows(&self) -> usize {
+        self.batch.num_rows()
+    }
+
+    fn corrupt(&self, detail: String) -> StoreError {
+        StoreError::corrupt(self.table, detail)
+    }
+
+    fn column(&self, name: &str, data_type: &DataType) -> Result<ArrayRef, StoreError> {
+        let column = self.batch.column_by_name(name).ok_or_else(|| self.corrupt(format!("the query returned no column {name:?}")))?;
+        cast(column, data_type).map_err(|error| self.corrupt(format!("column {name:?} cannot be read as {data_type}: {error}")))
+    }
+
+    fn typed<T: Array + Clone + 'static>(&self, name: &str, data_type: &DataType) -> Result<T, StoreError> {
+        let column = self.column(name, data_type)?;
+        column.as_any().downcast_ref::<T>().cloned().ok_or_else(|| self.corrupt(format!("column {name:?} is not {data_type}")))
+    }
+
+    pub(crate) fn text(&self, name: &'static str) -> Result<TextColumn, StoreError> {
+        Ok(TextColumn { name, values: self.typed(name, &DataType::Utf8)?, table: self.table.to_path_buf() })
+    }
+
+    pub(crate) fn counts(&self, name: &'static str) -> Result<CountColumn, StoreError> {
+        Ok(CountColumn { name, values: self.typed(name, &DataType::UInt64)?, table: self.table.to_path_buf() })
+    }
+
+    /// Row counts (`COUNT(*)`), which the engine returns as signed integers.
+    pub(crate) fn tallies(&self, name: &'static str) -> Result<CountColumn, StoreError> {
+        let signed: Int64Array = self.typed(name, &DataType::Int64)?;
+        let values = signed
+            .iter()
+            .map(|value| {
+                value
+                    .map(|value| u64::try_from(value).map_err(|_| self.corrupt(format!("column {name:?} holds a negative count"))))
+                    .transpose()
+            })
+            .collect::<Result<UInt64Array, StoreError>>()?;
+        Ok(CountColumn { name, values, table: self.table.to_path_buf() })
+    }
+
+    pub(crate) fn money(&self, name: &'static str) -> Result<MoneyColumn, StoreError> {
+        Ok(MoneyColumn { name, values: self.typed(name, &MONEY_TYPE)?, table: self.table.to_path_buf() })
+    }
+
+    pub(crate) fn days(&self, name: &'static str) -> Result<DayColumn, StoreError> {
+        Ok(DayColumn { name, values: self.typed(name, &DataType::Date32)?, table: self.table.to_path_buf() })
+    }
+
+    pub(crate) fn instants(&self, name: &'static str) -> Result<InstantColumn, StoreError> {
+        Ok(InstantColumn { name, values: self.typed(name, &timestamp_type())?, table: self.table.to_path_buf() })
+    }
+
+    /// The seven identity columns.
+    pub(crate) fn identities(&self) -> Result<IdentityColumns, StoreError> {
+        let mut columns = Vec::with_capacity(IDENTITY_COLUMNS.len());
+        for name in IDENTITY_COLUMNS {
+            columns.push(self.text(name)?);
+        }
+        Ok(IdentityColumns { columns })
+    }
+}
+
+fn missing(table: &FilePath, name: &str, row: usize) -> StoreError {
+    StoreError::corrupt(table, format!("column {name:?} is null in row {row}, where a value is required"))
+}
+
+pub(crate) struct TextColumn {
+    name: &'static str,
+    values: StringArray,
+    table: PathBuf,
+}
+
+impl TextColumn {
+    pub(crate) fn optional(&self, row: usize) -> Option<String> {
+        (!self.values.is_null(row)).then(|| self.values.value(row).to_string())
+    }
+
+    pub(crate) fn required(&self, row: usize) -> Result<String, StoreError> {
+        self.optional(row).ok_or_else(|| missing(&self.table, self.name, row))
+    }
+
+    /// A stored spelling parsed with the model's parser.
+    pub(crate) fn parsed<T: FromStr>(&self, row: usize) -> Result<T, StoreError>
+    where
+        T::Err: std::fmt::Display,
+    {
+        let text = self.required(row)?;
+        self.parse_text(&text)
+    }
+
+    pub(crate) fn parsed_optional<T: FromStr>(&self, row: usize) -> Result<Option<T>, StoreError>
+    where
+        T::Err: std::fmt::Display,
+    {
+        self.optional(row).map(|text| self.parse_text(&text)).transpose()
+    }
+
+    /// A stored spelling parsed with a parser that returns `None` for unknown values.
+    pub(crate) fn parsed_with<T>(&self, row: usize, parse: impl Fn(&str) -> Option<T>) -> Result<T, StoreError> {
+        let text = self.required(row)?;
+        parse(&text).ok_or_else(|| StoreError::corrupt(&self.table, format!("column {:?} holds unknown value {text:?}", self.name)))
+    }
+
+    fn parse_text<T: FromStr>(&self, text: &str) -> Result<T, StoreError>
+    where
+        T::Err: std::fmt::Display,
+    {
+        text.parse().map_err(|error| StoreError::corrupt(&self.table, format!("column {:?} holds {text:?}: {error}", self.name)))
+    }
+}
+
+pub(crate) struct CountColumn {
+    name: &'static str,
+    values: UInt64Array,
+    table: PathBuf,
+}
+
+impl CountColumn {
+    pub(crate) fn optional(&self, row: usize) -> Option<u64> {
+        (!self.values.is_null(row)).then(|| self.values.value(row))
+    }
+
+    pub(crate) fn required(&self, row: usize) -> Result<u64, StoreError> {
+        self.optional(row).ok_or_else(|| missing(&self.table, self.name, row))
+    }
+}
+
+pub(crate) struct MoneyColumn {
+    name: &'static str,
+    values: Decimal128Array,
+    table: PathBuf,
+}
+
+impl MoneyColumn {
+    pub(crate) fn optional(&self, row: usize) -> Result<Option<Money>, StoreError> {
+        if self.values.is_null(row) {
+            return Ok(None);
+        }
+        let value = self.values.value(row);
+        decimal128_to_money(value).map(Some).ok_or_else(|| {
+            StoreError::corrupt(&self.table, format!("column {:?} holds {value}e-18, beyond what an exact decimal holds", self.name))
+        })
+    }
+
+    pub(crate) fn required(&self, row: usize) -> Result<Money, StoreError> {
+        self.optional(row)?.ok_or_else(|| missing(&self.table, self.name, row))
+    }
+}
+
+pub(crate) struct DayColumn {
+    name: &'static str,
+    values: Date32Array,
+    table: PathBuf,
+}
+
+impl DayColumn {
+    pub(crate) fn optional(&self, row: usize) -> Result<Option<Day>, StoreError> {
+        if self.values.is_null(row) {
+            return Ok(None);
+        }
+        let value = self.values.value(row);
+        date32_to_day(value)
+            .map(Some)
+            .ok_or_else(|| StoreError::corrupt(&self.table, format!("column {:?} holds day number {value}, out of range", self.name)))
+    }
+
+    pub(crate) fn required(&self, row: usize) -> Result<Day, StoreError> {
+        self.optional(row)?.ok_or_else(|| missing(&self.table, self.name, row))
+    }
+}
+
+pub(crate) struct InstantColumn {
+    name: &'static str,
+    values: TimestampMicrosecondArray,
+    table: PathBuf,
+}
+
+impl InstantColumn {
+    pub(crate) fn required(&self, row: usize) -> Result<chrono::DateTime<chrono::Utc>, StoreError> {
+        if self.values.is_null(row) {
+            return Err(missing(&self.table, self.name, row));
+        }
+        let value = self.values.value(row);
+        micros_to_instant(value)
+            .ok_or_else(|| StoreError::corrupt(&self.table, format!("column {:?} holds instant {value}µs, out of range", self.name)))
+    }
+}
+
+pub(crate) struct IdentityColumns {
+    columns: Vec<TextColumn>,
+}
+
+impl IdentityColumns {
+    pub(crate) fn identity(&self, row: usize) -> Identity {
+        let value = |index: usize| self.columns.get(index).and_then(|column| column.optional(row));
+        Identity {
+            workspace_id: value(0),
+            api_key_id: value(1),
+            api_key_name: value(2),
+            actor_email: value(3),
+            session_id: value(4),
+            request_id: value(5),
+            project: value(6),
+        }
+    }
+}

@@ -1,0 +1,302 @@
+//! The tables' Arrow schemas, and lines turned into sorted record batches.
+//!
+//! Rows are sorted by a total order over every field before they are encoded, so the same lines
+//! always give the same file, whatever order the caller handed them in.
+
+use std::cmp::Ordering;
+use std::sync::{Arc, LazyLock};
+
+use datafusion::arrow::array::{ArrayRef, Date32Array, Decimal128Array, RecordBatch, StringArray, TimestampMicrosecondArray, UInt64Array};
+use datafusion::arrow::datatypes::{DataType, Field, Schema, SchemaRef, TimeUnit};
+use spendlens_model::{CostLine, DirectoryEntry, Identity, Money, UsageLine};
+
+use crate::StoreError;
+use crate::convert::{MONEY_PRECISION, MONEY_SCALE, day_to_date32, instant_to_micros, money_to_decimal128};
+
+/// The seven identity columns, in storage order.
+pub(crate) const IDENTITY_COLUMNS: [&str; 7] =
+    ["workspace_id", "api_key_id", "api_key_name", "actor_email", "session_id", "request_id", "project"];
+
+/// The type of every money column.
+pub(crate) const MONEY_TYPE: DataType = DataType::Decimal128(MONEY_PRECISION, MONEY_SCALE);
+
+pub(crate) fn timestamp_type() -> DataType {
+    DataType::Timestamp(TimeUnit::Microsecond, Some("UTC".into()))
+}
+
+fn text(name: &str, nullable: bool) -> Field {
+    Field::new(name, DataType::Utf8, nullable)
+}
+
+fn count(name: &str, nullable: bool) -> Field {
+    Field::new(name, DataType::UInt64, nullable)
+}
+
+fn identity_fields() -> impl Iterator<Item = Field> {
+    IDENTITY_COLUMNS.into_iter().map(|name| text(name, true))
+}
+
+static USAGE_SCHEMA: LazyLock<SchemaRef> = LazyLock::new(|| {
+    let mut fields = vec![Field::new("start", timestamp_type(), false), Field::new("end", timestamp_type(), false), text("path", false)];
+    fields.extend(identity_fields());
+    fields.extend([
+        text("model", false),
+        text("service_tier", false),
+        text("context_window", false),
+        text("inference_geo", false),
+        text("speed", false),
+        count("input_tokens", false),
+        count("cache_write_5m_tokens", false),
+        count("cache_write_1h_tokens", false),
+        count("cache_read_tokens", false),
+        count("output_tokens", false),
+        count("web_search_requests", false),
+        count("code_execution_seconds", false),
+        count("requests", true),
+        Field::new("reported_cost_usd", MONEY_TYPE, true),
+    ]);
+    Arc::new(Schema::new(fields))
+});
+
+static COST_SCHEMA: LazyLock<SchemaRef> = LazyLock::new(|| {
+    let mut fields = vec![
+        Field::new("start_day", DataType::Date32, false),
+        Field::new("end_day", DataType::Date32, false),
+        Field::new("amount_usd", MONEY_TYPE, false),
+        text("kind", false),
+        text("description", false),
+        text("path", false),
+    ];
+    fields.extend(identity_fields());
+    fields.extend(
+        ["model", "service_tier", "token_type", "context_window", "inference_geo", "seat_type", "team"]
+            .into_iter()
+            .map(|name| text(name, true)),
+    );
+    Arc::new(Schema::new(fields))
+});
+
+static DIRECTORY_SCHEMA: LazyLock<SchemaRef> = LazyLock::new(|| {
+    Arc::new(Schema::new(vec![
+        text("kind", false),
+        text("id", false),
+        text("name", true),
+        text("email", true),
+        text("workspace_id", true),
+        text("created_by", true),
+        text("status", true),
+    ]))
+});
+
+/// Columns stored in a usage file (`source` and `day` come from the partition path).
+pub(crate) fn usage_schema() -> SchemaRef {
+    Arc::clone(&USAGE_SCHEMA)
+}
+
+/// Columns stored in a cost file.
+pub(crate) fn cost_schema() -> SchemaRef {
+    Arc::clone(&COST_SCHEMA)
+}
+
+/// Columns stored in a directory file.
+pub(crate) fn directory_schema() -> SchemaRef {
+    Arc::clone(&DIRECTORY_SCHEMA)
+}
+
+fn identity_key(identity: &Identity) -> [Option<&str>; 7] {
+    [
+        identity.workspace_id.as_deref(),
+        identity.api_key_id.as_deref(),
+        identity.api_key_name.as_deref(),
+        identity.actor_email.as_deref(),
+        identity.session_id.as_deref(),
+        identity.request_id.as_deref(),
+        identity.project.as_deref(),
+    ]
+}
+
+/// A total order over usage lines: start first, then every other field.
+pub(crate) fn compare_usage(left: &UsageLine, right: &UsageLine) -> Ordering {
+    let quantities = |line: &UsageLine| {
+        let tokens = &line.tokens;
+        (
+            [tokens.input, tokens.cache_write_5m, tokens.cache_write_1h, tokens.cache_read, tokens.output],
+            line.web_search_requests,
+            line.code_execution_seconds,
+            line.requests,
+            line.reported_cost,
+        )
+    };
+    left.start
+        .cmp(&right.start)
+        .then_with(|| left.end.cmp(&right.end))
+        .then_with(|| left.path.cmp(&right.path))
+        .then_with(|| identity_key(&left.identity).cmp(&identity_key(&right.identity)))
+        .then_with(|| left.model.cmp(&right.model))
+        .then_with(|| {
+            (left.service_tier, left.context_window, left.inference_geo, left.speed).cmp(&(
+                right.service_tier,
+                right.context_window,
+                right.inference_geo,
+                right.speed,
+            ))
+        })
+        .then_with(|| quantities(left).cmp(&quantities(right)))
+}
+
+/// A total order over cost lines: start day first, then every other field.
+pub(crate) fn compare_cost(left: &CostLine, right: &CostLine) -> Ordering {
+    let tail = |line: &CostLine| {
+        (
+            line.model.clone(),
+            line.service_tier,
+            line.token_type,
+            line.context_window,
+            line.inference_geo,
+            line.seat_type.clone(),
+            line.team.clone(),
+        )
+    };
+    left.start
+        .cmp(&right.start)
+        .then_with(|| left.end.cmp(&right.end))
+        .then_with(|| left.kind.cmp(&right.kind))
+        .then_with(|| left.path.cmp(&right.path))
+        .then_with(|| identity_key(&left.identity).cmp(&identity_key(&right.identity)))
+        .then_with(|| left.description.cmp(&right.description))
+        .then_with(|| left.amount.cmp(&right.amount))
+        .then_with(|| tail(left).cmp(&tail(right)))
+}
+
+/// A total order over directory entries: kind, id, then the rest.
+pub(crate) fn compare_directory(left: &DirectoryEntry, right: &DirectoryEntry) -> Ordering {
+    let key = |entry: &DirectoryEntry| {
+        (
+            entry.kind,
+            entry.id.clone(),
+            entry.name.clone(),
+            entry.email.clone(),
+            entry.workspace_id.clone(),
+            entry.created_by.clone(),
+            entry.status.clone(),
+        )
+    };
+    key(left).cmp(&key(right))
+}
+
+fn strings<'a, T: 'a>(rows: &[&'a T], value: impl Fn(&'a T) -> Option<&'a str>) -> ArrayRef {
+    Arc::new(rows.iter().map(|row| value(row)).collect::<StringArray>())
+}
+
+fn counts<T>(rows: &[&T], value: impl Fn(&T) -> u64) -> ArrayRef {
+    Arc::new(rows.iter().map(|row| value(row)).collect::<UInt64Array>())
+}
+
+fn identity_columns<'a, T: 'a>(rows: &[&'a T], identity: impl Fn(&'a T) -> &'a Identity + Copy) -> Vec<ArrayRef> {
+    (0..IDENTITY_COLUMNS.len()).map(|index| strings(rows, |row| identity_key(identity(row))[index])).collect()
+}
+
+fn money_column<T>(rows: &[&T], value: impl Fn(&T) -> Option<Money>) -> Result<ArrayRef, String> {
+    let values = rows
+        .iter()
+        .map(|row| match value(row) {
+            None => Ok(None),
+            Some(money) => money_to_decimal128(money).map(Some).ok_or_else(|| format!("amount {money:?} does not fit Decimal128(38, 18)")),
+        })
+        .collect::<Result<Decimal128Array, String>>()?;
+    let values = values.with_precision_and_scale(MONEY_PRECISION, MONEY_SCALE).map_err(|error| error.to_string())?;
+    Ok(Arc::new(values))
+}
+
+fn date_column<T>(rows: &[&T], value: impl Fn(&T) -> spendlens_model::Day) -> Result<ArrayRef, String> {
+    let values = rows
+        .iter()
+        .map(|row| {
+            let day = value(row);
+            day_to_date32(day).map(Some).ok_or_else(|| format!("day {day} is out of range"))
+        })
+        .collect::<Result<Date32Array, String>>()?;
+    Ok(Arc::new(values))
+}
+
+fn timestamp_column<T>(rows: &[&T], value: impl Fn(&T) -> chrono::DateTime<chrono::Utc>) -> ArrayRef {
+    Arc::new(rows.iter().map(|row| Some(instant_to_micros(value(row)))).collect::<TimestampMicrosecondArray>().with_timezone("UTC"))
+}
+
+fn batch(schema: SchemaRef, columns: Vec<ArrayRef>) -> Result<RecordBatch, String> {
+    RecordBatch::try_new(schema, columns).map_err(|error| error.to_string())
+}
+
+fn invalid(detail: String) -> StoreError {
+    StoreError::InvalidInput { detail }
+}
+
+/// One usage file's rows, sorted.
+pub(crate) fn usage_batch(lines: &mut [&UsageLine]) -> Result<RecordBatch, StoreError> {
+    lines.sort_by(|left, right| compare_usage(left, right));
+    let rows: &[&UsageLine] = lines;
+    let mut columns = vec![
+        timestamp_column(rows, |line| line.start),
+        timestamp_column(rows, |line| line.end),
+        strings(rows, |line| Some(line.path.as_str())),
+    ];
+    columns.extend(identity_columns(rows, |line| &line.identity));
+    columns.extend([
+        strings(rows, |line| Some(line.model.as_str())),
+        strings(rows, |line| Some(line.service_tier.as_str())),
+        strings(rows, |line| Some(line.context_window.as_str())),
+        strings(rows, |line| Some(line.inference_geo.as_str())),
+        strings(rows, |line| Some(line.speed.as_str())),
+        counts(rows, |line| line.tokens.input),
+        counts(rows, |line| line.tokens.cache_write_5m),
+        counts(rows, |line| line.tokens.cache_write_1h),
+        counts(rows, |line| line.tokens.cache_read),
+        counts(rows, |line| line.tokens.output),
+        counts(rows, |line| line.web_search_requests),
+        counts(rows, |line| line.code_execution_seconds),
+        Arc::new(rows.iter().map(|line| line.requests).collect::<UInt64Array>()),
+        money_column(rows, |line| line.reported_cost).map_err(invalid)?,
+    ]);
+    batch(usage_schema(), columns).map_err(invalid)
+}
+
+/// One cost file's rows, sorted.
+pub(crate) fn cost_batch(lines: &mut [&CostLine]) -> Result<RecordBatch, StoreError> {
+    lines.sort_by(|left, right| compare_cost(left, right));
+    let rows: &[&CostLine] = lines;
+    let mut columns = vec![
+        date_column(rows, |line| line.start).map_err(invalid)?,
+        date_column(rows, |line| line.end).map_err(invalid)?,
+        money_column(rows, |line| Some(line.amount)).map_err(invalid)?,
+        strings(rows, |line| Some(line.kind.as_str())),
+        strings(rows, |line| Some(line.description.as_str())),
+        strings(rows, |line| Some(line.path.as_str())),
+    ];
+    columns.extend(identity_columns(rows, |line| &line.identity));
+    columns.extend([
+        strings(rows, |line| line.model.as_deref()),
+        strings(rows, |line| line.service_tier.map(|value| value.as_str())),
+        strings(rows, |line| line.token_type.map(|value| value.as_str())),
+        strings(rows, |line| line.context_window.map(|value| value.as_str())),
+        strings(rows, |line| line.inference_geo.map(|value| value.as_str())),
+        strings(rows, |line| line.seat_type.as_deref()),
+        strings(rows, |line| line.team.as_deref()),
+    ]);
+    batch(cost_schema(), columns).map_err(invalid)
+}
+
+/// One directory file's rows, sorted.
+pub(crate) fn directory_batch(entries: &mut [&DirectoryEntry]) -> Result<RecordBatch, StoreError> {
+    entries.sort_by(|left, right| compare_directory(left, right));
+    let rows: &[&DirectoryEntry] = entries;
+    let columns = vec![
+        strings(rows, |entry| Some(entry.kind.as_str())),
+        strings(rows, |entry| Some(entry.id.as_str())),
+        strings(rows, |entry| entry.name.as_deref()),
+        strings(rows, |entry| entry.email.as_deref()),
+        strings(rows, |entry| entry.workspace_id.as_deref()),
+        strings(rows, |entry| entry.created_by.as_deref()),
+        strings(rows, |entry| entry.status.as_deref()),
+    ];
+    batch(directory_schema(), columns).map_err(invalid)
+}

@@ -1,0 +1,253 @@
+//! The [`Store`]: opening a lake and writing to it.
+//!
+//! Writes replace whole partition files, so writing the same input twice leaves the same lake.
+//! Each file is replaced atomically; a write over several days is not one transaction, but every
+//! day stays whole and re-running the write completes it. Reads live in `query`.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fs;
+use std::path::Path as FilePath;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use datafusion::arrow::array::RecordBatch;
+use spendlens_model::{CostLine, Day, DirectoryEntry, Period, Source, UsageLine};
+
+use crate::StoreError;
+use crate::encode::{cost_batch, directory_batch, usage_batch};
+use crate::files::{
+    FileChecker, ensure_directory, list_directory, remove_if_present, remove_stale_temporaries, write_bytes_atomically, write_parquet,
+};
+use crate::layout::{FORMAT_NAME, Layout, Marker, SCHEMA_VERSION, Table, parse_day_partition, scope_file_name, scope_stem};
+
+/// Which of a scope's existing day files a write replaces.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Replace {
+    /// Only the days present in the lines; the scope's other days are untouched.
+    Days,
+    /// Every day of the period: a day in it with no lines loses its old file (a re-read window
+    /// that came back empty). Lines outside the period are filed too, as with [`Replace::Days`].
+    DaysIn(Period),
+    /// The lines are the whole scope (a seat roster): the scope's files in every day not present
+    /// in the lines are deleted.
+    Scope,
+}
+
+/// What a write did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct WriteSummary {
+    /// Rows written.
+    pub rows: usize,
+    /// Partition files written (created or replaced).
+    pub files_written: usize,
+    /// Partition files deleted.
+    pub files_removed: usize,
+}
+
+/// The embedded store: a Parquet lake under a data directory, and a query engine over it.
+///
+/// The API is synchronous: the store owns a small tokio runtime, runs each query on it and waits
+/// for the answer. It may be called (and dropped) from inside another runtime too, though an
+/// async caller should prefer `spawn_blocking`, since the calling thread waits.
+#[derive(Debug)]
+pub struct Store {
+    pub(crate) layout: Layout,
+    /// Owned only to be shut down on drop; queries are spawned through `handle`.
+    runtime: Option<tokio::runtime::Runtime>,
+    pub(crate) handle: tokio::runtime::Handle,
+    pub(crate) checker: FileChecker,
+    /// Serialises this process's writes so that a snapshot's deletions never race its own writes.
+    write_lock: Mutex<()>,
+    fail_before_rename: AtomicBool,
+}
+
+impl Store {
+    /// Opens the lake under `data_directory`, creating it (and its marker) when missing.
+    ///
+    /// A marker from a newer spendlens gives [`StoreError::NewerSchema`], an unreadable one
+    /// [`StoreError::Corrupt`]; a failed open changes nothing on disk. A successful open removes
+    /// temporary files that crashed writes left inside `lake/`.
+    pub fn open(data_directory: &FilePath) -> Result<Store, StoreError> {
+        let layout = Layout::new(data_directory);
+        let marker = layout.marker();
+        match fs::read(&marker) {
+            Ok(bytes) => check_marker(&marker, &bytes)?,
+            Err(error) if error.kind() == std::io::ErrorKind::NotFound => {
+                ensure_directory(layout.lake())?;
+                let text =
+                    serde_json::to_string(&Marker::current()).map_err(|error| StoreError::InvalidInput { detail: error.to_string() })?;
+                write_bytes_atomically(&marker, format!("{text}\n").as_bytes())?;
+            }
+            Err(error) => return Err(StoreError::io("read", &marker, error)),
+        }
+        for table in Table::ALL {
+            ensure_directory(&layout.table(table))?;
+        }
+        remove_stale_temporaries(layout.lake())?;
+        // Built last: a runtime dropped on an error path would panic inside a caller's runtime.
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .thread_name("spendlens-store")
+            .enable_all()
+            .build()
+            .map_err(StoreError::Runtime)?;
+        Ok(Store {
+            layout,
+            handle: runtime.handle().clone(),
+            runtime: Some(runtime),
+            checker: FileChecker::default(),
+            write_lock: Mutex::new(()),
+            fail_before_rename: AtomicBool::new(false),
+        })
+    }
+
+    /// The lake directory (`DATA_DIR/lake`).
+    pub fn lake_directory(&self) -> &FilePath {
+        self.layout.lake()
+    }
+
+    /// Replaces a scope's usage files for the days `replace` names. Lines are filed under
+    /// [`UsageLine::day`]; every line's `source` must be `source`.
+    pub fn replace_usage(&self, source: Source, scope: &str, replace: Replace, lines: &[UsageLine]) -> Result<WriteSummary, StoreError> {
+        check_sources(source, lines.iter().map(|line| line.source))?;
+        self.replace_days(Table::Usage, source, scope, replace, lines, UsageLine::day, |rows: &mut Vec<&UsageLine>| usage_batch(rows))
+    }
+
+    /// Replaces a scope's cost files for the days `replace` names. Lines are filed under their
+    /// `start` day; every line's `source` must be `source`.
+    pub fn replace_cost(&self, source: Source, scope: &str, replace: Replace, lines: &[CostLine]) -> Result<WriteSummary, StoreError> {
+        check_sources(source, lines.iter().map(|line| line.source))?;
+        self.replace_days(
+            Table::Cost,
+            source,
+            scope,
+            replace,
+            lines,
+            |line: &CostLine| line.start,
+            |rows: &mut Vec<&CostLine>| cost_batch(rows),
+        )
+    }
+
+    /// Replaces a scope's directory snapshot with `entries` (no entries: the file is deleted).
+    pub fn replace_directory(&self, source: Source, scope: &str, entries: &[DirectoryEntry]) -> Result<WriteSummary, StoreError> {
+        let stem = scope_stem(scope)?;
+        let target = self.layout.source(Table::Directory, source).join(scope_file_name(&stem));
+        let _guard = self.lock_writes();
+        if entries.is_empty() {
+            let removed = remove_if_present(&target)?;
+            return Ok(WriteSummary { rows: 0, files_written: 0, files_removed: usize::from(removed) });
+        }
+        let mut rows: Vec<&DirectoryEntry> = entries.iter().collect();
+        let batch = directory_batch(&mut rows)?;
+        self.write_file(&target, &batch)?;
+        Ok(WriteSummary { rows: entries.len(), files_written: 1, files_removed: 0 })
+    }
+
+    /// Makes the next partition write stop after its temporary file is written and synced but
+    /// before the rename, leaving the temporary file behind as a crash would. For tests.
+    #[doc(hidden)]
+    pub fn fail_next_write_before_rename(&self) {
+        self.fail_before_rename.store(true, Ordering::SeqCst);
+    }
+
+    /// The write lock guards no data in memory, so a panic in another write leaves nothing to
+    /// distrust: a poisoned lock is taken as it is.
+    fn lock_writes(&self) -> std::sync::MutexGuard<'_, ()> {
+        self.write_lock.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    fn write_file(&self, target: &FilePath, batch: &RecordBatch) -> Result<(), StoreError> {
+        let fail = self.fail_before_rename.swap(false, Ordering::SeqCst);
+        write_parquet(target, batch, fail)
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn replace_days<T>(
+        &self,
+        table: Table,
+        source: Source,
+        scope: &str,
+        replace: Replace,
+        lines: &[T],
+        day_of: impl Fn(&T) -> Day,
+        encode: impl Fn(&mut Vec<&T>) -> Result<RecordBatch, StoreError>,
+    ) -> Result<WriteSummary, StoreError> {
+        let stem = scope_stem(scope)?;
+        let file_name = scope_file_name(&stem);
+        let mut by_day: BTreeMap<Day, Vec<&T>> = BTreeMap::new();
+        for line in lines {
+            by_day.entry(day_of(line)).or_default().push(line);
+        }
+        // Encode everything first: bad input fails the write before any file changes.
+        let mut batches = Vec::with_capacity(by_day.len());
+        for (day, mut rows) in by_day {
+            batches.push((day, encode(&mut rows)?));
+        }
+        let written_days: BTreeSet<Day> = batches.iter().map(|(day, _)| *day).collect();
+
+        let _guard = self.lock_writes();
+        let mut summary = WriteSummary::default();
+        for (day, batch) in &batches {
+            let target = self.layout.day(table, source, *day).join(&file_name);
+            self.write_file(&target, batch)?;
+            summary.rows += batch.num_rows();
+            summary.files_written += 1;
+        }
+        let emptied = |day: Day| {
+            !written_days.contains(&day)
+                && match replace {
+                    Replace::Days => false,
+                    Replace::DaysIn(period) => period.contains(day),
+                    Replace::Scope => true,
+                }
+        };
+        if replace != Replace::Days {
+            for (name, path, is_directory) in list_directory(&self.layout.source(table, source))? {
+                let Some(day) = parse_day_partition(&name).filter(|_| is_directory) else { continue };
+                if emptied(day) && remove_if_present(&path.join(&file_name))? {
+                    summary.files_removed += 1;
+                }
+            }
+        }
+        Ok(summary)
+    }
+}
+
+impl Drop for Store {
+    /// Shuts the runtime down without waiting: dropping a runtime the blocking way panics inside
+    /// another runtime, and no task outlives a query anyway.
+    fn drop(&mut self) {
+        if let Some(runtime) = self.runtime.take() {
+            runtime.shutdown_background();
+        }
+    }
+}
+
+fn check_sources(source: Source, line_sources: impl Iterator<Item = Source>) -> Result<(), StoreError> {
+    for found in line_sources {
+        if found != source {
+            return Err(StoreError::InvalidInput {
+                detail: format!("a line from source {found} was handed to a write for source {source}"),
+            });
+        }
+    }
+    Ok(())
+}
+
+fn check_marker(path: &FilePath, bytes: &[u8]) -> Result<(), StoreError> {
+    let value: serde_json::Value =
+        serde_json::from_slice(bytes).map_err(|error| StoreError::corrupt(path, format!("the lake marker is not JSON: {error}")))?;
+    let format = value.get("format").and_then(|format| format.as_str());
+    if format != Some(FORMAT_NAME) {
+        return Err(StoreError::corrupt(path, format!("the lake marker names format {format:?}, expected {FORMAT_NAME:?}")));
+    }
+    let found = value
+        .get("schema_version")
+        .and_then(|version| version.as_u64())
+        .filter(|version| *version >= 1)
+        .ok_or_else(|| StoreError::corrupt(path, "the lake marker has no valid schema_version"))?;
+    if found > SCHEMA_VERSION {
+        return Err(StoreError::NewerSchema { path: path.to_path_buf(), found, supported: SCHEMA_VERSION });
+    }
+    Ok(())
+}

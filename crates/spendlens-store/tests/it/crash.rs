@@ -1,0 +1,69 @@
+//! A write that dies between its synced temporary file and the rename leaves the old state whole.
+
+use spendlens_model::Source;
+use spendlens_store::{Replace, Store, StoreError};
+
+use crate::support::{cost, usage};
+
+fn temporary_files(root: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut found = Vec::new();
+    let mut pending = vec![root.to_path_buf()];
+    while let Some(directory) = pending.pop() {
+        for entry in std::fs::read_dir(&directory).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                pending.push(path);
+            } else if path.file_name().unwrap().to_string_lossy().contains(".tmp-") {
+                found.push(path);
+            }
+        }
+    }
+    found
+}
+
+#[test]
+fn a_crash_before_rename_keeps_the_previous_state_and_reopen_cleans_up() {
+    let directory = tempfile::tempdir().unwrap();
+    let store = Store::open(directory.path()).unwrap();
+    let before = [usage(Source::AdminUsage, "2026-06-01T00:00:00Z", 100, 10), usage(Source::AdminUsage, "2026-06-02T00:00:00Z", 200, 20)];
+    store.replace_usage(Source::AdminUsage, "org", Replace::Days, &before).unwrap();
+    store.replace_cost(Source::AdminCost, "org", Replace::Days, &[cost(Source::AdminCost, "2026-06-01", "7.25")]).unwrap();
+    let totals = store.totals().unwrap();
+    let rollups = store.usage_rollup(None).unwrap();
+
+    store.fail_next_write_before_rename();
+    let after = [usage(Source::AdminUsage, "2026-06-01T00:00:00Z", 999, 999)];
+    let error = store.replace_usage(Source::AdminUsage, "org", Replace::Days, &after).unwrap_err();
+    let StoreError::InjectedFailure { path } = &error else { panic!("unexpected error {error}") };
+    assert!(path.is_file(), "the synced temporary file is left behind");
+    assert_eq!(temporary_files(directory.path()), vec![path.clone()]);
+
+    // Readers never list the temporary file: the old state is whole.
+    assert_eq!(store.totals().unwrap(), totals);
+    assert_eq!(store.usage_rollup(None).unwrap(), rollups);
+
+    // The failure is one-shot: later writes go through.
+    store.replace_cost(Source::AdminCost, "org", Replace::Days, &[cost(Source::AdminCost, "2026-06-01", "7.25")]).unwrap();
+    drop(store);
+
+    let reopened = Store::open(directory.path()).unwrap();
+    assert!(temporary_files(directory.path()).is_empty(), "open removed the stale temporary file");
+    assert_eq!(reopened.totals().unwrap(), totals);
+    assert_eq!(reopened.usage_rollup(None).unwrap(), rollups);
+}
+
+#[test]
+fn a_crash_in_a_snapshot_write_keeps_the_old_snapshot() {
+    let directory = tempfile::tempdir().unwrap();
+    let store = Store::open(directory.path()).unwrap();
+    let roster = [cost(Source::Roster, "2026-06-01", "30"), cost(Source::Roster, "2026-07-01", "30")];
+    store.replace_cost(Source::Roster, "roster", Replace::Scope, &roster).unwrap();
+    let before = store.cost_lines(None).unwrap();
+
+    store.fail_next_write_before_rename();
+    assert!(store.replace_cost(Source::Roster, "roster", Replace::Scope, &[cost(Source::Roster, "2026-08-01", "45")]).is_err());
+    // The failed write deleted nothing: deletions only follow successful writes.
+    assert_eq!(store.cost_lines(None).unwrap(), before);
+    drop(store);
+    assert_eq!(Store::open(directory.path()).unwrap().cost_lines(None).unwrap(), before);
+}

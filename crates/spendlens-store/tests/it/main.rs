@@ -1,0 +1,13 @@
+//! Integration tests of the store: one binary, a module per theme.
+
+// A failed unwrap is a failed test.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod corruption;
+mod crash;
+mod idempotence;
+mod open;
+mod replace;
+mod rollup;
+mod round_trip;
+mod support;

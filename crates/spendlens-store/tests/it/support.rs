@@ -1,0 +1,40 @@
+//! Builders for lines, days and money shared by the test modules.
+
+use chrono::{DateTime, Utc};
+use spendlens_model::{CostKind, CostLine, Day, Money, Source, UsageLine};
+use spendlens_store::Store;
+use tempfile::TempDir;
+
+pub fn day(text: &str) -> Day {
+    text.parse().unwrap()
+}
+
+pub fn instant(text: &str) -> DateTime<Utc> {
+    DateTime::parse_from_rfc3339(text).unwrap().with_timezone(&Utc)
+}
+
+pub fn money(text: &str) -> Money {
+    text.parse().unwrap()
+}
+
+/// A fresh data directory and a store opened on it.
+pub fn fresh_store() -> (TempDir, Store) {
+    let directory = tempfile::tempdir().unwrap();
+    let store = Store::open(directory.path()).unwrap();
+    (directory, store)
+}
+
+/// A usage line at `start` (RFC 3339) with the given input and output tokens.
+pub fn usage(source: Source, start: &str, input: u64, output: u64) -> UsageLine {
+    let start = instant(start);
+    let mut line = UsageLine::new(start, start + chrono::Duration::hours(1), source, "claude-sonnet-4-5");
+    line.tokens.input = input;
+    line.tokens.output = output;
+    line
+}
+
+/// A one-day token cost line.
+pub fn cost(source: Source, start: &str, amount: &str) -> CostLine {
+    let start = day(start);
+    CostLine::new(start, start.succ_opt().unwrap(), source, money(amount), CostKind::Tokens)
+}

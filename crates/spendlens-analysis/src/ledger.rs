@@ -274,12 +274,15 @@ fn place_cost_report_line(
     });
     // Exact group first; then any tier/window/geo of the same day, workspace and model; then the
     // whole workspace-day (web search rows carry no model).
-    let mut candidates: Vec<&KeyUsage> = key.as_ref().and_then(|key| groups.get(key)).map(|group| group.iter().collect()).unwrap_or_default();
+    let mut candidates: Vec<&KeyUsage> =
+        key.as_ref().and_then(|key| groups.get(key)).map(|group| group.iter().collect()).unwrap_or_default();
     if candidates.is_empty() {
         candidates = groups
             .iter()
             .filter(|(group, _)| {
-                group.day == cost.start && group.workspace.as_deref() == workspace && model.as_ref().is_none_or(|model| &group.model == model)
+                group.day == cost.start
+                    && group.workspace.as_deref() == workspace
+                    && model.as_ref().is_none_or(|model| &group.model == model)
             })
             .flat_map(|(_, usage)| usage.iter())
             .collect();
@@ -374,9 +377,10 @@ fn classify(
         });
     }
     let name = key_name?;
-    names.claude_code_actor_keys.contains(name).then(|| {
-        (Path::ClaudeCode, claude_code_driver(), format!("key {name:?} is an API actor in Claude Code Analytics"))
-    })
+    names
+        .claude_code_actor_keys
+        .contains(name)
+        .then(|| (Path::ClaudeCode, claude_code_driver(), format!("key {name:?} is an API actor in Claude Code Analytics")))
 }
 
 /// Entries whose start day falls in `period`.

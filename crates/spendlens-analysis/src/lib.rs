@@ -9,4 +9,7 @@ pub mod ledger;
 pub mod summary;
 
 pub use ledger::{Driver, Ledger, LedgerEntry, LedgerInput, assemble};
-pub use summary::{ApiSummary, ClaudeCodeSummary, EngineerLine, FeatureLine, KeyLine, Paths, Summary, TeamLine, UnassignedLine, UnassignedSummary, summarise};
+pub use summary::{
+    ApiSummary, ClaudeCodeSummary, EngineerLine, FeatureLine, KeyLine, Paths, Summary, TeamLine, UnassignedLine, UnassignedSummary,
+    summarise,
+};

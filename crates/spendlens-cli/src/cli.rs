@@ -6,7 +6,11 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use spendlens_model::Day;
 
 #[derive(Debug, Parser)]
-#[command(name = "spendlens", version, about = "One true, explained picture of an organisation's Claude spend: Claude Code and the API, side by side.")]
+#[command(
+    name = "spendlens",
+    version,
+    about = "One true, explained picture of an organisation's Claude spend: Claude Code and the API, side by side."
+)]
 pub struct Cli {
     /// Where the ledger lives (default: the platform data directory, e.g. ~/.local/share/spendlens).
     #[arg(long, global = true, env = "SPENDLENS_DATA_DIR", value_name = "DIR")]

@@ -288,4 +288,3 @@ fn status(settings: &Settings, json: bool) -> Result<()> {
     print!("{}", table.render(0));
     Ok(())
 }
-

@@ -80,7 +80,9 @@ pub fn roster(store: &Store, paths: &[PathBuf], until: Day) -> Result<Ingested> 
     }
     let mut emails: Vec<&str> = seats.iter().map(|seat| seat.email.as_str()).collect();
     emails.sort_unstable();
-    if let Some(pair) = emails.windows(2).find(|pair| pair[0] == pair[1] && seats.iter().filter(|s| s.email == pair[0]).any(|s| s.end.is_none())) {
+    if let Some(pair) =
+        emails.windows(2).find(|pair| pair[0] == pair[1] && seats.iter().filter(|s| s.email == pair[0]).any(|s| s.end.is_none()))
+    {
         let duplicates: Vec<_> = seats.iter().filter(|s| s.email == pair[0] && s.end.is_none()).collect();
         if duplicates.len() > 1 {
             bail!("the roster holds two open seats for {}: end one of them", pair[0]);

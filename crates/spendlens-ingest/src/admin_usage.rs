@@ -125,7 +125,10 @@ mod tests {
         assert_eq!(line.web_search_requests, 3);
         assert_eq!(line.identity.api_key_id.as_deref(), Some("apikey_01A"));
         assert_eq!(line.identity.workspace_id, None);
-        assert_eq!((line.service_tier, line.context_window, line.inference_geo), (ServiceTier::Batch, ContextWindow::Long, InferenceGeo::Us));
+        assert_eq!(
+            (line.service_tier, line.context_window, line.inference_geo),
+            (ServiceTier::Batch, ContextWindow::Long, InferenceGeo::Us)
+        );
         assert_eq!(pages.period().unwrap().label(), "2026-10-01..2026-10-02");
         assert_eq!(pages.next_page.as_deref(), Some("page_abc"));
     }
@@ -134,7 +137,10 @@ mod tests {
     fn errors_name_the_file_and_the_field() {
         let bad_tier = PAGE.replace("\"batch\"", "\"turbo\"");
         let error = read_page("usage.json", bad_tier.as_bytes()).unwrap_err().to_string();
-        assert_eq!(error, "usage.json: field data[0].results[0].service_tier: unknown service tier \"turbo\" (expected one of: standard batch priority )");
+        assert_eq!(
+            error,
+            "usage.json: field data[0].results[0].service_tier: unknown service tier \"turbo\" (expected one of: standard batch priority )"
+        );
         let truncated = &PAGE[..200];
         let error = read_page("usage.json", truncated.as_bytes()).unwrap_err().to_string();
         assert!(error.starts_with("usage.json: line 4, column"), "{error}");

@@ -68,7 +68,8 @@ mod tests {
         assert_eq!(entry.created_by.as_deref(), Some("user_01"));
         let users = r#"{"data":[{"id":"user_01","type":"user","email":"Ana@Acme.example","name":"Ana","role":"user","added_at":"x"}],"has_more":false}"#;
         assert_eq!(read_page("users.json", users.as_bytes()).unwrap().lines[0].email.as_deref(), Some("ana@acme.example"));
-        let spaces = r#"{"data":[{"id":"wrkspc_01","type":"workspace","name":"Support","archived_at":"2026-02-01T00:00:00Z"}],"has_more":false}"#;
+        let spaces =
+            r#"{"data":[{"id":"wrkspc_01","type":"workspace","name":"Support","archived_at":"2026-02-01T00:00:00Z"}],"has_more":false}"#;
         assert_eq!(read_page("w.json", spaces.as_bytes()).unwrap().lines[0].status.as_deref(), Some("archived"));
         let error = read_page("w.json", br#"{"data":[{"id":"x","type":"robot"}]}"#).unwrap_err().to_string();
         assert_eq!(error, "w.json: field data[0].type: \"robot\" is not workspace, api_key or user");

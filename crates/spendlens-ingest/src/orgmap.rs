@@ -90,7 +90,8 @@ pub fn read(file: &str, text: &str) -> Result<OrgMap, IngestError> {
         let line = error.span().map_or(1, |span| line_of(text, span.start));
         IngestError::malformed(file, Location::Line { line, column: None }, error.message().to_string())
     })?;
-    let invalid = |line: usize, key: &str, detail: String| IngestError::malformed(file, Location::Key { line, key: key.to_string() }, detail);
+    let invalid =
+        |line: usize, key: &str, detail: String| IngestError::malformed(file, Location::Key { line, key: key.to_string() }, detail);
     let origin = std::path::Path::new(file).file_name().map_or(file.to_string(), |name| name.to_string_lossy().into_owned());
     let mut map = OrgMap { origin, ..OrgMap::default() };
 
@@ -120,7 +121,11 @@ pub fn read(file: &str, text: &str) -> Result<OrgMap, IngestError> {
             return Err(invalid(line, "feature.name", format!("feature {:?} is defined twice", feature.name)));
         }
         if feature.api_keys.is_empty() && feature.api_key_names.is_empty() && feature.workspaces.is_empty() {
-            return Err(invalid(line, "feature", format!("feature {:?} matches nothing: give api_keys, api_key_names or workspaces", feature.name)));
+            return Err(invalid(
+                line,
+                "feature",
+                format!("feature {:?} matches nothing: give api_keys, api_key_names or workspaces", feature.name),
+            ));
         }
         map.features.push(FeatureRule {
             name: feature.name,
@@ -182,7 +187,10 @@ workspaces = ["default"]
         let error = read("orgmap.toml", &unknown).unwrap_err().to_string();
         assert!(error.starts_with("orgmap.toml: line 12") && error.contains("api_key_nmes"), "{error}");
         let twice = format!("{MAP}\n[[team]]\nname = \"payments\"\n");
-        assert_eq!(read("orgmap.toml", &twice).unwrap_err().to_string(), "orgmap.toml: line 15, key \"team.name\": team \"payments\" is defined twice");
+        assert_eq!(
+            read("orgmap.toml", &twice).unwrap_err().to_string(),
+            "orgmap.toml: line 15, key \"team.name\": team \"payments\" is defined twice"
+        );
         let bad_member = MAP.replace("\"ana@acme.example\"", "\"ana\"");
         assert!(read("orgmap.toml", &bad_member).unwrap_err().to_string().contains("line 2, key \"team.members\""));
     }

@@ -26,7 +26,8 @@ pub struct Seat {
 /// Parses a roster CSV. Errors name the row (the header is row 1) and the column.
 pub fn read(file: &str, bytes: &[u8]) -> Result<Vec<Seat>, IngestError> {
     let mut reader = csv::ReaderBuilder::new().trim(csv::Trim::All).from_reader(bytes);
-    let cell = |row: usize, column: &str, detail: String| IngestError::malformed(file, Location::Cell { row, column: column.to_string() }, detail);
+    let cell =
+        |row: usize, column: &str, detail: String| IngestError::malformed(file, Location::Cell { row, column: column.to_string() }, detail);
     let header = reader.headers().map_err(|error| cell(1, "", error.to_string()))?.clone();
     let names: Vec<&str> = header.iter().collect();
     if names != HEADER {

@@ -210,7 +210,9 @@ mod tests {
 
     #[test]
     fn streamed_copies_count_once_keeping_the_final_output() {
-        let file = [assistant("msg_1", "req_1", 3, false), assistant("msg_1", "req_1", 121, false), assistant("msg_2", "req_2", 7, false)].join("\n") + "\n";
+        let file = [assistant("msg_1", "req_1", 3, false), assistant("msg_1", "req_1", 121, false), assistant("msg_2", "req_2", 7, false)]
+            .join("\n")
+            + "\n";
         let mut reader = TranscriptReader::new("ana@acme.example");
         reader.read("a.jsonl", file.as_bytes());
         // A subagent file replays msg_1 under a new request id.

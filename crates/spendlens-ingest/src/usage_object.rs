@@ -95,7 +95,8 @@ mod tests {
         assert_eq!(usage.web_search_requests, 2);
         let typo = read("stdin", r#"{"input_tokns": 5}"#).unwrap_err().to_string();
         assert!(typo.contains("stdin: line 1") && typo.contains("input_tokns"), "{typo}");
-        let mismatch = read("stdin", r#"{"cache_creation_input_tokens": 5, "cache_creation": {"ephemeral_1h_input_tokens": 4}}"#).unwrap_err();
+        let mismatch =
+            read("stdin", r#"{"cache_creation_input_tokens": 5, "cache_creation": {"ephemeral_1h_input_tokens": 4}}"#).unwrap_err();
         assert!(mismatch.to_string().contains("field cache_creation_input_tokens"));
     }
 }

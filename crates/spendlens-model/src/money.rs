@@ -88,12 +88,7 @@ impl Money {
         let assigned: Money = parts.iter().copied().sum();
         let remainder = self - assigned;
         if !remainder.is_zero() {
-            let largest = parts
-                .iter()
-                .enumerate()
-                .max_by_key(|(_, part)| part.abs())
-                .map(|(index, _)| index)
-                .unwrap_or(0);
+            let largest = parts.iter().enumerate().max_by_key(|(_, part)| part.abs()).map(|(index, _)| index).unwrap_or(0);
             parts[largest] += remainder;
         }
         parts

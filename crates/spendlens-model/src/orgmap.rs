@@ -135,7 +135,9 @@ impl OrgMap {
         for (line, target, keys, names, workspaces, label) in rules {
             let why = if let Some(id) = api_key_id.filter(|id| keys.iter().any(|key| key == id)) {
                 Some(format!("api_keys {id:?}"))
-            } else if let Some((name, glob)) = api_key_name.and_then(|name| names.iter().find(|glob| glob.matches(name)).map(|glob| (name, glob))) {
+            } else if let Some((name, glob)) =
+                api_key_name.and_then(|name| names.iter().find(|glob| glob.matches(name)).map(|glob| (name, glob)))
+            {
                 Some(format!("api_key_names {:?} matches {name:?}", glob.as_str()))
             } else {
                 workspace_id.filter(|id| workspaces.iter().any(|w| w == id)).map(|id| format!("workspaces {id:?}"))

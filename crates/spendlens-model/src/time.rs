@@ -67,11 +67,7 @@ impl Period {
 
     /// `2026-10` for a whole calendar month, else `2026-10-01..2026-10-15` (end exclusive).
     pub fn label(&self) -> String {
-        if *self == Self::month_of(self.start) {
-            self.start.format("%Y-%m").to_string()
-        } else {
-            format!("{}..{}", self.start, self.end)
-        }
+        if *self == Self::month_of(self.start) { self.start.format("%Y-%m").to_string() } else { format!("{}..{}", self.start, self.end) }
     }
 }
 

@@ -68,7 +68,10 @@ fn query(case: &Case) -> PriceQuery {
 fn hand_computed_prices() {
     let cases = vec![
         // The reference's worked example: (2000x3 + 800x15 + 10000x0.30 + 1500x3.75)/1e6, halved.
-        Case { tier: ServiceTier::Batch, ..case("batch halves every token component", "claude-sonnet-4-5-20250929", tokens(2000, 1500, 0, 10000, 800), "0.0133125") },
+        Case {
+            tier: ServiceTier::Batch,
+            ..case("batch halves every token component", "claude-sonnet-4-5-20250929", tokens(2000, 1500, 0, 10000, 800), "0.0133125")
+        },
         // 1000x5 + 2000x10 + 500x25 = 37,500 / 1e6.
         case("1-hour cache writes at 2x input", "claude-opus-4-6", tokens(1000, 0, 2000, 0, 500), "0.0375"),
         case("5-minute cache writes at 1.25x input", "claude-opus-4-5", tokens(0, 1_000_000, 0, 0, 0), "6.25"),
@@ -79,8 +82,14 @@ fn hand_computed_prices() {
         case("opus 3 legacy id form", "claude-3-opus-20240229", tokens(1_000_000, 0, 0, 0, 0), "15"),
         case("sonnet 3.7", "claude-3-7-sonnet-20250219", tokens(1_000_000, 0, 0, 0, 1_000_000), "18"),
         case("sonnet 5", "anthropic/claude-sonnet-5", tokens(0, 0, 0, 1_000_000, 0), "0.2"),
-        Case { date: "2026-10-06", ..case("sonnet 5.5 cache read before 2026-10-07", "claude-sonnet-5-5", tokens(0, 0, 0, 1_000_000, 0), "0.2") },
-        Case { date: "2026-10-07", ..case("sonnet 5.5 cache read from 2026-10-07", "claude-sonnet-5-5", tokens(0, 0, 0, 1_000_000, 0), "0.1") },
+        Case {
+            date: "2026-10-06",
+            ..case("sonnet 5.5 cache read before 2026-10-07", "claude-sonnet-5-5", tokens(0, 0, 0, 1_000_000, 0), "0.2")
+        },
+        Case {
+            date: "2026-10-07",
+            ..case("sonnet 5.5 cache read from 2026-10-07", "claude-sonnet-5-5", tokens(0, 0, 0, 1_000_000, 0), "0.1")
+        },
         case("haiku 4.5", "claude-haiku-4-5-20251001", tokens(10_000, 0, 0, 0, 1_000), "0.015"),
         case("haiku 3.5 legacy", "claude-3-5-haiku-20241022", tokens(1_000_000, 0, 0, 0, 0), "0.8"),
         case("haiku 3", "claude-3-haiku-20240307", tokens(1_000_000, 0, 0, 1_000_000, 0), "0.28"),
@@ -89,12 +98,27 @@ fn hand_computed_prices() {
         // 150,000 x 0.50 + 1,000 x 2.50 (whole request on the second card).
         Case { single: true, ..case("haiku 5.5 over 100k prompt", "claude-haiku-5-5", tokens(150_000, 0, 0, 0, 1_000), "0.0775") },
         // 300,000 x 6 + 10,000 x 22.50.
-        Case { window: ContextWindow::Long, ..case("long context bucket: 2x input, 1.5x output", "claude-sonnet-4-5", tokens(300_000, 0, 0, 0, 10_000), "2.025") },
+        Case {
+            window: ContextWindow::Long,
+            ..case("long context bucket: 2x input, 1.5x output", "claude-sonnet-4-5", tokens(300_000, 0, 0, 0, 10_000), "2.025")
+        },
         // Single request with 250k prompt (cache read counts toward the prompt): 50,000 x 6 + 200,000 x 0.60.
-        Case { single: true, ..case("long context from a request's prompt size", "claude-sonnet-4", tokens(50_000, 0, 0, 200_000, 0), "0.42") },
-        Case { window: ContextWindow::Long, ..case("no long-context premium where the book has none", "claude-opus-5", tokens(1_000_000, 0, 0, 0, 0), "5") },
-        Case { geo: InferenceGeo::Us, ..case("US-only inference x1.1 on Opus 4.6", "claude-opus-4-6", tokens(1_000_000, 0, 0, 0, 0), "5.5") },
-        Case { geo: InferenceGeo::Us, ..case("no residency uplift before Opus 4.6", "claude-opus-4-5", tokens(1_000_000, 0, 0, 0, 0), "5") },
+        Case {
+            single: true,
+            ..case("long context from a request's prompt size", "claude-sonnet-4", tokens(50_000, 0, 0, 200_000, 0), "0.42")
+        },
+        Case {
+            window: ContextWindow::Long,
+            ..case("no long-context premium where the book has none", "claude-opus-5", tokens(1_000_000, 0, 0, 0, 0), "5")
+        },
+        Case {
+            geo: InferenceGeo::Us,
+            ..case("US-only inference x1.1 on Opus 4.6", "claude-opus-4-6", tokens(1_000_000, 0, 0, 0, 0), "5.5")
+        },
+        Case {
+            geo: InferenceGeo::Us,
+            ..case("no residency uplift before Opus 4.6", "claude-opus-4-5", tokens(1_000_000, 0, 0, 0, 0), "5")
+        },
         Case { speed: Speed::Fast, ..case("fast mode x6 on Opus 4.6", "claude-opus-4-6", tokens(0, 0, 0, 0, 1_000_000), "150") },
         // 300,000 x 3 x 2 (long) x 0.5 (batch) x 1.1 (US).
         Case {
@@ -106,7 +130,10 @@ fn hand_computed_prices() {
         // 25 searches x $0.01 + 1,000 input x $3.
         Case { searches: 25, ..case("web search $10 per 1,000", "claude-sonnet-4-5", tokens(1_000, 0, 0, 0, 0), "0.253") },
         Case { seconds: 7_200, ..case("code execution $0.05 per hour", "claude-sonnet-4-5", tokens(0, 0, 0, 0, 0), "0.1") },
-        Case { tier: ServiceTier::Priority, ..case("priority without a contract: list price", "claude-sonnet-4-5", tokens(1_000_000, 0, 0, 0, 0), "3") },
+        Case {
+            tier: ServiceTier::Priority,
+            ..case("priority without a contract: list price", "claude-sonnet-4-5", tokens(1_000_000, 0, 0, 0, 0), "3")
+        },
         case("bedrock cross-region id", "us.anthropic.claude-haiku-4-5-20251001-v1:0", tokens(0, 0, 0, 0, 1_000_000), "5"),
         case("vertex id", "claude-opus-4-1@20250805", tokens(1_000_000, 0, 0, 0, 0), "15"),
     ];
@@ -187,7 +214,8 @@ fn a_bad_user_file_names_the_file_and_field() {
     let error = PriceBook::embedded().unwrap().with_overrides("[[model]]\nid = \"x\"\ninptu = \"1\"\n", "my-prices.toml").unwrap_err();
     let text = error.to_string();
     assert!(text.contains("my-prices.toml") && text.contains("inptu"), "{text}");
-    let error = PriceBook::embedded().unwrap().with_overrides("[[discount]]\nmodels = \"*\"\nmultiplier = \"1.5\"\n", "d.toml").unwrap_err();
+    let error =
+        PriceBook::embedded().unwrap().with_overrides("[[discount]]\nmodels = \"*\"\nmultiplier = \"1.5\"\n", "d.toml").unwrap_err();
     assert!(error.to_string().contains("between 0 and 1"), "{error}");
 }
 

@@ -11,7 +11,8 @@ fn share(part: Money, whole: Money) -> String {
     if whole.is_zero() {
         return "-".to_string();
     }
-    let percent = (part.as_decimal() * Decimal::ONE_HUNDRED / whole.as_decimal()).round_dp_with_strategy(1, RoundingStrategy::MidpointAwayFromZero);
+    let percent =
+        (part.as_decimal() * Decimal::ONE_HUNDRED / whole.as_decimal()).round_dp_with_strategy(1, RoundingStrategy::MidpointAwayFromZero);
     format!("{percent:.1}%")
 }
 
@@ -20,7 +21,12 @@ pub fn summary_table(summary: &Summary, top_engineers: usize) -> String {
     let paths = &summary.paths;
     let mut out = format!("spendlens report · {} · total {}\n\n", summary.period.label(), summary.total_usd);
     let mut side = Table::new(&["", "Claude Code>", "API>", "Unassigned>"]);
-    side.row(vec!["Spend".into(), paths.claude_code.total_usd.to_string(), paths.api.total_usd.to_string(), paths.unassigned.total_usd.to_string()]);
+    side.row(vec![
+        "Spend".into(),
+        paths.claude_code.total_usd.to_string(),
+        paths.api.total_usd.to_string(),
+        paths.unassigned.total_usd.to_string(),
+    ]);
     side.row(vec![
         "Share".into(),
         share(paths.claude_code.total_usd, summary.total_usd),
@@ -30,10 +36,8 @@ pub fn summary_table(summary: &Summary, top_engineers: usize) -> String {
     out += &side.render(2);
 
     let cc = &paths.claude_code;
-    out += &format!(
-        "\nClaude Code  {}  (seats {} · API keys {} · {} engineers)\n",
-        cc.total_usd, cc.seats_usd, cc.api_keys_usd, cc.engineers
-    );
+    out +=
+        &format!("\nClaude Code  {}  (seats {} · API keys {} · {} engineers)\n", cc.total_usd, cc.seats_usd, cc.api_keys_usd, cc.engineers);
     let mut teams = Table::new(&["Team", "Engineers>", "Spend>", "Share>"]);
     for team in &cc.teams {
         teams.row(vec![team.team.clone(), team.engineers.to_string(), team.total_usd.to_string(), share(team.total_usd, cc.total_usd)]);
@@ -73,10 +77,7 @@ pub fn summary_table(summary: &Summary, top_engineers: usize) -> String {
         out += &format!("  {:>12}  {}\n", line.total_usd.to_string(), line.reason);
     }
     if !summary.unpriced_models.is_empty() {
-        out += &format!(
-            "\nUnpriced models (not in the price book; add them to prices.toml): {}\n",
-            summary.unpriced_models.join(", ")
-        );
+        out += &format!("\nUnpriced models (not in the price book; add them to prices.toml): {}\n", summary.unpriced_models.join(", "));
     }
     out
 }

@@ -56,7 +56,12 @@ fn orgmap() -> OrgMap {
             workspaces: vec![],
             line: 5,
         }],
-        claude_code: Some(ClaudeCodeRule { api_keys: vec![], api_key_names: vec![Glob::new("claude-code-*")], workspaces: vec![], line: 10 }),
+        claude_code: Some(ClaudeCodeRule {
+            api_keys: vec![],
+            api_key_names: vec![Glob::new("claude-code-*")],
+            workspaces: vec![],
+            line: 10,
+        }),
     }
 }
 
@@ -113,8 +118,7 @@ fn cost_report_rows_are_split_by_priced_usage_and_never_double_counted() {
     assert_eq!(summary.paths.claude_code.api_keys_usd, money("3.10"));
     assert_eq!(summary.paths.api.total_usd, money("9.30"));
     assert_eq!(summary.paths.unassigned.total_usd, money("1.50"));
-    let teams: Vec<(String, String)> =
-        summary.paths.claude_code.teams.iter().map(|t| (t.team.clone(), t.total_usd.to_string())).collect();
+    let teams: Vec<(String, String)> = summary.paths.claude_code.teams.iter().map(|t| (t.team.clone(), t.total_usd.to_string())).collect();
     assert_eq!(teams, vec![("mobile".to_string(), "$150.00".to_string()), ("payments".to_string(), "$3.10".to_string())]);
     assert_eq!(summary.paths.claude_code.top_engineers[0].email, "bo@acme.example");
     // Another month holds nothing.
@@ -142,7 +146,13 @@ fn an_unknown_model_is_split_by_tokens_and_reported() {
     line.model = "claude-opus-9".into();
     let mut bill = cost("1.00", TokenType::Input);
     bill.model = Some("claude-opus-9".into());
-    let ledger = assemble(LedgerInput { usage: &[line], costs: &[bill], directory: &[key("apikey_support", "support-prod", None)], orgmap: &orgmap(), book: &book });
+    let ledger = assemble(LedgerInput {
+        usage: &[line],
+        costs: &[bill],
+        directory: &[key("apikey_support", "support-prod", None)],
+        orgmap: &orgmap(),
+        book: &book,
+    });
     assert_eq!(ledger.entries[0].amount, money("1.00"));
     assert_eq!(ledger.unpriced_models.get("claude-opus-9"), Some(&10));
 }
@@ -150,7 +160,8 @@ fn an_unknown_model_is_split_by_tokens_and_reported() {
 #[test]
 fn a_key_named_as_an_api_actor_in_claude_code_analytics_is_claude_code() {
     let book = PriceBook::embedded().unwrap();
-    let mut actor = UsageLine::new(Utc.with_ymd_and_hms(2026, 10, 5, 0, 0, 0).unwrap(), Utc::now(), Source::ClaudeCodeAnalytics, "claude-sonnet-4-5");
+    let mut actor =
+        UsageLine::new(Utc.with_ymd_and_hms(2026, 10, 5, 0, 0, 0).unwrap(), Utc::now(), Source::ClaudeCodeAnalytics, "claude-sonnet-4-5");
     actor.identity.api_key_name = Some("dev-laptop-key".into());
     let lines = vec![usage("apikey_dev", 1000, 0), actor];
     let empty = OrgMap::default();

@@ -1,3 +1,5 @@
 //! Integration tests of the analyses on small hand-built organisations.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 mod ledger;

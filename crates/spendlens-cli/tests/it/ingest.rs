@@ -1,0 +1,107 @@
+//! Ingest: idempotent, atomic, and refusing bad input without touching the store.
+
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+use crate::support::{files_in, json, small_demo_sources, spendlens};
+
+fn ingest_all(data: &Path, sources: &Path) {
+    let usage = files_in(&sources.join("admin/usage_report_messages"), "json");
+    let cost = files_in(&sources.join("admin/cost_report"), "json");
+    let mut args = vec!["ingest", "admin-usage"];
+    args.extend(usage.iter().map(String::as_str));
+    crate::support::ok(data, &args);
+    let mut args = vec!["ingest", "admin-cost"];
+    args.extend(cost.iter().map(String::as_str));
+    crate::support::ok(data, &args);
+}
+
+#[test]
+fn ingesting_the_same_files_twice_changes_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let sources = small_demo_sources(dir.path());
+    let data = dir.path().join("data");
+    ingest_all(&data, &sources);
+    let first = json(&data, &["status", "--json"]);
+    let first_report = json(&data, &["report", "--month", "2026-10", "--json"]);
+    ingest_all(&data, &sources);
+    assert_eq!(json(&data, &["status", "--json"]), first);
+    assert_eq!(json(&data, &["report", "--month", "2026-10", "--json"]), first_report);
+    assert_ne!(first["cost_usd"], "0");
+}
+
+#[test]
+fn a_malformed_file_is_named_and_the_store_is_unchanged() {
+    let dir = tempfile::tempdir().unwrap();
+    let sources = small_demo_sources(dir.path());
+    let data = dir.path().join("data");
+    ingest_all(&data, &sources);
+    let before = json(&data, &["status", "--json"]);
+
+    // A good page, then one cut short mid-way: nothing of either may be stored.
+    let pages = files_in(&sources.join("admin/cost_report"), "json");
+    let text = std::fs::read_to_string(&pages[0]).unwrap();
+    let broken = dir.path().join("broken.json");
+    std::fs::write(&broken, &text[..text.len() / 2]).unwrap();
+    let output = spendlens(&data, &["ingest", "admin-cost", &pages[0], broken.to_str().unwrap()]);
+    assert_eq!(output.status.code(), Some(65));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains(&format!("{}: line ", broken.display())), "{stderr}");
+    assert_eq!(json(&data, &["status", "--json"]), before);
+
+    // A wrong value names its field.
+    let wrong = dir.path().join("wrong.json");
+    std::fs::write(&wrong, text.replacen("\"standard\"", "\"turbo\"", 1)).unwrap();
+    let output = spendlens(&data, &["ingest", "admin-cost", wrong.to_str().unwrap()]);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("service_tier: unknown service tier \"turbo\""), "{stderr}");
+    assert_eq!(json(&data, &["status", "--json"]), before);
+
+    // A roster with a bad date names row and column.
+    let roster = dir.path().join("roster.csv");
+    std::fs::write(&roster, "email,name,team,seat_type,monthly_usd,start,end\na@x.example,A,t,team,30,2026-13-01,\n").unwrap();
+    let output = spendlens(&data, &["ingest", "roster", roster.to_str().unwrap()]);
+    assert!(String::from_utf8_lossy(&output.stderr).contains("row 2, column \"start\""));
+    assert_eq!(json(&data, &["status", "--json"]), before);
+}
+
+#[test]
+fn an_ingest_killed_mid_write_leaves_a_readable_complete_store() {
+    let dir = tempfile::tempdir().unwrap();
+    let sources = small_demo_sources(dir.path());
+    let data = dir.path().join("data");
+    ingest_all(&data, &sources);
+    let complete = json(&data, &["status", "--json"]);
+    let usage = files_in(&sources.join("admin/usage_report_messages"), "json");
+    // Re-ingest the same pages and kill the process at several moments: every partition is either
+    // the old file or the new one, both complete, so the totals never move.
+    for delay_ms in [5u64, 40, 120, 300, 700] {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_spendlens"))
+            .arg("--data-dir")
+            .arg(&data)
+            .args(["ingest", "admin-usage"])
+            .args(&usage)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        std::thread::sleep(Duration::from_millis(delay_ms));
+        let _ = child.kill();
+        let _ = child.wait();
+        assert_eq!(json(&data, &["status", "--json"]), complete, "after a kill at {delay_ms} ms");
+    }
+}
+
+#[test]
+fn a_store_from_a_newer_spendlens_is_refused_not_overwritten() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    std::fs::create_dir_all(data.join("lake")).unwrap();
+    let marker = data.join("lake/_spendlens.json");
+    std::fs::write(&marker, r#"{"format":"spendlens-lake","schema_version":7}"#).unwrap();
+    let output = spendlens(&data, &["status"]);
+    assert_eq!(output.status.code(), Some(74));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("schema"), "{}", String::from_utf8_lossy(&output.stderr));
+    assert_eq!(std::fs::read_to_string(&marker).unwrap(), r#"{"format":"spendlens-lake","schema_version":7}"#);
+}

@@ -1,0 +1,8 @@
+//! End-to-end tests of the `spendlens` binary on real-format files the demo writes.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod demo;
+mod ingest;
+mod price;
+mod support;

@@ -38,6 +38,11 @@ pub enum Command {
     Price(PriceArgs),
     /// What the ledger holds, by source.
     Status(JsonArg),
+    /// Pull usage, cost, Claude Code Analytics and the directory from Anthropic's Admin API.
+    Sync(SyncArgs),
+    /// Price the usage report with the price book and set it beside the cost report, per day,
+    /// workspace and model; list every difference over a cent with its cause.
+    Crosscheck(CrosscheckArgs),
 }
 
 #[derive(Debug, Args)]
@@ -162,4 +167,37 @@ pub struct PriceArgs {
     pub usage: Option<String>,
     #[arg(long)]
     pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct SyncArgs {
+    /// First day to fetch (default: a few days before the last sync, or a year ago on the first).
+    #[arg(long)]
+    pub since: Option<Day>,
+    /// Last day to fetch, inclusive (default: today, UTC).
+    #[arg(long)]
+    pub until: Option<Day>,
+    /// The Admin API's base URL: a proxy or a test server may stand in.
+    #[arg(long, env = "ANTHROPIC_BASE_URL", default_value = "https://api.anthropic.com")]
+    pub base_url: String,
+    /// Days before the last sync's end that are re-read, because reports settle.
+    #[arg(long, default_value_t = 3)]
+    pub trailing_days: i64,
+    /// Attempts per request before giving up.
+    #[arg(long, default_value_t = 6)]
+    pub max_attempts: u32,
+    /// First retry delay in milliseconds (doubles per attempt, with jitter).
+    #[arg(long, default_value_t = 500)]
+    pub backoff_ms: u64,
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct CrosscheckArgs {
+    #[command(flatten)]
+    pub period: ReportArgs,
+    /// List matched groups too.
+    #[arg(long)]
+    pub all: bool,
 }

@@ -10,7 +10,7 @@ use spendlens_model::{ContextWindow, Day, Period, ServiceTier, Source, UsageLine
 use spendlens_pricing::PriceQuery;
 use spendlens_store::{Store, UsageRollup};
 
-use crate::cli::{Cli, Command, DemoArgs, IngestArgs, PriceArgs, PricesArgs, ReportArgs, SourceKind, TierArg};
+use crate::cli::{Cli, Command, CrosscheckArgs, DemoArgs, IngestArgs, PriceArgs, PricesArgs, ReportArgs, SourceKind, SyncArgs, TierArg};
 use crate::pipeline::{self, Ingested};
 use crate::settings::Settings;
 
@@ -23,6 +23,8 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Prices(args) => prices(&settings, args),
         Command::Price(args) => price(&settings, args),
         Command::Status(args) => status(&settings, args.json),
+        Command::Sync(args) => sync(&settings, args),
+        Command::Crosscheck(args) => crosscheck(&settings, &args),
     }
 }
 
@@ -286,5 +288,105 @@ fn status(settings: &Settings, json: bool) -> Result<()> {
         table.row(vec![source.to_string(), t.usage_rows.to_string(), t.cost_rows.to_string(), t.tokens.total().to_string(), billed]);
     }
     print!("{}", table.render(0));
+    Ok(())
+}
+
+fn sync(settings: &Settings, args: SyncArgs) -> Result<()> {
+    let key = settings.admin_key()?;
+    let mut client = spendlens_sync::ClientSettings::new(args.base_url.clone(), key);
+    client.max_attempts = args.max_attempts;
+    client.backoff = std::time::Duration::from_millis(args.backoff_ms);
+    let mut sync_settings = spendlens_sync::SyncSettings::new(client, today());
+    sync_settings.since = args.since;
+    sync_settings.until = args.until;
+    sync_settings.trailing_days = args.trailing_days;
+    let store = open_store(settings)?;
+    let bar = crate::progress::spinner("buckets fetched");
+    let mut fetched = 0u64;
+    let report = spendlens_sync::run(&store, &settings.data_dir.join("sync-state.json"), &sync_settings, &mut |event| match event {
+        spendlens_sync::Progress::Page { items, .. } => {
+            fetched += items as u64;
+            bar.set_position(fetched);
+        }
+        spendlens_sync::Progress::Window { endpoint, period } => bar.set_message(format!("{} {}", endpoint.name(), period.label())),
+        spendlens_sync::Progress::Stored { .. } => {}
+    })?;
+    bar.finish_and_clear();
+    if args.json {
+        let windows: serde_json::Map<String, serde_json::Value> = report
+            .windows
+            .iter()
+            .map(|(name, period)| {
+                (name.to_string(), serde_json::json!({"start": period.start, "end": period.end, "lines": report.lines.get(name)}))
+            })
+            .collect();
+        let value = serde_json::json!({"endpoints": windows, "directory_entries": report.directory_entries, "requests": report.requests});
+        println!("{}", serde_json::to_string_pretty(&value)?);
+    } else {
+        for (name, period) in &report.windows {
+            println!("{name}: {} lines for {}", report.lines.get(name).copied().unwrap_or(0), period.label());
+        }
+        println!("directory: {} entries; {} requests", report.directory_entries, report.requests);
+    }
+    Ok(())
+}
+
+fn crosscheck(settings: &Settings, args: &CrosscheckArgs) -> Result<()> {
+    let store = open_store(settings)?;
+    let Some(period) = report_period(&store, &args.period)? else {
+        bail!("the ledger in {} is empty", settings.data_dir.display());
+    };
+    let book = settings.price_book()?;
+    let usage: Vec<UsageLine> = store.usage_rollup(Some(period))?.into_iter().map(rollup_line).collect();
+    let costs = store.cost_lines(Some(period))?;
+    let check = spendlens_analysis::crosscheck(&usage, &costs, &book, period);
+    if args.period.json {
+        let rows: Vec<&spendlens_analysis::CrossCheckRow> =
+            check.rows.iter().filter(|row| args.all || row.cause != spendlens_analysis::Cause::Matched).collect();
+        let causes: serde_json::Map<String, serde_json::Value> = check
+            .by_cause
+            .iter()
+            .map(|(cause, (groups, difference))| {
+                (
+                    serde_json::to_value(cause).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default(),
+                    serde_json::json!({"groups": groups, "difference_usd": difference, "explanation": cause.explain()}),
+                )
+            })
+            .collect();
+        let value = serde_json::json!({
+            "period": check.period, "priced_usd": check.priced_usd, "billed_usd": check.billed_usd,
+            "groups": check.rows.len(), "reconciles": check.reconciles(), "causes": causes, "rows": rows,
+        });
+        println!("{}", serde_json::to_string_pretty(&value)?);
+        return Ok(());
+    }
+    println!(
+        "crosscheck {} · usage report priced {} · cost report {} · {} day × workspace × model groups",
+        period.label(),
+        check.priced_usd,
+        check.billed_usd,
+        check.rows.len()
+    );
+    let mut causes = spendlens_report::Table::new(&["Cause", "Groups>", "Difference>", "Meaning"]);
+    for (cause, (groups, difference)) in &check.by_cause {
+        causes.row(vec![format!("{cause:?}"), groups.to_string(), difference.to_string(), cause.explain().to_string()]);
+    }
+    print!("{}", causes.render(2));
+    let mut rows = spendlens_report::Table::new(&["Day", "Workspace", "Model", "Priced>", "Billed>", "Difference>", "Cause"]);
+    for row in check.rows.iter().filter(|row| args.all || row.cause != spendlens_analysis::Cause::Matched) {
+        rows.row(vec![
+            row.day.to_string(),
+            row.workspace_id.clone().unwrap_or_else(|| "(default)".into()),
+            row.model.clone(),
+            row.priced_usd.to_string(),
+            row.billed_usd.to_string(),
+            row.difference_usd.to_string(),
+            format!("{:?}", row.cause),
+        ]);
+    }
+    if !rows.is_empty() {
+        println!();
+        print!("{}", rows.render(2));
+    }
     Ok(())
 }

@@ -22,7 +22,8 @@ fn main() -> ExitCode {
     }
 }
 
-/// 65 for bad input data (sysexits EX_DATAERR), 74 for I/O and store trouble, 1 otherwise.
+/// sysexits: 65 bad input data, 69 the remote service failed, 74 I/O and store trouble, 77 no or
+/// refused credentials; 1 otherwise.
 fn exit_code(error: &anyhow::Error) -> u8 {
     for cause in error.chain() {
         if let Some(ingest) = cause.downcast_ref::<spendlens_ingest::IngestError>() {
@@ -36,6 +37,13 @@ fn exit_code(error: &anyhow::Error) -> u8 {
         }
         if cause.downcast_ref::<spendlens_store::StoreError>().is_some() {
             return 74;
+        }
+        if let Some(sync) = cause.downcast_ref::<spendlens_sync::SyncError>() {
+            return match sync {
+                spendlens_sync::SyncError::NoKey { .. } | spendlens_sync::SyncError::Unauthorized { .. } => 77,
+                spendlens_sync::SyncError::Ingest(_) => 65,
+                _ => 69,
+            };
         }
     }
     1

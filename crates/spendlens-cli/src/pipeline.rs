@@ -54,9 +54,23 @@ pub fn admin_cost(store: &Store, paths: &[PathBuf]) -> Result<Ingested> {
 }
 
 pub fn claude_code_analytics(store: &Store, paths: &[PathBuf]) -> Result<Ingested> {
-    let pages = read_pages::<UsageLine>(paths, "Claude Code Analytics pages", claude_code_analytics::read_page)?;
-    store.replace_usage(Source::ClaudeCodeAnalytics, ORG_SCOPE, replace_for(&pages), &pages.lines)?;
-    Ok(Ingested { files: paths.len(), lines: pages.lines.len(), problems: Vec::new() })
+    let bar = progress::bar(paths.len() as u64, "Claude Code Analytics pages");
+    let mut all = claude_code_analytics::AnalyticsPage::default();
+    for path in paths {
+        all.extend(claude_code_analytics::read_page(&path.display().to_string(), &read_file(path)?)?);
+        bar.inc(1);
+    }
+    bar.finish_and_clear();
+    store_claude_code_analytics(store, &all)?;
+    Ok(Ingested { files: paths.len(), lines: all.usage.lines.len() + all.activity.len(), problems: Vec::new() })
+}
+
+/// Usage and activity of the same window, each replacing its days.
+pub fn store_claude_code_analytics(store: &Store, page: &claude_code_analytics::AnalyticsPage) -> Result<()> {
+    let replace = replace_for(&page.usage);
+    store.replace_usage(Source::ClaudeCodeAnalytics, ORG_SCOPE, replace, &page.usage.lines)?;
+    store.replace_activity(Source::ClaudeCodeAnalytics, ORG_SCOPE, replace, &page.activity)?;
+    Ok(())
 }
 
 /// Workspaces, API keys and users: each listing replaces its own snapshot.

@@ -53,6 +53,52 @@ impl Settings {
     }
 }
 
+/// `DATA_DIR/config.toml`: settings that do not belong on a command line.
+#[derive(Debug, Default, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ConfigFile {
+    #[serde(default)]
+    pub anthropic: AnthropicConfig,
+}
+
+#[derive(Default, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AnthropicConfig {
+    /// Read only when ANTHROPIC_ADMIN_KEY is not set.
+    pub admin_key: Option<String>,
+}
+
+impl std::fmt::Debug for AnthropicConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AnthropicConfig").field("admin_key", &self.admin_key.as_ref().map(|_| "<redacted>")).finish()
+    }
+}
+
+impl Settings {
+    pub fn config_path(&self) -> PathBuf {
+        self.data_dir.join("config.toml")
+    }
+
+    /// The config file, or defaults when there is none. Errors name the file and the key.
+    pub fn config(&self) -> Result<ConfigFile> {
+        let path = self.config_path();
+        if !path.exists() {
+            return Ok(ConfigFile::default());
+        }
+        let text = std::fs::read_to_string(&path).with_context(|| format!("reading {}", path.display()))?;
+        toml::from_str(&text).map_err(|error| anyhow::anyhow!("{}: {}", path.display(), error.message()))
+    }
+
+    /// The admin key: ANTHROPIC_ADMIN_KEY, else the config file.
+    pub fn admin_key(&self) -> Result<spendlens_sync::AdminKey> {
+        let key = match std::env::var("ANTHROPIC_ADMIN_KEY") {
+            Ok(key) if !key.trim().is_empty() => key,
+            _ => self.config()?.anthropic.admin_key.ok_or(spendlens_sync::SyncError::NoKey { config: self.config_path() })?,
+        };
+        Ok(spendlens_sync::AdminKey::new(key)?)
+    }
+}
+
 pub fn read_orgmap(path: &Path) -> Result<OrgMap> {
     let text = std::fs::read_to_string(path).with_context(|| format!("reading the org map {}", path.display()))?;
     Ok(spendlens_ingest::orgmap::read(&path.display().to_string(), &text)?)

@@ -3,11 +3,12 @@
 //!
 //! Every line read here is Claude Code. Subscription (seat) usage is covered by the seat fee; API
 //! usage is billed in the cost report. Either way these lines refine who, never add dollars: the
-//! `estimated_cost` (cents, list price) is kept as the line's `reported_cost`.
+//! `estimated_cost` (cents, list price) is kept as the line's `reported_cost`. Sessions, lines of
+//! code, commits, pull requests and tool decisions become [`ActivityLine`]s: the intensity driver.
 
 use rust_decimal::Decimal;
 use serde::Deserialize;
-use spendlens_model::{Money, Path, Source, TokenCounts, UsageLine};
+use spendlens_model::{ActivityLine, Money, Path, Source, TokenCounts, UsageLine};
 
 use crate::wire::{continuation, non_empty, parse_page, timestamp};
 use crate::{IngestError, Pages};
@@ -19,9 +20,14 @@ struct Record {
     #[serde(default)]
     customer_type: Option<String>,
     #[serde(default)]
+    subscription_type: Option<String>,
+    #[serde(default)]
     terminal_type: Option<String>,
     #[serde(default)]
     core_metrics: CoreMetrics,
+    /// `edit_tool`, `multi_edit_tool`, `write_tool`, `notebook_edit_tool`, and any added later.
+    #[serde(default)]
+    tool_actions: std::collections::BTreeMap<String, Decisions>,
     #[serde(default)]
     model_breakdown: Vec<ModelBreakdown>,
 }
@@ -37,6 +43,23 @@ enum Actor {
 #[serde(default)]
 struct CoreMetrics {
     num_sessions: u64,
+    lines_of_code: LinesOfCode,
+    commits_by_claude_code: u64,
+    pull_requests_by_claude_code: u64,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+struct LinesOfCode {
+    added: u64,
+    removed: u64,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+struct Decisions {
+    accepted: u64,
+    rejected: u64,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -64,32 +87,62 @@ struct ModelBreakdown {
     estimated_cost: Option<EstimatedCost>,
 }
 
-/// Reads one page of Claude Code Analytics records: one usage line per record and model.
-///
-/// The record's session count rides on its first model's line as `requests: None` and the
-/// `project` field carries `customer_type/terminal_type` (e.g. `api/vscode`) for later analyses.
-pub fn read_page(file: &str, bytes: &[u8]) -> Result<Pages<UsageLine>, IngestError> {
+/// One page of Claude Code Analytics: token usage per engineer, day and model, and each
+/// engineer-day's activity.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct AnalyticsPage {
+    pub usage: Pages<UsageLine>,
+    pub activity: Vec<ActivityLine>,
+}
+
+impl AnalyticsPage {
+    pub fn extend(&mut self, other: AnalyticsPage) {
+        self.usage.extend(other.usage);
+        self.activity.extend(other.activity);
+    }
+}
+
+/// Reads one page of Claude Code Analytics records: a usage line per record and model, and an
+/// activity line per record.
+pub fn read_page(file: &str, bytes: &[u8]) -> Result<AnalyticsPage, IngestError> {
     let page = parse_page::<Record>(file, bytes)?;
-    let mut pages = Pages { next_page: continuation(&page), ..Pages::default() };
+    let mut usage = Pages { next_page: continuation(&page), ..Pages::default() };
+    let mut activity = Vec::with_capacity(page.data.len());
     for (index, record) in page.data.into_iter().enumerate() {
         let at = |field: &str| format!("data[{index}].{field}");
         let start = timestamp(file, &at("date"), &record.date)?;
         let end = start + chrono::Duration::days(1);
         let day = start.date_naive();
-        pages.first_day = Some(pages.first_day.map_or(day, |first| first.min(day)));
-        pages.end_day = Some(pages.end_day.map_or(end.date_naive(), |last| last.max(end.date_naive())));
-        let customer = non_empty(record.customer_type).unwrap_or_else(|| "unknown".into());
-        let terminal = non_empty(record.terminal_type).unwrap_or_else(|| "unknown".into());
-        let _sessions = record.core_metrics.num_sessions;
+        usage.first_day = Some(usage.first_day.map_or(day, |first| first.min(day)));
+        usage.end_day = Some(usage.end_day.map_or(end.date_naive(), |last| last.max(end.date_naive())));
+        let (actor_email, api_key_name) = match &record.actor {
+            Actor::UserActor { email_address } => (Some(email_address.to_ascii_lowercase()), None),
+            Actor::ApiActor { api_key_name } => (None, Some(api_key_name.clone())),
+        };
+        let metrics = &record.core_metrics;
+        activity.push(ActivityLine {
+            day,
+            source: Source::ClaudeCodeAnalytics,
+            actor_email: actor_email.clone(),
+            api_key_name: api_key_name.clone(),
+            customer_type: non_empty(record.customer_type),
+            subscription_type: non_empty(record.subscription_type),
+            terminal_type: non_empty(record.terminal_type),
+            sessions: metrics.num_sessions,
+            lines_added: metrics.lines_of_code.added,
+            lines_removed: metrics.lines_of_code.removed,
+            commits: metrics.commits_by_claude_code,
+            pull_requests: metrics.pull_requests_by_claude_code,
+            tool_accepted: record.tool_actions.values().map(|d| d.accepted).sum(),
+            tool_rejected: record.tool_actions.values().map(|d| d.rejected).sum(),
+            active_seconds: None,
+        });
         for (model_index, breakdown) in record.model_breakdown.into_iter().enumerate() {
             let at = |field: &str| format!("data[{index}].model_breakdown[{model_index}].{field}");
             let mut line = UsageLine::new(start, end, Source::ClaudeCodeAnalytics, breakdown.model);
             line.path = Path::ClaudeCode;
-            match &record.actor {
-                Actor::UserActor { email_address } => line.identity.actor_email = Some(email_address.to_ascii_lowercase()),
-                Actor::ApiActor { api_key_name } => line.identity.api_key_name = Some(api_key_name.clone()),
-            }
-            line.identity.project = Some(format!("{customer}/{terminal}"));
+            line.identity.actor_email = actor_email.clone();
+            line.identity.api_key_name = api_key_name.clone();
             line.tokens = TokenCounts {
                 input: breakdown.tokens.input,
                 cache_write_5m: breakdown.tokens.cache_creation,
@@ -107,10 +160,10 @@ pub fn read_page(file: &str, bytes: &[u8]) -> Result<Pages<UsageLine>, IngestErr
                     .map_err(|_| IngestError::at_path(file, at("estimated_cost.amount"), format!("{text} is not an amount of cents")))?;
                 line.reported_cost = Some(Money::from_cents_decimal(cents));
             }
-            pages.lines.push(line);
+            usage.lines.push(line);
         }
     }
-    Ok(pages)
+    Ok(AnalyticsPage { usage, activity })
 }
 
 #[cfg(test)]
@@ -129,13 +182,19 @@ mod tests {
           {"actor":{"type":"api_actor","api_key_name":"claude-code-bo"},"date":"2025-08-08","customer_type":"api",
            "model_breakdown":[{"model":"claude-haiku-4-5","tokens":{"input":1},"estimated_cost":{"amount":0.25,"currency":"USD"}}]}],
           "has_more":true,"next_page":"page_MjAy"}"#;
-        let pages = read_page("cc.json", page.as_bytes()).unwrap();
+        let read = read_page("cc.json", page.as_bytes()).unwrap();
+        let activity = &read.activity[0];
+        assert_eq!((activity.sessions, activity.lines_added, activity.lines_removed), (15, 342, 128));
+        assert_eq!((activity.commits, activity.pull_requests, activity.tool_accepted, activity.tool_rejected), (8, 2, 25, 3));
+        assert_eq!(activity.customer_type.as_deref(), Some("api"));
+        assert_eq!(activity.subscription_type.as_deref(), Some("enterprise"));
+        assert_eq!(read.activity[1].api_key_name.as_deref(), Some("claude-code-bo"));
+        let pages = read.usage;
         let line = &pages.lines[0];
         assert_eq!(line.path, Path::ClaudeCode);
         assert_eq!(line.identity.actor_email.as_deref(), Some("ana@acme.example"));
         assert_eq!(line.tokens.cache_write_5m, 2340);
         assert_eq!(line.reported_cost, Some(Money::from_cents(186)));
-        assert_eq!(line.identity.project.as_deref(), Some("api/iTerm.app"));
         assert_eq!(pages.lines[1].identity.api_key_name.as_deref(), Some("claude-code-bo"));
         assert_eq!(pages.lines[1].reported_cost, Some("0.0025".parse().unwrap()));
         assert_eq!(pages.next_page.as_deref(), Some("page_MjAy"));

@@ -148,7 +148,7 @@ macro_rules! default_variant {
     };
 }
 
-default_variant!(ServiceTier => Standard, ContextWindow => Base, InferenceGeo => Global, Speed => Standard);
+default_variant!(Source => AdminUsage, ServiceTier => Standard, ContextWindow => Base, InferenceGeo => Global, Speed => Standard);
 
 #[cfg(test)]
 mod tests {

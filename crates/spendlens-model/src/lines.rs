@@ -260,3 +260,30 @@ pub struct DirectoryEntry {
     /// `active`, `inactive`, `archived`, ...
     pub status: Option<String>,
 }
+
+/// What an engineer did with Claude Code on a day (Claude Code Analytics, OpenTelemetry): the
+/// intensity side of the Claude Code driver. Carries no dollars and no content.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ActivityLine {
+    pub day: Day,
+    pub source: Source,
+    pub actor_email: Option<String>,
+    /// For an API actor: the key Claude Code ran on.
+    pub api_key_name: Option<String>,
+    /// `api` (Console key, billed per token) or `subscription` (seat).
+    pub customer_type: Option<String>,
+    /// `team`, `enterprise`, `pro`, `max` ... for subscriptions.
+    pub subscription_type: Option<String>,
+    /// `vscode`, `iTerm.app`, ...
+    pub terminal_type: Option<String>,
+    pub sessions: u64,
+    pub lines_added: u64,
+    pub lines_removed: u64,
+    pub commits: u64,
+    pub pull_requests: u64,
+    /// Edit, MultiEdit, Write and NotebookEdit suggestions accepted / rejected.
+    pub tool_accepted: u64,
+    pub tool_rejected: u64,
+    /// Active seconds, where the source measures it (OpenTelemetry).
+    pub active_seconds: Option<u64>,
+}

@@ -8,7 +8,7 @@ use std::sync::{Arc, LazyLock};
 
 use datafusion::arrow::array::{ArrayRef, Date32Array, Decimal128Array, RecordBatch, StringArray, TimestampMicrosecondArray, UInt64Array};
 use datafusion::arrow::datatypes::{DataType, Field, Schema, SchemaRef, TimeUnit};
-use spendlens_model::{CostLine, DirectoryEntry, Identity, Money, UsageLine};
+use spendlens_model::{ActivityLine, CostLine, Day, DirectoryEntry, Identity, Money, Source, UsageLine};
 
 use crate::StoreError;
 use crate::convert::{MONEY_PRECISION, MONEY_SCALE, day_to_date32, instant_to_micros, money_to_decimal128};
@@ -88,6 +88,20 @@ static DIRECTORY_SCHEMA: LazyLock<SchemaRef> = LazyLock::new(|| {
     ]))
 });
 
+/// The activity counters, in storage order (`active_seconds`, nullable, follows them).
+pub(crate) const ACTIVITY_COUNT_COLUMNS: [&str; 7] =
+    ["sessions", "lines_added", "lines_removed", "commits", "pull_requests", "tool_accepted", "tool_rejected"];
+
+static ACTIVITY_SCHEMA: LazyLock<SchemaRef> = LazyLock::new(|| {
+    let mut fields: Vec<Field> = ["actor_email", "api_key_name", "customer_type", "subscription_type", "terminal_type"]
+        .into_iter()
+        .map(|name| text(name, true))
+        .collect();
+    fields.extend(ACTIVITY_COUNT_COLUMNS.into_iter().map(|name| count(name, false)));
+    fields.push(count("active_seconds", true));
+    Arc::new(Schema::new(fields))
+});
+
 /// Columns stored in a usage file (`source` and `day` come from the partition path).
 pub(crate) fn usage_schema() -> SchemaRef {
     Arc::clone(&USAGE_SCHEMA)
@@ -101,6 +115,11 @@ pub(crate) fn cost_schema() -> SchemaRef {
 /// Columns stored in a directory file.
 pub(crate) fn directory_schema() -> SchemaRef {
     Arc::clone(&DIRECTORY_SCHEMA)
+}
+
+/// Columns stored in an activity file (`source` and `day` come from the partition path).
+pub(crate) fn activity_schema() -> SchemaRef {
+    Arc::clone(&ACTIVITY_SCHEMA)
 }
 
 fn identity_key(identity: &Identity) -> [Option<&str>; 7] {
@@ -184,6 +203,36 @@ pub(crate) fn compare_directory(left: &DirectoryEntry, right: &DirectoryEntry) -
     key(left).cmp(&key(right))
 }
 
+/// The counters of an activity line, in storage order.
+pub(crate) fn activity_counts(line: &ActivityLine) -> [u64; 7] {
+    [line.sessions, line.lines_added, line.lines_removed, line.commits, line.pull_requests, line.tool_accepted, line.tool_rejected]
+}
+
+/// The sort key of an activity line: day, the actor (email, then key name), source, then every
+/// other field.
+#[allow(clippy::type_complexity)]
+fn activity_key(
+    line: &ActivityLine,
+) -> (Day, Option<&str>, Option<&str>, Source, Option<&str>, Option<&str>, Option<&str>, [u64; 7], Option<u64>) {
+    (
+        line.day,
+        line.actor_email.as_deref(),
+        line.api_key_name.as_deref(),
+        line.source,
+        line.customer_type.as_deref(),
+        line.subscription_type.as_deref(),
+        line.terminal_type.as_deref(),
+        activity_counts(line),
+        line.active_seconds,
+    )
+}
+
+/// A total order over activity lines: day, the actor (email, then key name), source, then every
+/// other field.
+pub(crate) fn compare_activity(left: &ActivityLine, right: &ActivityLine) -> Ordering {
+    activity_key(left).cmp(&activity_key(right))
+}
+
 fn strings<'a, T: 'a>(rows: &[&'a T], value: impl Fn(&'a T) -> Option<&'a str>) -> ArrayRef {
     Arc::new(rows.iter().map(|row| value(row)).collect::<StringArray>())
 }
@@ -208,7 +257,7 @@ fn money_column<T>(rows: &[&T], value: impl Fn(&T) -> Option<Money>) -> Result<A
     Ok(Arc::new(values))
 }
 
-fn date_column<T>(rows: &[&T], value: impl Fn(&T) -> spendlens_model::Day) -> Result<ArrayRef, String> {
+fn date_column<T>(rows: &[&T], value: impl Fn(&T) -> Day) -> Result<ArrayRef, String> {
     let values = rows
         .iter()
         .map(|row| {
@@ -299,4 +348,20 @@ pub(crate) fn directory_batch(entries: &mut [&DirectoryEntry]) -> Result<RecordB
         strings(rows, |entry| entry.status.as_deref()),
     ];
     batch(directory_schema(), columns).map_err(invalid)
+}
+
+/// One activity file's rows, sorted.
+pub(crate) fn activity_batch(lines: &mut [&ActivityLine]) -> Result<RecordBatch, StoreError> {
+    lines.sort_by(|left, right| compare_activity(left, right));
+    let rows: &[&ActivityLine] = lines;
+    let mut columns = vec![
+        strings(rows, |line| line.actor_email.as_deref()),
+        strings(rows, |line| line.api_key_name.as_deref()),
+        strings(rows, |line| line.customer_type.as_deref()),
+        strings(rows, |line| line.subscription_type.as_deref()),
+        strings(rows, |line| line.terminal_type.as_deref()),
+    ];
+    columns.extend((0..ACTIVITY_COUNT_COLUMNS.len()).map(|index| counts(rows, |line| activity_counts(line)[index])));
+    columns.push(Arc::new(rows.iter().map(|line| line.active_seconds).collect::<UInt64Array>()));
+    batch(activity_schema(), columns).map_err(invalid)
 }

@@ -215,7 +215,7 @@ impl FileChecker {
 
 fn check_placement(path: &FilePath, table_directory: &FilePath, level: usize, depth: usize) -> Result<(), StoreError> {
     let expected = if depth == 2 { "source=<source>/day=<YYYY-MM-DD>/" } else { "source=<source>/" };
-    let misplaced = || StoreError::corrupt(path, format!("a data file must sit in {}{expected}", table_directory.display()));
+    let misplaced = || StoreError::corrupt(path, format!("a data file must sit in {}/{expected}", table_directory.display()));
     if level != depth {
         return Err(misplaced());
     }

@@ -27,16 +27,17 @@ pub(crate) const TEMPORARY_INFIX: &str = ".tmp-";
 /// Longest sanitised scope kept before hashing, well under file-name limits.
 const SCOPE_LENGTH_LIMIT: usize = 96;
 
-/// The lake's three tables.
+/// The lake's four tables.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Table {
     Usage,
     Cost,
     Directory,
+    Activity,
 }
 
 impl Table {
-    pub(crate) const ALL: [Table; 3] = [Table::Usage, Table::Cost, Table::Directory];
+    pub(crate) const ALL: [Table; 4] = [Table::Usage, Table::Cost, Table::Directory, Table::Activity];
 
     /// Directory name under `lake/`, and the table's name in SQL.
     pub(crate) const fn name(self) -> &'static str {
@@ -44,6 +45,7 @@ impl Table {
             Table::Usage => "usage",
             Table::Cost => "cost",
             Table::Directory => "directory",
+            Table::Activity => "activity",
         }
     }
 

@@ -13,6 +13,7 @@
 //! DATA_DIR/lake/usage/source=<source>/day=<YYYY-MM-DD>/<scope>.parquet
 //! DATA_DIR/lake/cost/source=<source>/day=<YYYY-MM-DD>/<scope>.parquet
 //! DATA_DIR/lake/directory/source=<source>/<scope>.parquet       (a snapshot: no day)
+//! DATA_DIR/lake/activity/source=<source>/day=<YYYY-MM-DD>/<scope>.parquet
 //! ```
 //!
 //! - `<source>` is the source's canonical spelling (`admin_usage`, `admin_cost`, `roster`, ...).
@@ -21,7 +22,8 @@
 //!   outside `[A-Za-z0-9._-]` (and a leading `.`) become `_`, names are cut at 96 characters, and a
 //!   changed name gets `-` and eight hex digits of FNV-1a of the original appended, so distinct
 //!   scopes never share a file. Two scopes of a source on the same day are two files, and both count.
-//! - A usage line is filed under the UTC day of its `start`; a cost line under its `start` day.
+//! - A usage line is filed under the UTC day of its `start`; a cost line under its `start` day;
+//!   an activity line under its `day`.
 //! - Each file is Parquet (zstd) with key-value metadata `spendlens.schema_version=1`; rows are
 //!   sorted, so the same input gives the same bytes.
 //! - Files are replaced atomically: written to `.<scope>.parquet.tmp-<pid>-<n>` in the same
@@ -41,8 +43,15 @@
 //!   `token_type`, `context_window`, `inference_geo`, `seat_type`, `team` (nullable utf8).
 //! - **directory**: `kind`, `id` (utf8), `name`, `email`, `workspace_id`, `created_by`, `status`
 //!   (nullable utf8).
+//! - **activity** (what an engineer did with Claude Code on a day; no dollars): `actor_email`,
+//!   `api_key_name`, `customer_type`, `subscription_type`, `terminal_type` (nullable utf8),
+//!   `sessions`, `lines_added`, `lines_removed`, `commits`, `pull_requests`, `tool_accepted`,
+//!   `tool_rejected` (uint64), `active_seconds` (nullable uint64).
 //!
 //! Enumerations are stored in the model's canonical lower-case spellings (`as_str()`).
+//!
+//! A new table is an additive change within schema version 1: it is a directory of its own that
+//! older builds never list, so `activity` did not bump the version. Changing a table's columns does.
 //!
 //! # Why DataFusion
 //!

@@ -16,12 +16,15 @@ use datafusion::datasource::listing::{ListingOptions, ListingTable, ListingTable
 use datafusion::error::DataFusionError;
 use datafusion::prelude::{SessionConfig, SessionContext};
 use spendlens_model::{
-    ContextWindow, CostKind, CostLine, Day, DirectoryEntry, DirectoryKind, InferenceGeo, Money, Path, Period, ServiceTier, Source, Speed,
-    TokenCounts, UsageLine,
+    ActivityLine, ContextWindow, CostKind, CostLine, Day, DirectoryEntry, DirectoryKind, InferenceGeo, Money, Path, Period, ServiceTier,
+    Source, Speed, TokenCounts, UsageLine,
 };
 
 use crate::decode::Columns;
-use crate::encode::{compare_cost, compare_directory, compare_usage, cost_schema, directory_schema, usage_schema};
+use crate::encode::{
+    ACTIVITY_COUNT_COLUMNS, activity_schema, compare_activity, compare_cost, compare_directory, compare_usage, cost_schema,
+    directory_schema, usage_schema,
+};
 use crate::layout::{Layout, PARQUET_EXTENSION, Table};
 use crate::{Store, StoreError};
 
@@ -62,6 +65,7 @@ pub struct Totals {
     pub usage_rows: u64,
     pub cost_rows: u64,
     pub directory_rows: u64,
+    pub activity_rows: u64,
     /// Tokens of every usage line, by type.
     pub tokens: TokenCounts,
     /// The sum of every cost line's amount.
@@ -73,6 +77,7 @@ impl Totals {
         self.usage_rows += other.usage_rows;
         self.cost_rows += other.cost_rows;
         self.directory_rows += other.directory_rows;
+        self.activity_rows += other.activity_rows;
         self.tokens.add(&other.tokens);
         self.cost += other.cost;
     }
@@ -156,6 +161,7 @@ fn table_schema(table: Table) -> SchemaRef {
         Table::Usage => usage_schema(),
         Table::Cost => cost_schema(),
         Table::Directory => directory_schema(),
+        Table::Activity => activity_schema(),
     }
 }
 
@@ -422,10 +428,56 @@ impl Store {
         Ok(entries)
     }
 
-    /// The first and last day holding usage or cost, or `None` for an empty lake.
+    /// Every activity line filed under a day in `period` (all if `None`), with its day and source
+    /// restored from the partition. Ordered by day, then actor (email, then key name), then source
+    /// and every other field.
+    pub fn activity(&self, period: Option<Period>) -> Result<Vec<ActivityLine>, StoreError> {
+        let table = self.table_path(Table::Activity);
+        let sql = format!("SELECT * FROM \"activity\" {}", period_filter(period));
+        let batches = self.run(&[Table::Activity], &sql, "activity")?;
+        let mut lines = Vec::new();
+        for batch in &batches {
+            let columns = Columns::new(batch, &table);
+            let day = columns.days("day")?;
+            let source = columns.text("source")?;
+            let actor_email = columns.text("actor_email")?;
+            let api_key_name = columns.text("api_key_name")?;
+            let customer_type = columns.text("customer_type")?;
+            let subscription_type = columns.text("subscription_type")?;
+            let terminal_type = columns.text("terminal_type")?;
+            let [sessions, lines_added, lines_removed, commits, pull_requests, tool_accepted, tool_rejected] =
+                ACTIVITY_COUNT_COLUMNS.map(|name| columns.counts(name));
+            let (sessions, lines_added, lines_removed, commits, pull_requests, tool_accepted, tool_rejected) =
+                (sessions?, lines_added?, lines_removed?, commits?, pull_requests?, tool_accepted?, tool_rejected?);
+            let active_seconds = columns.counts("active_seconds")?;
+            for row in 0..columns.rows() {
+                lines.push(ActivityLine {
+                    day: day.required(row)?,
+                    source: source.parsed(row)?,
+                    actor_email: actor_email.optional(row),
+                    api_key_name: api_key_name.optional(row),
+                    customer_type: customer_type.optional(row),
+                    subscription_type: subscription_type.optional(row),
+                    terminal_type: terminal_type.optional(row),
+                    sessions: sessions.required(row)?,
+                    lines_added: lines_added.required(row)?,
+                    lines_removed: lines_removed.required(row)?,
+                    commits: commits.required(row)?,
+                    pull_requests: pull_requests.required(row)?,
+                    tool_accepted: tool_accepted.required(row)?,
+                    tool_rejected: tool_rejected.required(row)?,
+                    active_seconds: active_seconds.optional(row),
+                });
+            }
+        }
+        lines.sort_by(compare_activity);
+        Ok(lines)
+    }
+
+    /// The first and last day holding usage, cost or activity, or `None` for an empty lake.
     pub fn usage_span(&self) -> Result<Option<(Day, Day)>, StoreError> {
-        let sql = "SELECT MIN(\"day\") AS \"first_day\", MAX(\"day\") AS \"last_day\" FROM (SELECT \"day\" FROM \"usage\" UNION ALL SELECT \"day\" FROM \"cost\")";
-        let batches = self.run(&[Table::Usage, Table::Cost], sql, "usage span")?;
+        let sql = "SELECT MIN(\"day\") AS \"first_day\", MAX(\"day\") AS \"last_day\" FROM (SELECT \"day\" FROM \"usage\" UNION ALL SELECT \"day\" FROM \"cost\" UNION ALL SELECT \"day\" FROM \"activity\")";
+        let batches = self.run(&[Table::Usage, Table::Cost, Table::Activity], sql, "usage span")?;
         let lake = self.layout.lake().to_path_buf();
         for batch in &batches {
             let columns = Columns::new(batch, &lake);
@@ -486,6 +538,16 @@ impl Store {
             let (source, rows) = (columns.text("source")?, columns.tallies("rows")?);
             for row in 0..columns.rows() {
                 by_source.entry(source.parsed(row)?).or_default().directory_rows += rows.required(row)?;
+            }
+        }
+
+        let sql = "SELECT \"source\", COUNT(*) AS \"rows\" FROM \"activity\" GROUP BY \"source\"";
+        let table = self.table_path(Table::Activity);
+        for batch in &self.run(&[Table::Activity], sql, "activity totals")? {
+            let columns = Columns::new(batch, &table);
+            let (source, rows) = (columns.text("source")?, columns.tallies("rows")?);
+            for row in 0..columns.rows() {
+                by_source.entry(source.parsed(row)?).or_default().activity_rows += rows.required(row)?;
             }
         }
 

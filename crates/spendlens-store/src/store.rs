@@ -11,10 +11,10 @@ use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use datafusion::arrow::array::RecordBatch;
-use spendlens_model::{CostLine, Day, DirectoryEntry, Period, Source, UsageLine};
+use spendlens_model::{ActivityLine, CostLine, Day, DirectoryEntry, Period, Source, UsageLine};
 
 use crate::StoreError;
-use crate::encode::{cost_batch, directory_batch, usage_batch};
+use crate::encode::{activity_batch, cost_batch, directory_batch, usage_batch};
 use crate::files::{
     FileChecker, ensure_directory, list_directory, remove_if_present, remove_stale_temporaries, write_bytes_atomically, write_parquet,
 };
@@ -125,6 +125,27 @@ impl Store {
             lines,
             |line: &CostLine| line.start,
             |rows: &mut Vec<&CostLine>| cost_batch(rows),
+        )
+    }
+
+    /// Replaces a scope's activity files for the days `replace` names. Lines are filed under their
+    /// `day`; every line's `source` must be `source`.
+    pub fn replace_activity(
+        &self,
+        source: Source,
+        scope: &str,
+        replace: Replace,
+        lines: &[ActivityLine],
+    ) -> Result<WriteSummary, StoreError> {
+        check_sources(source, lines.iter().map(|line| line.source))?;
+        self.replace_days(
+            Table::Activity,
+            source,
+            scope,
+            replace,
+            lines,
+            |line: &ActivityLine| line.day,
+            |rows: &mut Vec<&ActivityLine>| activity_batch(rows),
         )
     }
 

@@ -2,7 +2,9 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod crosscheck;
 mod demo;
 mod ingest;
 mod price;
 mod support;
+mod sync;

@@ -3,7 +3,7 @@
 use spendlens_model::Source;
 use spendlens_store::{Replace, Store, StoreError};
 
-use crate::support::{fresh_store, usage};
+use crate::support::{activity, fresh_store, usage};
 
 fn expect_corrupt(result: Result<impl std::fmt::Debug, StoreError>, file: &std::path::Path) -> String {
     match result {
@@ -34,18 +34,22 @@ fn a_garbage_parquet_file_is_corrupt_and_named() {
     expect_corrupt(Store::open(directory.path()).unwrap().usage_lines(None), &garbage);
 }
 
+/// Rewrites a file's metadata value in place: "spendlens.schema_version" then "1" becomes "9".
+fn claim_schema_version_9(file: &std::path::Path) {
+    let mut bytes = std::fs::read(file).unwrap();
+    let key = b"spendlens.schema_version";
+    let at = bytes.windows(key.len()).rposition(|window| window == key).unwrap();
+    let value = bytes[at + key.len()..].iter().position(|byte| *byte == b'1').unwrap() + at + key.len();
+    bytes[value] = b'9';
+    std::fs::write(file, bytes).unwrap();
+}
+
 #[test]
 fn a_file_with_a_newer_schema_version_is_corrupt() {
     let (directory, store) = fresh_store();
     store.replace_usage(Source::AdminUsage, "org", Replace::Days, &[usage(Source::AdminUsage, "2026-07-01T00:00:00Z", 1, 1)]).unwrap();
     let file = directory.path().join("lake/usage/source=admin_usage/day=2026-07-01/org.parquet");
-    // Rewrite the metadata value in place: "spendlens.schema_version" then "1" becomes "9".
-    let mut bytes = std::fs::read(&file).unwrap();
-    let key = b"spendlens.schema_version";
-    let at = bytes.windows(key.len()).rposition(|window| window == key).unwrap();
-    let value = bytes[at + key.len()..].iter().position(|byte| *byte == b'1').unwrap() + at + key.len();
-    bytes[value] = b'9';
-    std::fs::write(&file, bytes).unwrap();
+    claim_schema_version_9(&file);
 
     let message = expect_corrupt(store.usage_rollup(None), &file);
     assert!(message.contains("schema version 9"), "{message}");
@@ -78,4 +82,57 @@ fn misplaced_files_and_unknown_sources_are_corrupt() {
     std::fs::remove_file(&wrong_table).unwrap();
 
     assert_eq!(store.totals().unwrap().overall.usage_rows, 1);
+}
+
+#[test]
+fn activity_files_are_checked_like_the_others() {
+    let (directory, store) = fresh_store();
+    let lake = directory.path().join("lake");
+    store.replace_activity(Source::Otel, "org", Replace::Days, &[activity(Source::Otel, "2026-07-01", "ana@example.com", 1)]).unwrap();
+    store.replace_usage(Source::AdminUsage, "org", Replace::Days, &[usage(Source::AdminUsage, "2026-07-01T00:00:00Z", 1, 1)]).unwrap();
+    let good = lake.join("activity/source=otel/day=2026-07-01/org.parquet");
+    let good_usage = lake.join("usage/source=admin_usage/day=2026-07-01/org.parquet");
+
+    // A file in the wrong table, both ways round.
+    let usage_in_activity = lake.join("activity/source=admin_usage/day=2026-07-01/stray.parquet");
+    std::fs::create_dir_all(usage_in_activity.parent().unwrap()).unwrap();
+    std::fs::copy(&good_usage, &usage_in_activity).unwrap();
+    let message = expect_corrupt(store.activity(None), &usage_in_activity);
+    assert!(message.contains("missing"), "{message}");
+    expect_corrupt(store.totals(), &usage_in_activity);
+    expect_corrupt(store.usage_span(), &usage_in_activity);
+    std::fs::remove_file(&usage_in_activity).unwrap();
+
+    let activity_in_usage = lake.join("usage/source=otel/day=2026-07-01/stray.parquet");
+    std::fs::create_dir_all(activity_in_usage.parent().unwrap()).unwrap();
+    std::fs::copy(&good, &activity_in_usage).unwrap();
+    expect_corrupt(store.usage_lines(None), &activity_in_usage);
+    std::fs::remove_file(&activity_in_usage).unwrap();
+
+    // Bad partition names, and a file above the day partitions.
+    for (stray, named) in [
+        ("activity/source=bogus/day=2026-07-01/org.parquet", "source=bogus"),
+        ("activity/source=otel/day=2026-7-1/org.parquet", "day=2026-7-1"),
+        // The message names the expected place, separator included.
+        ("activity/source=otel/org.parquet", "lake/activity/source=<source>/day=<YYYY-MM-DD>/"),
+    ] {
+        let stray = lake.join(stray);
+        std::fs::create_dir_all(stray.parent().unwrap()).unwrap();
+        std::fs::copy(&good, &stray).unwrap();
+        let message = expect_corrupt(store.activity(None), &stray);
+        assert!(message.contains(named), "{message}");
+        std::fs::remove_file(&stray).unwrap();
+    }
+
+    // A newer schema version.
+    let newer = lake.join("activity/source=otel/day=2026-07-02/newer.parquet");
+    std::fs::create_dir_all(newer.parent().unwrap()).unwrap();
+    std::fs::copy(&good, &newer).unwrap();
+    claim_schema_version_9(&newer);
+    let message = expect_corrupt(store.activity(None), &newer);
+    assert!(message.contains("schema version 9"), "{message}");
+    std::fs::remove_file(&newer).unwrap();
+
+    assert_eq!(store.activity(None).unwrap().len(), 1);
+    assert_eq!(store.totals().unwrap().overall.activity_rows, 1);
 }

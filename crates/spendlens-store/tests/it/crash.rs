@@ -3,7 +3,7 @@
 use spendlens_model::Source;
 use spendlens_store::{Replace, Store, StoreError};
 
-use crate::support::{cost, usage};
+use crate::support::{activity, cost, usage};
 
 fn temporary_files(root: &std::path::Path) -> Vec<std::path::PathBuf> {
     let mut found = Vec::new();
@@ -66,4 +66,27 @@ fn a_crash_in_a_snapshot_write_keeps_the_old_snapshot() {
     assert_eq!(store.cost_lines(None).unwrap(), before);
     drop(store);
     assert_eq!(Store::open(directory.path()).unwrap().cost_lines(None).unwrap(), before);
+}
+
+#[test]
+fn a_crash_in_an_activity_write_keeps_the_previous_state() {
+    let directory = tempfile::tempdir().unwrap();
+    let store = Store::open(directory.path()).unwrap();
+    let before = [activity(Source::Otel, "2026-06-01", "ana@example.com", 3), activity(Source::Otel, "2026-06-02", "ana@example.com", 4)];
+    store.replace_activity(Source::Otel, "org", Replace::Days, &before).unwrap();
+    let (lines, totals) = (store.activity(None).unwrap(), store.totals().unwrap());
+
+    store.fail_next_write_before_rename();
+    let after = [activity(Source::Otel, "2026-06-01", "ana@example.com", 99)];
+    let error = store.replace_activity(Source::Otel, "org", Replace::Scope, &after).unwrap_err();
+    let StoreError::InjectedFailure { path } = &error else { panic!("unexpected error {error}") };
+    assert_eq!(temporary_files(directory.path()), vec![path.clone()]);
+    // Neither the rewrite nor the snapshot's deletion of 2026-06-02 happened.
+    assert_eq!(store.activity(None).unwrap(), lines);
+    assert_eq!(store.totals().unwrap(), totals);
+    drop(store);
+
+    let reopened = Store::open(directory.path()).unwrap();
+    assert!(temporary_files(directory.path()).is_empty(), "open removed the stale temporary file");
+    assert_eq!(reopened.activity(None).unwrap(), lines);
 }

@@ -3,10 +3,10 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use spendlens_model::{Source, UsageLine};
+use spendlens_model::{ActivityLine, Source, UsageLine};
 use spendlens_store::Replace;
 
-use crate::support::{cost, fresh_store, usage};
+use crate::support::{activity, cost, fresh_store, usage};
 
 fn lines() -> Vec<UsageLine> {
     let mut lines = Vec::new();
@@ -59,4 +59,39 @@ fn writing_the_same_lines_twice_changes_nothing() {
     assert_eq!(file_bytes(directory.path()), bytes, "the files are byte-for-byte the same");
     assert_eq!(totals.overall.usage_rows, 18);
     assert_eq!(totals.overall.tokens.input, 3 * (1 + 101 + 201 + 301 + 401 + 501));
+}
+
+fn activity_lines() -> Vec<ActivityLine> {
+    let mut lines = Vec::new();
+    for index in 0u64..12 {
+        let on = format!("2026-04-0{}", 1 + index % 3);
+        let mut line = activity(Source::ClaudeCodeAnalytics, &on, &format!("engineer{}@example.com", index % 4), index);
+        line.lines_added = 10 * index;
+        line.terminal_type = (index % 2 == 0).then(|| "vscode".to_string());
+        line.active_seconds = (index % 3 == 0).then_some(60 * index);
+        lines.push(line);
+    }
+    lines
+}
+
+#[test]
+fn writing_the_same_activity_twice_changes_nothing() {
+    let (directory, store) = fresh_store();
+    let lines = activity_lines();
+    let summary = store.replace_activity(Source::ClaudeCodeAnalytics, "org", Replace::Days, &lines).unwrap();
+    assert_eq!((summary.rows, summary.files_written), (12, 3));
+    let (totals, read) = (store.totals().unwrap(), store.activity(None).unwrap());
+    let bytes = file_bytes(directory.path());
+
+    let mut reversed = lines.clone();
+    reversed.reverse();
+    store.replace_activity(Source::ClaudeCodeAnalytics, "org", Replace::Days, &reversed).unwrap();
+
+    assert_eq!(store.totals().unwrap(), totals);
+    assert_eq!(store.activity(None).unwrap(), read);
+    assert_eq!(file_bytes(directory.path()), bytes, "the files are byte-for-byte the same");
+    assert_eq!(totals.overall.activity_rows, 12);
+    let mut expected = lines;
+    expected.sort_by(|left, right| (left.day, &left.actor_email, left.sessions).cmp(&(right.day, &right.actor_email, right.sessions)));
+    assert_eq!(read, expected);
 }

@@ -10,6 +10,7 @@ fn an_empty_lake_answers_empty_results() {
     assert_eq!(store.usage_lines(None).unwrap(), vec![]);
     assert_eq!(store.cost_lines(None).unwrap(), vec![]);
     assert_eq!(store.directory().unwrap(), vec![]);
+    assert_eq!(store.activity(None).unwrap(), vec![]);
     assert_eq!(store.usage_span().unwrap(), None);
     assert_eq!(store.totals().unwrap(), Default::default());
     drop(store);
@@ -81,4 +82,16 @@ fn the_store_is_shareable_and_works_inside_another_runtime() {
         std::fs::write(directory.path().join("lake/_spendlens.json"), "garbage").unwrap();
         assert!(matches!(Store::open(directory.path()), Err(StoreError::Corrupt { .. })));
     });
+}
+
+#[test]
+fn a_lake_from_before_the_activity_table_opens_and_gains_it() {
+    let directory = lake_with_marker(r#"{"format":"spendlens-lake","schema_version":1}"#);
+    for table in ["usage", "cost", "directory"] {
+        std::fs::create_dir_all(directory.path().join("lake").join(table)).unwrap();
+    }
+    let store = Store::open(directory.path()).unwrap();
+    assert!(directory.path().join("lake/activity").is_dir());
+    assert_eq!(store.activity(None).unwrap(), vec![]);
+    assert_eq!(store.usage_span().unwrap(), None);
 }

@@ -3,7 +3,7 @@
 use spendlens_model::{Period, Source};
 use spendlens_store::{Replace, StoreError};
 
-use crate::support::{cost, day, fresh_store, money, usage};
+use crate::support::{activity, cost, day, fresh_store, money, usage};
 
 fn days_with_usage(store: &spendlens_store::Store) -> Vec<String> {
     let mut days: Vec<String> = store.usage_rollup(None).unwrap().iter().map(|rollup| rollup.day.to_string()).collect();
@@ -102,4 +102,60 @@ fn a_line_from_another_source_is_rejected_before_anything_is_written() {
     assert!(matches!(error, StoreError::InvalidInput { .. }), "{error}");
     assert_eq!(store.totals().unwrap().overall.usage_rows, 0);
     assert!(matches!(store.replace_cost(Source::AdminCost, "", Replace::Days, &[]), Err(StoreError::InvalidInput { .. })));
+}
+
+#[test]
+fn replace_days_in_deletes_an_activity_day_that_came_back_empty() {
+    let (_directory, store) = fresh_store();
+    let lines =
+        ["2026-05-01", "2026-05-02", "2026-05-03", "2026-05-04"].map(|on| activity(Source::ClaudeCodeAnalytics, on, "ana@example.com", 1));
+    store.replace_activity(Source::ClaudeCodeAnalytics, "org", Replace::Days, &lines).unwrap();
+    // Another scope on the emptied day is not part of the re-read.
+    store
+        .replace_activity(
+            Source::ClaudeCodeAnalytics,
+            "other",
+            Replace::Days,
+            &[activity(Source::ClaudeCodeAnalytics, "2026-05-02", "bo@example.com", 5)],
+        )
+        .unwrap();
+
+    let window = Period::new(day("2026-05-02"), day("2026-05-04"));
+    let reread = [activity(Source::ClaudeCodeAnalytics, "2026-05-03", "ana@example.com", 9)];
+    let summary = store.replace_activity(Source::ClaudeCodeAnalytics, "org", Replace::DaysIn(window), &reread).unwrap();
+    assert_eq!((summary.files_written, summary.files_removed), (1, 1));
+    let seen: Vec<(String, String, u64)> =
+        store.activity(None).unwrap().iter().map(|line| (line.day.to_string(), line.actor_email.clone().unwrap(), line.sessions)).collect();
+    let expected = [
+        ("2026-05-01", "ana@example.com", 1),
+        ("2026-05-02", "bo@example.com", 5),
+        ("2026-05-03", "ana@example.com", 9),
+        ("2026-05-04", "ana@example.com", 1),
+    ];
+    assert_eq!(seen, expected.map(|(on, actor, sessions)| (on.to_string(), actor.to_string(), sessions)));
+
+    // Replace::Scope keeps only the days handed in.
+    let summary = store
+        .replace_activity(
+            Source::ClaudeCodeAnalytics,
+            "org",
+            Replace::Scope,
+            &[activity(Source::ClaudeCodeAnalytics, "2026-05-04", "ana@example.com", 2)],
+        )
+        .unwrap();
+    assert_eq!((summary.files_written, summary.files_removed), (1, 2));
+    assert_eq!(store.totals().unwrap().overall.activity_rows, 2);
+}
+
+#[test]
+fn an_activity_line_from_another_source_is_rejected_before_anything_is_written() {
+    let (_directory, store) = fresh_store();
+    let lines = [
+        activity(Source::ClaudeCodeAnalytics, "2026-05-01", "ana@example.com", 1),
+        activity(Source::Otel, "2026-05-02", "ana@example.com", 1),
+    ];
+    let error = store.replace_activity(Source::ClaudeCodeAnalytics, "org", Replace::Days, &lines).unwrap_err();
+    assert!(matches!(error, StoreError::InvalidInput { .. }), "{error}");
+    assert_eq!(store.totals().unwrap().overall.activity_rows, 0);
+    assert!(matches!(store.replace_activity(Source::Otel, "", Replace::Days, &[]), Err(StoreError::InvalidInput { .. })));
 }

@@ -1,8 +1,8 @@
 //! Every field of every stored type comes back exactly as it was written.
 
 use spendlens_model::{
-    ContextWindow, CostKind, CostLine, DirectoryEntry, DirectoryKind, Identity, InferenceGeo, Path, ServiceTier, Source, Speed,
-    TokenCounts, TokenType, UsageLine,
+    ActivityLine, ContextWindow, CostKind, CostLine, DirectoryEntry, DirectoryKind, Identity, InferenceGeo, Path, ServiceTier, Source,
+    Speed, TokenCounts, TokenType, UsageLine,
 };
 use spendlens_store::Replace;
 
@@ -87,6 +87,47 @@ fn cost_lines_round_trip_every_field_with_a_negative_credit() {
 }
 
 #[test]
+fn activity_lines_round_trip_every_field_with_absent_ones() {
+    let (_directory, store) = fresh_store();
+    let full = ActivityLine {
+        day: day("2026-03-02"),
+        source: Source::ClaudeCodeAnalytics,
+        actor_email: Some("ana@example.com".into()),
+        api_key_name: Some("claude-code-ana".into()),
+        customer_type: Some("subscription".into()),
+        subscription_type: Some("enterprise".into()),
+        terminal_type: Some("iTerm.app".into()),
+        sessions: 1,
+        lines_added: 2,
+        lines_removed: 3,
+        commits: 4,
+        pull_requests: 5,
+        tool_accepted: 6,
+        tool_rejected: u64::MAX,
+        active_seconds: Some(7),
+    };
+    // An API actor: no email, only the key Claude Code ran on.
+    let api_actor = ActivityLine {
+        actor_email: None,
+        api_key_name: Some("ci-bot".into()),
+        customer_type: Some("api".into()),
+        subscription_type: None,
+        active_seconds: Some(0),
+        ..full.clone()
+    };
+    // Nothing known but the day: every optional field absent, every counter zero.
+    let bare = ActivityLine { day: day("2026-03-01"), source: Source::ClaudeCodeAnalytics, ..ActivityLine::default() };
+
+    let summary = store
+        .replace_activity(Source::ClaudeCodeAnalytics, "org", Replace::Days, &[full.clone(), bare.clone(), api_actor.clone()])
+        .unwrap();
+    assert_eq!((summary.rows, summary.files_written, summary.files_removed), (3, 2, 0));
+
+    // Day, then actor (absent first).
+    assert_eq!(store.activity(None).unwrap(), vec![bare, api_actor, full]);
+}
+
+#[test]
 fn directory_round_trips_and_is_a_snapshot_per_scope() {
     let (_directory, store) = fresh_store();
     let key = DirectoryEntry {
@@ -150,4 +191,8 @@ fn files_follow_the_documented_layout() {
     assert!(names[0].starts_with("ana_example.com-") && names[0].ends_with(".parquet"), "{names:?}");
     assert!(lake.join("cost/source=roster/day=2026-03-01/org.parquet").is_file());
     assert!(lake.join("directory").is_dir());
+
+    let activity = crate::support::activity(Source::Otel, "2026-03-04", "ana@example.com", 2);
+    store.replace_activity(Source::Otel, "org", Replace::Days, &[activity]).unwrap();
+    assert!(lake.join("activity/source=otel/day=2026-03-04/org.parquet").is_file());
 }

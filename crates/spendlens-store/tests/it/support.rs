@@ -1,7 +1,7 @@
 //! Builders for lines, days and money shared by the test modules.
 
 use chrono::{DateTime, Utc};
-use spendlens_model::{CostKind, CostLine, Day, Money, Source, UsageLine};
+use spendlens_model::{ActivityLine, CostKind, CostLine, Day, Money, Source, UsageLine};
 use spendlens_store::Store;
 use tempfile::TempDir;
 
@@ -37,4 +37,9 @@ pub fn usage(source: Source, start: &str, input: u64, output: u64) -> UsageLine 
 pub fn cost(source: Source, start: &str, amount: &str) -> CostLine {
     let start = day(start);
     CostLine::new(start, start.succ_opt().unwrap(), source, money(amount), CostKind::Tokens)
+}
+
+/// An engineer's Claude Code activity on a day, with `sessions` sessions and nothing else counted.
+pub fn activity(source: Source, on: &str, actor_email: &str, sessions: u64) -> ActivityLine {
+    ActivityLine { day: day(on), source, actor_email: Some(actor_email.to_string()), sessions, ..ActivityLine::default() }
 }

@@ -1,0 +1,27 @@
+//! spendlens Admin API sync: pulls an organisation's usage report, cost report, Claude Code
+//! Analytics and directory listings from Anthropic's Admin API into the store.
+//!
+//! - **Each dollar once.** Every window fetched is parsed by the same readers as file import
+//!   (`spendlens-ingest`) and stored by replacing whole days (`Replace::DaysIn`), so a re-run, an
+//!   overlapping window or a resumed sync never adds a line twice.
+//! - **Incremental.** A cursor per endpoint (`DATA_DIR/sync-state.json`) records the day through
+//!   which data is stored; a run starts a few days before it (`trailing_days`) because Anthropic's
+//!   reports settle for a while, and replaces those days.
+//! - **Resumable.** Windows are fetched in chunks and the cursor advances after each stored chunk:
+//!   an interrupted sync resumes where it stopped, with identical totals.
+//! - **Polite.** Pagination to the end (a page token seen twice is an error, not a loop);
+//!   `Retry-After` honoured on 429; 5xx, timeouts and truncated bodies retried with exponential
+//!   backoff and jitter; a clear error after a bounded number of attempts, with the store holding
+//!   only whole, earlier chunks.
+//! - **Secret.** The admin key lives in [`AdminKey`], whose Debug and Display redact it; it is sent
+//!   only as a sensitive header and never reaches an error, a log line or the store.
+
+mod client;
+mod error;
+mod state;
+mod sync;
+
+pub use client::{AdminKey, Client, ClientSettings};
+pub use error::SyncError;
+pub use state::SyncState;
+pub use sync::{Endpoint, Progress, SyncReport, SyncSettings, run};

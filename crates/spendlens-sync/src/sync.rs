@@ -1,0 +1,294 @@
+//! The sync itself: per endpoint, choose the window, fetch it chunk by chunk, store each chunk by
+//! replacing its days, and advance the cursor.
+
+use std::collections::{BTreeMap, HashSet};
+use std::path::Path;
+
+use chrono::Duration;
+use spendlens_ingest::claude_code_analytics::AnalyticsPage;
+use spendlens_ingest::{Pages, admin_cost, admin_usage, claude_code_analytics, directory};
+use spendlens_model::{CostLine, Day, DirectoryEntry, Period, Source};
+use spendlens_store::{Replace, Store};
+
+use crate::client::{Client, ClientSettings};
+use crate::{SyncError, SyncState};
+
+/// The scope of organisation-wide Admin API data in the store.
+const ORG_SCOPE: &str = "org";
+
+/// What is synced.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Endpoint {
+    Usage,
+    Cost,
+    ClaudeCode,
+}
+
+impl Endpoint {
+    pub const ALL: [Endpoint; 3] = [Endpoint::Usage, Endpoint::Cost, Endpoint::ClaudeCode];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Endpoint::Usage => "usage_report/messages",
+            Endpoint::Cost => "cost_report",
+            Endpoint::ClaudeCode => "usage_report/claude_code",
+        }
+    }
+
+    fn path(self) -> &'static str {
+        match self {
+            Endpoint::Usage => "/v1/organizations/usage_report/messages",
+            Endpoint::Cost => "/v1/organizations/cost_report",
+            Endpoint::ClaudeCode => "/v1/organizations/usage_report/claude_code",
+        }
+    }
+
+    /// Days per stored chunk: the unit a resumed sync restarts from.
+    fn chunk_days(self) -> i64 {
+        match self {
+            Endpoint::Usage => 7,
+            Endpoint::Cost => 31,
+            Endpoint::ClaudeCode => 7,
+        }
+    }
+}
+
+/// What to sync.
+#[derive(Debug, Clone)]
+pub struct SyncSettings {
+    pub client: ClientSettings,
+    /// First day to fetch; default: the cursor minus `trailing_days`, or `first_run_days` ago.
+    pub since: Option<Day>,
+    /// Last day to fetch, inclusive; default `today`.
+    pub until: Option<Day>,
+    /// Today (UTC), handed in so the sync never reads the clock for its window.
+    pub today: Day,
+    /// Days before the cursor that every run re-reads, because reports settle.
+    pub trailing_days: i64,
+    /// How far back a first run reaches.
+    pub first_run_days: i64,
+    /// Fetch the workspaces, API keys and users listings too.
+    pub directory: bool,
+}
+
+impl SyncSettings {
+    pub fn new(client: ClientSettings, today: Day) -> Self {
+        SyncSettings { client, since: None, until: None, today, trailing_days: 3, first_run_days: 365, directory: true }
+    }
+}
+
+/// Progress reported while syncing.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Progress {
+    /// An endpoint's window, in days.
+    Window { endpoint: Endpoint, period: Period },
+    /// A page arrived with this many buckets or records.
+    Page { endpoint: Endpoint, items: usize },
+    /// A chunk was stored.
+    Stored { endpoint: Endpoint, period: Period, lines: usize },
+}
+
+/// What a sync did.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SyncReport {
+    pub windows: BTreeMap<&'static str, Period>,
+    pub lines: BTreeMap<&'static str, usize>,
+    pub directory_entries: usize,
+    pub requests: u64,
+}
+
+/// Runs a sync into `store`, keeping cursors in `state_path`.
+pub fn run(store: &Store, state_path: &Path, settings: &SyncSettings, progress: &mut dyn FnMut(Progress)) -> Result<SyncReport, SyncError> {
+    let mut client = Client::new(settings.client.clone())?;
+    let mut state = SyncState::load(state_path)?;
+    let mut report = SyncReport::default();
+    let end = settings.until.unwrap_or(settings.today) + Duration::days(1);
+    for endpoint in Endpoint::ALL {
+        let start = match (settings.since, state.cursors.get(endpoint.name())) {
+            (Some(since), _) => since,
+            (None, Some(cursor)) => *cursor - Duration::days(settings.trailing_days),
+            (None, None) => settings.today - Duration::days(settings.first_run_days),
+        };
+        if start >= end {
+            continue;
+        }
+        let window = Period::new(start, end);
+        report.windows.insert(endpoint.name(), window);
+        progress(Progress::Window { endpoint, period: window });
+        let mut chunk_start = start;
+        while chunk_start < end {
+            let chunk = Period::new(chunk_start, (chunk_start + Duration::days(endpoint.chunk_days())).min(end));
+            let lines = match endpoint {
+                Endpoint::Usage => {
+                    let pages = fetch_buckets(&mut client, endpoint, chunk, progress, admin_usage::read_page)?;
+                    store.replace_usage(Source::AdminUsage, ORG_SCOPE, Replace::DaysIn(chunk), &pages.lines)?;
+                    pages.lines.len()
+                }
+                Endpoint::Cost => {
+                    let pages: Pages<CostLine> = fetch_buckets(&mut client, endpoint, chunk, progress, admin_cost::read_page)?;
+                    store.replace_cost(Source::AdminCost, ORG_SCOPE, Replace::DaysIn(chunk), &pages.lines)?;
+                    pages.lines.len()
+                }
+                Endpoint::ClaudeCode => {
+                    let page = fetch_claude_code(&mut client, chunk, progress)?;
+                    store.replace_usage(Source::ClaudeCodeAnalytics, ORG_SCOPE, Replace::DaysIn(chunk), &page.usage.lines)?;
+                    store.replace_activity(Source::ClaudeCodeAnalytics, ORG_SCOPE, Replace::DaysIn(chunk), &page.activity)?;
+                    page.usage.lines.len() + page.activity.len()
+                }
+            };
+            *report.lines.entry(endpoint.name()).or_default() += lines;
+            progress(Progress::Stored { endpoint, period: chunk, lines });
+            // The cursor never moves back: an explicit --since re-reads without forgetting later days.
+            let cursor = state.cursors.entry(endpoint.name().to_string()).or_insert(chunk.end);
+            *cursor = (*cursor).max(chunk.end);
+            state.save(state_path)?;
+            chunk_start = chunk.end;
+        }
+    }
+    if settings.directory {
+        report.directory_entries = sync_directory(&mut client, store)?;
+    }
+    report.requests = client.requests;
+    Ok(report)
+}
+
+fn rfc3339(day: Day) -> String {
+    format!("{day}T00:00:00Z")
+}
+
+/// Follows `next_page` to the end, refusing a token seen twice.
+fn paginate<T>(
+    client: &mut Client,
+    endpoint: Endpoint,
+    base_query: Vec<(String, String)>,
+    read: fn(&str, &[u8]) -> Result<T, spendlens_ingest::IngestError>,
+    next_of: fn(&T) -> Option<String>,
+    mut each: impl FnMut(T),
+) -> Result<(), SyncError> {
+    let mut seen = HashSet::new();
+    let mut page_token: Option<String> = None;
+    let mut number = 0usize;
+    loop {
+        number += 1;
+        let mut query = base_query.clone();
+        if let Some(token) = &page_token {
+            query.push(("page".into(), token.clone()));
+        }
+        let source = format!("GET {} page {number}", endpoint.path());
+        let page = client.get(endpoint.path(), &query, &mut |body| read(&source, body))?;
+        let next = next_of(&page);
+        each(page);
+        match next {
+            None => return Ok(()),
+            Some(token) => {
+                if !seen.insert(token.clone()) {
+                    return Err(SyncError::PageLoop { endpoint: format!("GET {}", endpoint.path()), token });
+                }
+                page_token = Some(token);
+            }
+        }
+    }
+}
+
+fn fetch_buckets<T>(
+    client: &mut Client,
+    endpoint: Endpoint,
+    chunk: Period,
+    progress: &mut dyn FnMut(Progress),
+    read: fn(&str, &[u8]) -> Result<Pages<T>, spendlens_ingest::IngestError>,
+) -> Result<Pages<T>, SyncError> {
+    let mut query: Vec<(String, String)> = vec![("starting_at".into(), rfc3339(chunk.start)), ("ending_at".into(), rfc3339(chunk.end))];
+    match endpoint {
+        Endpoint::Usage => {
+            query.push(("bucket_width".into(), "1h".into()));
+            query.push(("limit".into(), "168".into()));
+            for group in ["api_key_id", "workspace_id", "model", "service_tier", "context_window", "inference_geo"] {
+                query.push(("group_by[]".into(), group.into()));
+            }
+        }
+        Endpoint::Cost | Endpoint::ClaudeCode => {
+            query.push(("bucket_width".into(), "1d".into()));
+            query.push(("limit".into(), "31".into()));
+            for group in ["workspace_id", "description"] {
+                query.push(("group_by[]".into(), group.into()));
+            }
+        }
+    }
+    let mut all = Pages::default();
+    paginate(
+        client,
+        endpoint,
+        query,
+        read,
+        |page: &Pages<T>| page.next_page.clone(),
+        |page| {
+            progress(Progress::Page { endpoint, items: page.lines.len() });
+            all.extend(page);
+        },
+    )?;
+    // The window asked for is what the store replaces, whatever the pages held.
+    all.first_day = Some(chunk.start);
+    all.end_day = Some(chunk.end);
+    Ok(all)
+}
+
+fn fetch_claude_code(client: &mut Client, chunk: Period, progress: &mut dyn FnMut(Progress)) -> Result<AnalyticsPage, SyncError> {
+    let mut all = AnalyticsPage::default();
+    for day in chunk.iter_days() {
+        let query = vec![("starting_at".into(), day.to_string()), ("limit".into(), "1000".into())];
+        paginate(
+            client,
+            Endpoint::ClaudeCode,
+            query,
+            claude_code_analytics::read_page,
+            |page| page.usage.next_page.clone(),
+            |page| {
+                progress(Progress::Page { endpoint: Endpoint::ClaudeCode, items: page.activity.len() });
+                all.extend(page);
+            },
+        )?;
+    }
+    Ok(all)
+}
+
+/// Workspaces, API keys and users: whole listings, each replacing its snapshot.
+fn sync_directory(client: &mut Client, store: &Store) -> Result<usize, SyncError> {
+    let mut total = 0;
+    for (kind, path) in
+        [("workspace", "/v1/organizations/workspaces"), ("api_key", "/v1/organizations/api_keys"), ("user", "/v1/organizations/users")]
+    {
+        let mut entries: Vec<DirectoryEntry> = Vec::new();
+        let mut after: Option<String> = None;
+        let mut seen = HashSet::new();
+        loop {
+            let mut query = vec![("limit".to_string(), "100".to_string())];
+            if let Some(id) = &after {
+                query.push(("after_id".into(), id.clone()));
+            }
+            let source = format!("GET {path}");
+            let (page, next) = client.get(path, &query, &mut |body| {
+                let page = directory::read_page(&source, body)?;
+                let cursor: ListingCursor =
+                    serde_json::from_slice(body).map_err(|error| spendlens_ingest::IngestError::json(&source, &error))?;
+                Ok((page, if cursor.has_more { cursor.last_id } else { None }))
+            })?;
+            entries.extend(page.lines);
+            match next {
+                Some(id) if seen.insert(id.clone()) => after = Some(id),
+                Some(id) => return Err(SyncError::PageLoop { endpoint: format!("GET {path}"), token: id }),
+                None => break,
+            }
+        }
+        total += entries.len();
+        store.replace_directory(Source::AdminDirectory, kind, &entries)?;
+    }
+    Ok(total)
+}
+
+#[derive(serde::Deserialize)]
+struct ListingCursor {
+    #[serde(default)]
+    has_more: bool,
+    #[serde(default)]
+    last_id: Option<String>,
+}

@@ -291,8 +291,27 @@ impl Store {
     /// from the partition. Ordered by day, source, then every field. Meant for tests, exports and
     /// small windows: reports read [`Store::usage_rollup`].
     pub fn usage_lines(&self, period: Option<Period>) -> Result<Vec<UsageLine>, StoreError> {
+        self.usage_lines_filtered(period, None)
+    }
+
+    /// Like [`Store::usage_lines`], for one source only (a source's own lines, e.g. to merge new
+    /// transcript responses into the days they fall in).
+    pub fn usage_lines_of(&self, source: Source, period: Option<Period>) -> Result<Vec<UsageLine>, StoreError> {
+        self.usage_lines_filtered(period, Some(source))
+    }
+
+    fn usage_lines_filtered(&self, period: Option<Period>, only: Option<Source>) -> Result<Vec<UsageLine>, StoreError> {
         let table = self.table_path(Table::Usage);
-        let sql = format!("SELECT * FROM \"usage\" {}", period_filter(period));
+        let mut filter = period_filter(period);
+        if let Some(source) = only {
+            // The spelling is one of the model's closed vocabulary: no quoting hazard.
+            filter = if filter.is_empty() {
+                format!("WHERE \"source\" = '{}'", source.as_str())
+            } else {
+                format!("{filter} AND \"source\" = '{}'", source.as_str())
+            };
+        }
+        let sql = format!("SELECT * FROM \"usage\" {filter}");
         let batches = self.run(&[Table::Usage], &sql, "usage lines")?;
         let mut lines = Vec::new();
         for batch in &batches {

@@ -184,3 +184,17 @@ fn requests_and_reported_cost_are_null_only_when_every_line_is() {
     assert_eq!((rollups[0].requests, rollups[0].reported_cost, rollups[0].sessions, rollups[0].lines), (Some(3), Some(money("0.5")), 1, 2));
     assert_eq!((rollups[1].requests, rollups[1].reported_cost, rollups[1].sessions, rollups[1].lines), (None, None, 0, 1));
 }
+
+#[test]
+fn usage_lines_of_one_source_leave_the_others_out() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = spendlens_store::Store::open(dir.path()).unwrap();
+    let start = chrono::TimeZone::with_ymd_and_hms(&chrono::Utc, 2026, 10, 1, 9, 0, 0).unwrap();
+    let mut transcript = spendlens_model::UsageLine::new(start, start, spendlens_model::Source::Transcript, "claude-sonnet-4-5");
+    transcript.tokens.output = 7;
+    let admin = spendlens_model::UsageLine::new(start, start, spendlens_model::Source::AdminUsage, "claude-sonnet-4-5");
+    store.replace_usage(spendlens_model::Source::Transcript, "ana", spendlens_store::Replace::Days, &[transcript.clone()]).unwrap();
+    store.replace_usage(spendlens_model::Source::AdminUsage, "org", spendlens_store::Replace::Days, &[admin]).unwrap();
+    assert_eq!(store.usage_lines(None).unwrap().len(), 2);
+    assert_eq!(store.usage_lines_of(spendlens_model::Source::Transcript, None).unwrap(), vec![transcript]);
+}

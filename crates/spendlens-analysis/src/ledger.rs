@@ -60,6 +60,10 @@ pub struct LedgerEntry {
     pub model: Option<String>,
     /// The API key the amount was split to, if any.
     pub api_key: Option<String>,
+    /// The billed line's workspace, token type and tier, as the source gave them.
+    pub workspace_id: Option<String>,
+    pub token_type: Option<TokenType>,
+    pub service_tier: Option<ServiceTier>,
 }
 
 /// What assembly is handed.
@@ -242,6 +246,9 @@ fn place_direct(cost: &CostLine, orgmap: &OrgMap, team_of_seat: &HashMap<String,
         kind: cost.kind,
         model: cost.model.clone(),
         api_key: None,
+        workspace_id: cost.identity.workspace_id.clone(),
+        token_type: cost.token_type,
+        service_tier: cost.service_tier,
     }
 }
 
@@ -313,6 +320,9 @@ fn place_cost_report_line(
         kind: cost.kind,
         model: cost.model.clone(),
         api_key,
+        workspace_id: cost.identity.workspace_id.clone(),
+        token_type: cost.token_type,
+        service_tier: cost.service_tier,
     };
     if per_key.is_empty() {
         let (path, driver, rule) = classify(None, workspace, names, orgmap, team_of_seat).unwrap_or_else(|| {

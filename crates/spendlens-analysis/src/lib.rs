@@ -6,8 +6,10 @@
 //! its path, driver and the rule that placed it); [`summary`] aggregates entries for a report;
 //! [`crosscheck`] sets the usage report, priced by the book, beside the cost report.
 
+pub mod claude_code_usage;
 pub mod crosscheck;
 pub mod ledger;
+pub mod reconcile;
 pub mod summary;
 
 pub use crosscheck::{Cause, CrossCheck, CrossCheckRow, crosscheck};

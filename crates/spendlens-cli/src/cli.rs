@@ -31,7 +31,7 @@ pub enum Command {
     /// Read source files into the ledger.
     Ingest(IngestArgs),
     /// The spend of a period: the two paths side by side, with their drivers.
-    Report(ReportArgs),
+    Report(ReportCommand),
     /// List the price book.
     Prices(PricesArgs),
     /// Price one Anthropic `usage` object (argument, or stdin when absent).
@@ -43,6 +43,18 @@ pub enum Command {
     /// Price the usage report with the price book and set it beside the cost report, per day,
     /// workspace and model; list every difference over a cent with its cause.
     Crosscheck(CrosscheckArgs),
+    /// Reconcile an invoice (CSV of line items; default: the month's cost report and seat fees)
+    /// line by line against the ledger: each line mapped to path and driver, residuals named.
+    Reconcile(ReconcileArgs),
+    /// ccusage-style views of this machine's Claude Code transcripts (daily, monthly, session),
+    /// after an incremental ingest; UTC days, list prices.
+    Cc(crate::claude_code_views::ClaudeCodeArgs),
+    /// Export the ledger in a standard format (FinOps FOCUS 1.0).
+    Export(ExportArgs),
+    /// Receive Claude Code's OpenTelemetry (OTLP/HTTP logs and metrics) and team pushes.
+    Serve(crate::serve::ServeArgs),
+    /// Send your transcript-derived usage lines to a team's `spendlens serve`.
+    Push(crate::serve::PushArgs),
 }
 
 #[derive(Debug, Args)]
@@ -127,8 +139,68 @@ pub struct ReportArgs {
     /// How many engineers to list.
     #[arg(long, default_value_t = 10)]
     pub top: usize,
+    /// Same as `--format json`.
     #[arg(long)]
     pub json: bool,
+    /// Output format.
+    #[arg(long, value_enum, default_value = "table")]
+    pub format: ReportFormat,
+}
+
+/// How `spendlens report` renders. Keep the names stable: scripts pass them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ReportFormat {
+    /// Text tables for a terminal.
+    Table,
+    /// The JSON contract (dollars as exact decimal strings).
+    Json,
+    /// One self-contained page (inline CSS and SVG charts, no script, no network).
+    Html,
+    // Further formats (md, csv) go here.
+}
+
+impl ReportArgs {
+    /// `--json` is an alias for `--format json`.
+    pub fn format(&self) -> ReportFormat {
+        if self.json { ReportFormat::Json } else { self.format }
+    }
+}
+
+/// `spendlens report`: the period and format, and where to write.
+#[derive(Debug, Clone, Args)]
+pub struct ReportCommand {
+    #[command(flatten)]
+    pub report: ReportArgs,
+    /// Write to this file instead of stdout.
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct ExportArgs {
+    #[command(subcommand)]
+    pub command: ExportCommand,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ExportCommand {
+    /// FinOps FOCUS 1.0 cost and usage rows: CSV, or Parquet when FILE ends in `.parquet`.
+    Focus(FocusArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct FocusArgs {
+    #[command(flatten)]
+    pub period: ReportArgs,
+    /// The file to write: FILE.csv or FILE.parquet.
+    #[arg(long, value_name = "FILE")]
+    pub out: PathBuf,
+    /// FOCUS BillingAccountId: your Anthropic organisation id.
+    #[arg(long, default_value = "anthropic-organization")]
+    pub billing_account_id: String,
+    /// FOCUS BillingAccountName (null when absent).
+    #[arg(long)]
+    pub billing_account_name: Option<String>,
 }
 
 #[derive(Debug, Args)]
@@ -200,4 +272,17 @@ pub struct CrosscheckArgs {
     /// List matched groups too.
     #[arg(long)]
     pub all: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ReconcileArgs {
+    /// The invoice's month, YYYY-MM.
+    #[arg(long)]
+    pub month: String,
+    /// The invoice as CSV: description,amount_usd and optionally kind, model, token_type,
+    /// workspace_id, service_tier, period_start, period_end.
+    #[arg(long, value_name = "FILE")]
+    pub invoice: Option<std::path::PathBuf>,
+    #[arg(long)]
+    pub json: bool,
 }

@@ -10,7 +10,9 @@ use spendlens_model::{ContextWindow, Day, Period, ServiceTier, Source, UsageLine
 use spendlens_pricing::PriceQuery;
 use spendlens_store::{Store, UsageRollup};
 
-use crate::cli::{Cli, Command, CrosscheckArgs, DemoArgs, IngestArgs, PriceArgs, PricesArgs, ReportArgs, SourceKind, SyncArgs, TierArg};
+use crate::cli::{
+    Cli, Command, CrosscheckArgs, DemoArgs, IngestArgs, PriceArgs, PricesArgs, ReportArgs, ReportFormat, SourceKind, SyncArgs, TierArg,
+};
 use crate::pipeline::{self, Ingested};
 use crate::settings::Settings;
 
@@ -19,12 +21,17 @@ pub fn run(cli: Cli) -> Result<()> {
     match cli.command {
         Command::Demo(args) => demo(&settings, args),
         Command::Ingest(args) => ingest(&settings, args),
-        Command::Report(args) => report(&settings, &args),
+        Command::Report(args) => report(&settings, &args.report, args.out.as_deref()),
         Command::Prices(args) => prices(&settings, args),
         Command::Price(args) => price(&settings, args),
         Command::Status(args) => status(&settings, args.json),
         Command::Sync(args) => sync(&settings, args),
         Command::Crosscheck(args) => crosscheck(&settings, &args),
+        Command::Reconcile(args) => crate::reconcile_cmd::run(&settings, &args),
+        Command::Cc(args) => crate::claude_code_views::run(&settings, args),
+        Command::Export(args) => crate::export::export(&settings, args),
+        Command::Serve(args) => crate::serve::serve(&settings, args),
+        Command::Push(args) => crate::serve::push(&settings, args),
     }
 }
 
@@ -32,7 +39,7 @@ fn today() -> Day {
     Utc::now().date_naive()
 }
 
-fn open_store(settings: &Settings) -> Result<Store> {
+pub(crate) fn open_store(settings: &Settings) -> Result<Store> {
     Store::open(&settings.data_dir).with_context(|| format!("opening the ledger in {}", settings.data_dir.display()))
 }
 
@@ -67,20 +74,14 @@ fn ingest(settings: &Settings, args: IngestArgs) -> Result<()> {
         SourceKind::Roster => pipeline::roster(&store, &args.paths, args.until.unwrap_or_else(today))?,
         SourceKind::Transcripts => {
             let roots = if args.paths.is_empty() { pipeline::default_transcript_roots() } else { args.paths.clone() };
-            let email = match args.email {
-                Some(email) => email,
-                None => std::env::var("USER").or_else(|_| std::env::var("USERNAME")).unwrap_or_else(|_| "unknown".into()),
-            };
-            pipeline::transcripts(&store, &roots, &email.to_ascii_lowercase())?
+            let email = crate::claude_code_views::transcript_email(args.email);
+            crate::claude_code_views::say_transcripts(&pipeline::transcripts(&store, &settings.data_dir, &roots, &email)?);
+            return Ok(());
         }
-        SourceKind::Orgmap => unreachable_orgmap()?,
+        SourceKind::Orgmap => bail!("the org map is installed above, not stored in the lake"),
     };
     say_ingested(kind_name(args.kind), &ingested);
     Ok(())
-}
-
-fn unreachable_orgmap() -> Result<Ingested> {
-    bail!("the org map is installed, not stored in the lake")
 }
 
 fn kind_name(kind: SourceKind) -> &'static str {
@@ -96,7 +97,7 @@ fn kind_name(kind: SourceKind) -> &'static str {
 }
 
 /// A rollup row as a day-grain usage line, the shape analyses take.
-fn rollup_line(row: UsageRollup) -> UsageLine {
+pub(crate) fn rollup_line(row: UsageRollup) -> UsageLine {
     let start = row.day.and_hms_opt(0, 0, 0).unwrap_or_default().and_utc();
     let mut line = UsageLine::new(start, start + chrono::Duration::days(1), row.source, row.model);
     line.path = row.path;
@@ -117,7 +118,7 @@ fn rollup_line(row: UsageRollup) -> UsageLine {
 }
 
 /// The report's period: `--month`, `--since/--until` (inclusive), or the latest month with data.
-fn report_period(store: &Store, args: &ReportArgs) -> Result<Option<Period>> {
+pub(crate) fn report_period(store: &Store, args: &ReportArgs) -> Result<Option<Period>> {
     if let Some(month) = &args.month {
         return Period::parse_month(month).map(Some).with_context(|| format!("--month {month:?} is not YYYY-MM"));
     }
@@ -130,28 +131,34 @@ fn report_period(store: &Store, args: &ReportArgs) -> Result<Option<Period>> {
     Ok(store.usage_span()?.map(|(_, last)| Period::month_of(last)))
 }
 
-pub fn build_summary(settings: &Settings, store: &Store, period: Period) -> Result<Summary> {
+/// The ledger of `period`: the store's usage rollups, cost lines and directory, placed by the
+/// org map and priced by the book.
+pub(crate) fn assemble_ledger(settings: &Settings, store: &Store, period: Period) -> Result<spendlens_analysis::Ledger> {
     let book = settings.price_book()?;
     let orgmap = settings.orgmap()?;
     let usage: Vec<UsageLine> = store.usage_rollup(Some(period))?.into_iter().map(rollup_line).collect();
     let costs = store.cost_lines(Some(period))?;
     let directory = store.directory()?;
-    let ledger = assemble(LedgerInput { usage: &usage, costs: &costs, directory: &directory, orgmap: &orgmap, book: &book });
-    Ok(summarise(&ledger, period))
+    Ok(assemble(LedgerInput { usage: &usage, costs: &costs, directory: &directory, orgmap: &orgmap, book: &book }))
 }
 
-fn report(settings: &Settings, args: &ReportArgs) -> Result<()> {
+pub fn build_summary(settings: &Settings, store: &Store, period: Period) -> Result<Summary> {
+    Ok(summarise(&assemble_ledger(settings, store, period)?, period))
+}
+
+fn report(settings: &Settings, args: &ReportArgs, out: Option<&std::path::Path>) -> Result<()> {
     let store = open_store(settings)?;
     let Some(period) = report_period(&store, args)? else {
         bail!("the ledger in {} is empty: run `spendlens demo`, or ingest your sources first", settings.data_dir.display());
     };
-    let summary = build_summary(settings, &store, period)?;
-    if args.json {
-        println!("{}", serde_json::to_string_pretty(&spendlens_report::summary_json(&summary))?);
-    } else {
-        print!("{}", spendlens_report::summary_table(&summary, args.top));
-    }
-    Ok(())
+    let text = match args.format() {
+        ReportFormat::Table => spendlens_report::summary_table(&build_summary(settings, &store, period)?, args.top),
+        ReportFormat::Json => {
+            format!("{}\n", serde_json::to_string_pretty(&spendlens_report::summary_json(&build_summary(settings, &store, period)?))?)
+        }
+        ReportFormat::Html => crate::export::report_html(settings, &store, period, args.top)?,
+    };
+    crate::export::emit(&text, out)
 }
 
 fn demo(settings: &Settings, args: DemoArgs) -> Result<()> {
@@ -183,7 +190,8 @@ fn demo(settings: &Settings, args: DemoArgs) -> Result<()> {
     say_ingested("roster", &pipeline::roster(&store, std::slice::from_ref(&files.roster), args.end)?);
     pipeline::orgmap(&settings.data_dir, &files.orgmap)?;
     for (email, root) in &files.transcript_dirs {
-        say_ingested(&format!("transcripts of {email}"), &pipeline::transcripts(&store, std::slice::from_ref(root), email)?);
+        eprint!("{email}: ");
+        crate::claude_code_views::say_transcripts(&pipeline::transcripts(&store, &settings.data_dir, std::slice::from_ref(root), email)?);
     }
     eprintln!("ground truth: {}", files.ground_truth.display());
     eprintln!("ingested in {:.1}s\n", started.elapsed().as_secs_f64());
@@ -191,7 +199,7 @@ fn demo(settings: &Settings, args: DemoArgs) -> Result<()> {
     if report_args.month.is_none() && report_args.since.is_none() {
         report_args.month = Some(Period::month_of(args.end).label());
     }
-    report(settings, &report_args)
+    report(settings, &report_args, None)
 }
 
 fn prices(settings: &Settings, args: PricesArgs) -> Result<()> {

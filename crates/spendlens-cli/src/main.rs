@@ -1,10 +1,14 @@
 //! The `spendlens` binary: argument parsing and wiring. The libraries do the work; this crate owns
 //! stdout, exit codes and `anyhow`.
 
+mod claude_code_views;
 mod cli;
 mod commands;
+mod export;
 mod pipeline;
 mod progress;
+mod reconcile_cmd;
+mod serve;
 mod settings;
 
 use std::process::ExitCode;
@@ -34,6 +38,13 @@ fn exit_code(error: &anyhow::Error) -> u8 {
         }
         if cause.downcast_ref::<spendlens_pricing::PriceError>().is_some() {
             return 65;
+        }
+        if let Some(server) = cause.downcast_ref::<spendlens_server::ServerError>() {
+            return match server {
+                spendlens_server::ServerError::PushRefused { status: 401 | 403, .. } | spendlens_server::ServerError::Tokens { .. } => 77,
+                spendlens_server::ServerError::PushRefused { .. } | spendlens_server::ServerError::PushTransport { .. } => 69,
+                _ => 74,
+            };
         }
         if cause.downcast_ref::<spendlens_store::StoreError>().is_some() {
             return 74;

@@ -92,15 +92,10 @@ pub fn roster(store: &Store, paths: &[PathBuf], until: Day) -> Result<Ingested> 
     for path in paths {
         seats.extend(roster::read(&path.display().to_string(), &read_file(path)?)?);
     }
-    let mut emails: Vec<&str> = seats.iter().map(|seat| seat.email.as_str()).collect();
-    emails.sort_unstable();
-    if let Some(pair) =
-        emails.windows(2).find(|pair| pair[0] == pair[1] && seats.iter().filter(|s| s.email == pair[0]).any(|s| s.end.is_none()))
-    {
-        let duplicates: Vec<_> = seats.iter().filter(|s| s.email == pair[0] && s.end.is_none()).collect();
-        if duplicates.len() > 1 {
-            bail!("the roster holds two open seats for {}: end one of them", pair[0]);
-        }
+    let mut open_seats: Vec<&str> = seats.iter().filter(|seat| seat.end.is_none()).map(|seat| seat.email.as_str()).collect();
+    open_seats.sort_unstable();
+    if let Some(pair) = open_seats.windows(2).find(|pair| pair[0] == pair[1]) {
+        bail!("the roster holds two open seats for {}: end one of them", pair[0]);
     }
     let fees = roster::seat_fees(&seats, until);
     store.replace_cost(Source::Roster, "roster", Replace::Scope, &fees)?;
@@ -141,26 +136,98 @@ pub fn transcript_files(roots: &[PathBuf]) -> Vec<PathBuf> {
     files
 }
 
-/// The folders Claude Code writes transcripts to on this machine.
+/// The `projects/` folders Claude Code writes transcripts to on this machine: every
+/// comma-separated entry of `CLAUDE_CONFIG_DIR` (a config dir or its `projects/` child), else
+/// `~/.claude/projects` and `~/.config/claude/projects` (or `$XDG_CONFIG_HOME/claude/projects`).
 pub fn default_transcript_roots() -> Vec<PathBuf> {
-    if let Ok(list) = std::env::var("CLAUDE_CONFIG_DIR") {
-        return list.split(',').filter(|part| !part.trim().is_empty()).map(|part| PathBuf::from(part.trim())).collect();
+    let projects = |dir: PathBuf| if dir.join("projects").is_dir() { dir.join("projects") } else { dir };
+    if let Ok(list) = std::env::var("CLAUDE_CONFIG_DIR")
+        && !list.trim().is_empty()
+    {
+        return list.split(',').filter(|part| !part.trim().is_empty()).map(|part| projects(PathBuf::from(part.trim()))).collect();
     }
-    let Some(home) = dirs::home_dir() else { return Vec::new() };
-    vec![home.join(".claude"), home.join(".config").join("claude")]
+    let mut roots = Vec::new();
+    if let Some(home) = dirs::home_dir() {
+        roots.push(home.join(".claude").join("projects"));
+        roots.push(home.join(".config").join("claude").join("projects"));
+    }
+    if let Ok(config) = std::env::var("XDG_CONFIG_HOME")
+        && !config.is_empty()
+    {
+        roots.push(PathBuf::from(config).join("claude").join("projects"));
+    }
+    roots
 }
 
-/// Reads transcripts of one person; unreadable lines are reported, not fatal.
-pub fn transcripts(store: &Store, roots: &[PathBuf], email: &str) -> Result<Ingested> {
-    let files = transcript_files(roots);
-    let bar = progress::bar(files.len() as u64, "transcript files");
-    let mut reader = transcript::TranscriptReader::new(email);
-    for file in &files {
-        reader.read(&file.display().to_string(), &read_file(file)?);
-        bar.inc(1);
-    }
+/// The transcript state file of a data directory.
+pub fn transcript_state_path(data_dir: &Path) -> PathBuf {
+    data_dir.join("transcripts-state.json")
+}
+
+/// What an incremental transcript ingest did.
+#[derive(Debug, Default)]
+pub struct TranscriptsIngested {
+    /// Transcript files found under the roots.
+    pub files_found: usize,
+    /// Files opened because they were new, grew or changed.
+    pub files_read: usize,
+    pub bytes_read: u64,
+    /// Responses whose stored line was added or replaced.
+    pub responses_stored: usize,
+    /// Days rewritten in the store.
+    pub days_rewritten: usize,
+    /// Unreadable lines (file:line: why) and unreadable files.
+    pub problems: Vec<String>,
+    pub incomplete_tails: usize,
+}
+
+/// Reads one person's transcripts incrementally (only new files and appended bytes) and merges
+/// the responses into the stored days; see `spendlens_ingest::transcript::state` for the design.
+/// Unreadable lines are reported, not fatal.
+pub fn transcripts(store: &Store, data_dir: &Path, roots: &[PathBuf], email: &str) -> Result<TranscriptsIngested> {
+    let mut files: Vec<(String, PathBuf)> = transcript_files(roots)
+        .into_iter()
+        .map(|path| {
+            let canonical = std::fs::canonicalize(&path).unwrap_or_else(|_| path.clone());
+            (canonical.display().to_string(), canonical)
+        })
+        .collect();
+    files.sort();
+    files.dedup();
+    let state_path = transcript_state_path(data_dir);
+    let mut state = transcript::state::TranscriptState::load(&state_path)?;
+    let first_time = !state.scopes.contains_key(email);
+    let scope = state.scopes.entry(email.to_string()).or_default();
+    let bar = progress::spinner("reading transcripts");
+    let read = transcript::read_files(&files, &scope.files, email);
     bar.finish_and_clear();
-    let batch = reader.finish();
-    store.replace_usage(Source::Transcript, email, Replace::Days, &batch.lines)?;
-    Ok(Ingested { files: files.len(), lines: batch.lines.len(), problems: batch.problems.iter().map(ToString::to_string).collect() })
+    let (responses, problems, incomplete_tails) = read.reader.into_responses();
+    let merge = scope.merge(responses);
+    scope.files.extend(read.cursors);
+    if let Some(period) = merge.period() {
+        // A scope new to the state file replaces what an older, non-incremental ingest stored.
+        let stored = if first_time {
+            Vec::new()
+        } else {
+            store
+                .usage_lines_of(Source::Transcript, Some(period))?
+                .into_iter()
+                .filter(|line| line.identity.actor_email.as_deref() == Some(email))
+                .collect()
+        };
+        let lines = merge.apply(stored);
+        store.replace_usage(Source::Transcript, email, Replace::DaysIn(period), &lines)?;
+    }
+    state.save(&state_path)?;
+    let mut all_problems: Vec<String> = read.unreadable;
+    all_problems.extend(problems.iter().map(ToString::to_string));
+    Ok(TranscriptsIngested {
+        files_found: files.len(),
+        files_read: read.files_read,
+        bytes_read: read.bytes_read,
+        responses_stored: merge.added.len(),
+        days_rewritten: merge.days.len(),
+        problems: all_problems,
+        incomplete_tails,
+    })
 }

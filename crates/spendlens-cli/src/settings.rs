@@ -59,6 +59,24 @@ impl Settings {
 pub struct ConfigFile {
     #[serde(default)]
     pub anthropic: AnthropicConfig,
+    #[serde(default)]
+    pub serve: ServeConfig,
+}
+
+/// `[serve]`: the central server of `spendlens serve`.
+#[derive(Default, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ServeConfig {
+    /// `[serve.tokens]`: email = "token", one per person allowed to `spendlens push`.
+    #[serde(default)]
+    pub tokens: std::collections::BTreeMap<String, String>,
+}
+
+impl std::fmt::Debug for ServeConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let tokens: std::collections::BTreeMap<&str, &str> = self.tokens.keys().map(|email| (email.as_str(), "<redacted>")).collect();
+        f.debug_struct("ServeConfig").field("tokens", &tokens).finish()
+    }
 }
 
 #[derive(Default, serde::Deserialize)]

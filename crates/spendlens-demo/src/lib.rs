@@ -21,6 +21,7 @@ mod org;
 mod random;
 mod render;
 mod transcript;
+mod transcript_tree;
 mod truth;
 
 use std::path::PathBuf;
@@ -34,6 +35,7 @@ pub use claude_code::{Actor, ClaudeCodeDay, ModelUsage, ToolDecisions, Transcrip
 pub use models::{FABLE, HAIKU, OPUS, SONNET};
 pub use org::{ApiKey, Billing, Engineer, KeyOwner, Workspace};
 pub use render::render;
+pub use transcript_tree::{TreeConfig, TreeTruth, write_tree};
 pub use truth::{
     BatchTruth, CachingTruth, CalendarTruth, CostRow, EngineerTruth, FeatureTruth, GroundTruth, IdleSeatTruth, MonthTruth, Planted,
     RoutingTruth, SpendSplit, SpikeTruth, UnassignedTruth,

@@ -16,6 +16,7 @@ pub mod admin_usage;
 pub mod claude_code_analytics;
 pub mod directory;
 mod error;
+pub mod invoice;
 pub mod orgmap;
 pub mod roster;
 pub mod transcript;

@@ -3,10 +3,17 @@
 //! Rendering only: every figure arrives computed (by `spendlens-analysis` or the price book) and is
 //! laid out here without arithmetic beyond shares of a total.
 
+mod focus;
+mod html;
 mod prices;
 mod summary;
 mod table;
 
+pub use focus::{
+    BillingAccount, FOCUS_COLUMNS, FOCUS_MONEY_COLUMNS, FOCUS_QUANTITY_COLUMNS, FOCUS_TIME_COLUMNS, FocusInput, FocusRow, focus_csv,
+    focus_rows,
+};
+pub use html::{API_COLOUR, CLAUDE_CODE_COLOUR, DailySpend, PathAmounts, UNASSIGNED_COLOUR, daily_spend, summary_html};
 pub use prices::{price_book_table, priced_table};
 pub use summary::{summary_json, summary_table};
 pub use table::Table;

@@ -4,3 +4,4 @@
 
 mod crosscheck;
 mod ledger;
+mod reconcile;

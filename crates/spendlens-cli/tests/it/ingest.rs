@@ -105,3 +105,16 @@ fn a_store_from_a_newer_spendlens_is_refused_not_overwritten() {
     assert!(String::from_utf8_lossy(&output.stderr).contains("schema"), "{}", String::from_utf8_lossy(&output.stderr));
     assert_eq!(std::fs::read_to_string(&marker).unwrap(), r#"{"format":"spendlens-lake","schema_version":7}"#);
 }
+
+#[test]
+fn a_roster_with_two_open_seats_for_one_person_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let roster = dir.path().join("roster.csv");
+    std::fs::write(
+        &roster,
+        "email,name,team,seat_type,monthly_usd,start,end\na@x.example,A,t,team,30,2026-09-01,\na@x.example,A,t,team,30,2026-10-01,\nb@x.example,B,t,team,30,2026-09-01,2026-09-30\nb@x.example,B,t,team,30,2026-10-01,\n",
+    )
+    .unwrap();
+    let output = spendlens(&dir.path().join("data"), &["ingest", "roster", roster.to_str().unwrap()]);
+    assert_eq!(String::from_utf8_lossy(&output.stderr).trim(), "error: the roster holds two open seats for a@x.example: end one of them");
+}

@@ -4,7 +4,10 @@
 
 mod crosscheck;
 mod demo;
+mod export;
 mod ingest;
 mod price;
+mod reconcile;
 mod support;
 mod sync;
+mod transcripts;

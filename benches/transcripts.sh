@@ -1,0 +1,144 @@
+#!/usr/bin/env bash
+# Claude Code transcripts: spendlens against ccusage and `cat`, on a generated tree with known truth.
+#
+#   benches/transcripts.sh [BYTES]      (default 3G; e.g. 300M for a quick run)
+#
+# Builds release, writes a transcript tree once (spendlens-transcript-tree: ~3000 files, two of them
+# 300 MB, with streamed duplicates, resumed sessions, sidechain replays, malformed lines), warms the
+# page cache, then times on the same tree: `cat` of every file (the I/O floor); ccusage 20.0.24
+# `daily --json --offline`; spendlens cold (fresh data dir: `ingest transcripts`, then
+# `cc daily --json`); spendlens warm (same data dir, nothing changed). Prints seconds, peak MB and
+# ratios, then each tool's totals against truth.json.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+size=${1:-3G}
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-/var/tmp/spendlens-target}"
+if [ ! -x /usr/bin/time ]; then
+  if [ "$(id -u)" = 0 ]; then apt-get install -y -qq time > /dev/null; else echo "needs /usr/bin/time (Debian package 'time')" >&2; exit 1; fi
+fi
+cargo build --release --quiet -p spendlens-cli -p spendlens-demo
+bin="$CARGO_TARGET_DIR/release/spendlens"
+generator="$CARGO_TARGET_DIR/release/spendlens-transcript-tree"
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+tree="$tmp/tree"
+mkdir -p "$tmp/home" "$tmp/results"
+
+echo "generating a $size tree..." >&2
+# Model ids ccusage's offline price table knows, so both tools' costs can be compared.
+"$generator" --out "$tree" --bytes "$size" \
+  --models claude-sonnet-4-5-20250929,claude-opus-4-1-20250805,claude-haiku-4-5-20251001
+mapfile -d '' files < <(find "$tree/projects" -name '*.jsonl' -print0)
+cat "${files[@]}" > /dev/null # warm the page cache
+
+# timed NAME COMMAND...: wall seconds and peak RSS (KB) into $tmp/results/NAME, stdout into NAME.out.
+timed() {
+  local name=$1
+  shift
+  if /usr/bin/time -o "$tmp/results/$name" -f '%e %M' "$@" > "$tmp/results/$name.out" 2> "$tmp/results/$name.err"; then
+    return 0
+  fi
+  echo "$name failed: $(tail -3 "$tmp/results/$name.err")" >&2
+  rm -f "$tmp/results/$name"
+}
+
+timed cat cat "${files[@]}"
+
+ccusage="$tmp/npm/node_modules/.bin/ccusage"
+if npm install --silent --prefix "$tmp/npm" ccusage@20.0.24 > /dev/null 2>&1; then
+  timed ccusage env HOME="$tmp/home" CLAUDE_CONFIG_DIR="$tree" "$ccusage" daily --json --offline
+else
+  echo "ccusage: npm install failed; skipped" >&2
+fi
+
+data="$tmp/data"
+timed ingest_cold "$bin" --data-dir "$data" ingest transcripts "$tree" --email bench@example.com
+has_cc=yes
+if ! "$bin" cc --help > /dev/null 2>&1; then
+  has_cc=no
+  echo "spendlens cc does not exist in this build: its timings and totals are skipped" >&2
+fi
+if [ "$has_cc" = yes ]; then
+  timed cc_cold "$bin" --data-dir "$data" cc daily --json "$tree" --email bench@example.com
+fi
+timed ingest_warm "$bin" --data-dir "$data" ingest transcripts "$tree" --email bench@example.com
+if [ "$has_cc" = yes ]; then
+  timed cc_warm "$bin" --data-dir "$data" cc daily --json "$tree" --email bench@example.com
+fi
+
+python3 - "$tmp/results" "$tree/truth.json" <<'PY'
+import json, os, sys
+results, truth_path = sys.argv[1], sys.argv[2]
+truth = json.load(open(truth_path))
+
+def measured(name):
+    path = os.path.join(results, name)
+    if not os.path.exists(path):
+        return None
+    seconds, kb = open(path).read().split()[-2:]
+    return float(seconds), int(kb) / 1024
+
+def together(*names):
+    parts = [measured(name) for name in names]
+    if any(part is None for part in parts):
+        return None
+    return sum(part[0] for part in parts), max(part[1] for part in parts)
+
+rows = {
+    "cat (I/O floor)": measured("cat"),
+    "ccusage daily --json": measured("ccusage"),
+    "spendlens ingest (cold)": measured("ingest_cold"),
+    "spendlens cc daily (cold)": measured("cc_cold"),
+    "spendlens cold, together": together("ingest_cold", "cc_cold"),
+    "spendlens ingest (warm)": measured("ingest_warm"),
+    "spendlens cc daily (warm)": measured("cc_warm"),
+    "spendlens warm, together": together("ingest_warm", "cc_warm"),
+}
+print(f"tree: {truth['files']} files, {truth['bytes'] / 1e6:.0f} MB, {truth['responses']} responses")
+print(f"{'step':<28} {'seconds':>9} {'peak MB':>9}")
+for name, value in rows.items():
+    print(f"{name:<28} {value[0]:>9.2f} {value[1]:>9.0f}" if value else f"{name:<28} {'-':>9} {'-':>9}")
+
+def ratio(label, top, bottom):
+    if top and bottom and bottom[0] > 0:
+        print(f"{label:<40} {top[0] / bottom[0]:>7.1f}x")
+    else:
+        print(f"{label:<40} {'-':>8}")
+
+cold = rows["spendlens cold, together"] or rows["spendlens ingest (cold)"]
+warm = rows["spendlens warm, together"] or rows["spendlens ingest (warm)"]
+ratio("spendlens cold vs cat", cold, rows["cat (I/O floor)"])
+ratio("ccusage vs spendlens cold", rows["ccusage daily --json"], cold)
+ratio("ccusage vs spendlens warm", rows["ccusage daily --json"], warm)
+
+tokens = truth["tokens"]
+expected = {
+    "inputTokens": tokens["input"],
+    "outputTokens": tokens["output"],
+    "cacheCreationTokens": tokens["cache_write_5m"] + tokens["cache_write_1h"],
+    "cacheReadTokens": tokens["cache_read"],
+}
+expected["totalTokens"] = sum(expected.values())
+expected_cost = float(truth["cost_usd"])
+
+def check(label, name):
+    path = os.path.join(results, name + ".out")
+    if not os.path.exists(path) or not os.path.exists(os.path.join(results, name)):
+        print(f"{label}: no output")
+        return
+    try:
+        totals = json.load(open(path))["totals"]
+    except (ValueError, KeyError) as error:
+        print(f"{label}: cannot read its JSON totals ({error!r})")
+        return
+    differences = [f"{key} {totals.get(key)} (truth {value}, {totals.get(key, 0) - value:+})" for key, value in expected.items() if totals.get(key) != value]
+    cost = float(totals.get("totalCost", 0))
+    if abs(cost - expected_cost) > 0.01:
+        differences.append(f"totalCost {cost:.2f} (truth {expected_cost:.2f}, {cost - expected_cost:+.2f})")
+    print(f"{label}: " + ("matches truth" if not differences else "differs: " + "; ".join(differences)))
+
+print()
+check("ccusage", "ccusage")
+check("spendlens cold", "cc_cold")
+check("spendlens warm", "cc_warm")
+PY

@@ -1,0 +1,204 @@
+//! Claude Code transcripts: incremental ingest and the `cc` views, on a tree written here.
+
+use std::io::Write;
+use std::path::Path;
+use std::process::{Command, Output};
+
+use serde_json::Value;
+
+const EMAIL: &str = "ana@acme.example";
+
+/// Runs the binary with `config_dir` as `CLAUDE_CONFIG_DIR` and `EMAIL` as the person.
+fn run(data_dir: &Path, config_dir: &Path, args: &[&str]) -> Output {
+    let output = Command::new(env!("CARGO_BIN_EXE_spendlens"))
+        .arg("--data-dir")
+        .arg(data_dir)
+        .args(args)
+        .env_remove("SPENDLENS_PRICES")
+        .env_remove("SPENDLENS_DATA_DIR")
+        .env("CLAUDE_CONFIG_DIR", config_dir)
+        .env("SPENDLENS_EMAIL", EMAIL)
+        .output()
+        .expect("the spendlens binary runs");
+    assert!(output.status.success(), "spendlens {args:?} failed: {}", String::from_utf8_lossy(&output.stderr));
+    output
+}
+
+fn stderr(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+fn daily(data_dir: &Path, config_dir: &Path) -> (Value, String) {
+    let output = run(data_dir, config_dir, &["cc", "daily", "--json"]);
+    (serde_json::from_slice(&output.stdout).expect("JSON"), stderr(&output))
+}
+
+#[derive(Clone, Copy)]
+struct Tokens {
+    input: u64,
+    write_5m: u64,
+    write_1h: u64,
+    read: u64,
+    output: u64,
+}
+
+/// An assistant line, with a content block holding a decoy `usage` object and escapes.
+fn assistant(id: &str, request: &str, session: &str, time: &str, model: &str, tokens: Tokens, sidechain: bool) -> String {
+    let Tokens { input, write_5m, write_1h, read, output } = tokens;
+    format!(
+        r#"{{"parentUuid":"p","isSidechain":{sidechain},"cwd":"/home/ana/shop","sessionId":"{session}","type":"assistant","timestamp":"{time}","requestId":"{request}","message":{{"id":"{id}","model":"{model}","content":[{{"type":"tool_use","name":"Write","input":{{"content":"say \"usage\": {{\"input_tokens\": 999999}} \\u00e9","usage":{{"input_tokens":777777,"output_tokens":777777}}}}}}],"usage":{{"input_tokens":{input},"cache_creation_input_tokens":{},"cache_read_input_tokens":{read},"cache_creation":{{"ephemeral_5m_input_tokens":{write_5m},"ephemeral_1h_input_tokens":{write_1h}}},"output_tokens":{output},"service_tier":"standard"}}}},"toolUseResult":{{"usage":{{"input_tokens":555555}}}}}}"#,
+        write_5m + write_1h
+    )
+}
+
+fn user_line(session: &str) -> String {
+    format!(
+        r#"{{"type":"user","sessionId":"{session}","timestamp":"2026-10-02T09:00:00.000Z","message":{{"role":"user","content":"what is \"usage\"?"}}}}"#
+    )
+}
+
+const SONNET: &str = "claude-sonnet-4-5-20250929";
+const HAIKU: &str = "claude-haiku-4-5-20251001";
+
+/// List prices in $/MTok: input, 5-minute write, 1-hour write, read, output.
+fn rates(model: &str) -> [f64; 5] {
+    match model {
+        SONNET => [3.0, 3.75, 6.0, 0.30, 15.0],
+        HAIKU => [1.0, 1.25, 2.0, 0.10, 5.0],
+        other => panic!("no rate for {other}"),
+    }
+}
+
+fn dollars(model: &str, tokens: Tokens) -> f64 {
+    let [input, write_5m, write_1h, read, output] = rates(model);
+    (tokens.input as f64 * input
+        + tokens.write_5m as f64 * write_5m
+        + tokens.write_1h as f64 * write_1h
+        + tokens.read as f64 * read
+        + tokens.output as f64 * output)
+        / 1e6
+}
+
+const T1: Tokens = Tokens { input: 4, write_5m: 830, write_1h: 1000, read: 24512, output: 3 };
+const T1_FINAL: Tokens = Tokens { output: 121, ..T1 };
+const T1_LATER: Tokens = Tokens { output: 300, ..T1 };
+const T2: Tokens = Tokens { input: 12, write_5m: 0, write_1h: 4000, read: 30000, output: 55 };
+const T3: Tokens = Tokens { input: 7, write_5m: 100, write_1h: 0, read: 9000, output: 40 };
+const T4: Tokens = Tokens { input: 9, write_5m: 200, write_1h: 0, read: 1000, output: 20 };
+
+/// The first state of the tree: a main session with streamed copies, a decoy user line and a
+/// malformed line; a subagent file replaying a parent message; a half-written last line.
+fn write_initial(config: &Path) -> (std::path::PathBuf, String) {
+    let project = config.join("projects").join("-home-ana-shop");
+    std::fs::create_dir_all(project.join("s1").join("subagents")).unwrap();
+    let main = [
+        user_line("s1"),
+        assistant("msg_1", "req_1", "s1", "2026-10-02T09:14:33.512Z", SONNET, T1, false),
+        assistant("msg_1", "req_1", "s1", "2026-10-02T09:14:33.512Z", SONNET, T1_FINAL, false),
+        r#"{"type":"assistant","usage": oops"#.to_string(),
+        assistant("msg_2", "req_2", "s1", "2026-10-03T23:59:59.000Z", SONNET, T2, false),
+    ]
+    .join("\n")
+        + "\n";
+    let half = assistant("msg_3", "req_3", "s1", "2026-10-04T10:00:00.000Z", HAIKU, T3, false);
+    let cut = half.len() - 30;
+    std::fs::write(project.join("s1.jsonl"), format!("{main}{}", &half[..cut])).unwrap();
+    let agent = [
+        assistant("msg_1", "req_9", "s1", "2026-10-02T09:14:33.512Z", SONNET, T1_FINAL, true),
+        assistant("msg_4", "req_4", "s1", "2026-10-02T09:20:00.000Z", HAIKU, T4, true),
+    ]
+    .join("\n")
+        + "\n";
+    std::fs::write(project.join("s1").join("subagents").join("agent-a.jsonl"), agent).unwrap();
+    (project.join("s1.jsonl"), half[cut..].to_string())
+}
+
+/// Appends: completes the half-written line, adds a later streamed copy of msg_1, and writes a
+/// resumed session that replays msg_2.
+fn append(config: &Path, main: &Path, rest: &str) {
+    let mut file = std::fs::OpenOptions::new().append(true).open(main).unwrap();
+    writeln!(file, "{rest}").unwrap();
+    writeln!(file, "{}", assistant("msg_1", "req_1", "s1", "2026-10-02T09:14:33.512Z", SONNET, T1_LATER, false)).unwrap();
+    let resumed = assistant("msg_2", "req_2", "s2", "2026-10-03T23:59:59.000Z", SONNET, T2, false) + "\n";
+    std::fs::write(config.join("projects").join("-home-ana-shop").join("s2.jsonl"), resumed).unwrap();
+}
+
+fn close(value: &Value, expected: f64) {
+    let actual = value.as_f64().expect("a number");
+    assert!((actual - expected).abs() < 1e-9, "{actual} != {expected}");
+}
+
+fn check_totals(totals: &Value, responses: &[(&str, Tokens)]) {
+    let sum = |pick: fn(&Tokens) -> u64| responses.iter().map(|(_, tokens)| pick(tokens)).sum::<u64>();
+    assert_eq!(totals["inputTokens"], sum(|t| t.input));
+    assert_eq!(totals["outputTokens"], sum(|t| t.output));
+    assert_eq!(totals["cacheCreationTokens"], sum(|t| t.write_5m + t.write_1h));
+    assert_eq!(totals["cacheReadTokens"], sum(|t| t.read));
+    assert_eq!(totals["totalTokens"], sum(|t| t.input + t.output + t.write_5m + t.write_1h + t.read));
+    close(&totals["totalCost"], responses.iter().map(|(model, tokens)| dollars(model, *tokens)).sum());
+}
+
+#[test]
+fn cc_daily_counts_each_response_once_at_list_price() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("claude");
+    write_initial(&config);
+    let (report, log) = daily(&dir.path().join("data"), &config);
+    // msg_1 once (final copy, main chain), msg_2, msg_4 (subagent); msg_3 is still half-written.
+    check_totals(&report["totals"], &[(SONNET, T1_FINAL), (SONNET, T2), (HAIKU, T4)]);
+    let days: Vec<&str> = report["daily"].as_array().unwrap().iter().map(|day| day["date"].as_str().unwrap()).collect();
+    assert_eq!(days, ["2026-10-02", "2026-10-03"]);
+    let first = &report["daily"][0];
+    assert_eq!(first["modelsUsed"], serde_json::json!([HAIKU, SONNET]));
+    assert_eq!(first["modelBreakdowns"].as_array().unwrap().len(), 2);
+    assert_eq!(first["modelBreakdowns"][1]["modelName"], SONNET);
+    close(&first["modelBreakdowns"][1]["cost"], dollars(SONNET, T1_FINAL));
+    // 1-hour writes are priced at their own rate: a 5-minute price would be less.
+    close(&report["daily"][1]["totalCost"], dollars(SONNET, T2));
+    assert!(log.contains("s1.jsonl:4: not JSON"), "{log}");
+    assert!(log.contains("read 2 of 2 file(s)"), "{log}");
+}
+
+#[test]
+fn an_incremental_ingest_after_appends_equals_a_cold_ingest() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("claude");
+    let (main, rest) = write_initial(&config);
+    let warm = dir.path().join("warm");
+    let first = run(&warm, &config, &["ingest", "transcripts"]);
+    assert!(stderr(&first).contains("3 response(s) stored"), "{}", stderr(&first));
+    append(&config, &main, &rest);
+    let (incremental, log) = daily(&warm, &config);
+    assert!(log.contains("read 2 of 3 file(s)"), "{log}");
+    let (cold, _) = daily(&dir.path().join("cold"), &config);
+    assert_eq!(incremental, cold);
+    check_totals(&cold["totals"], &[(SONNET, T1_LATER), (SONNET, T2), (HAIKU, T3), (HAIKU, T4)]);
+    // Nothing changed: nothing is read.
+    let again = run(&warm, &config, &["ingest", "transcripts"]);
+    assert!(stderr(&again).contains("read 0 of 3 file(s), 0 bytes; 0 response(s)"), "{}", stderr(&again));
+    let status = |data: &Path| {
+        let output = run(data, &config, &["status", "--json"]);
+        let value: Value = serde_json::from_slice(&output.stdout).unwrap();
+        value["sources"]["transcript"].clone()
+    };
+    assert_eq!(status(&warm), status(&dir.path().join("cold")));
+}
+
+#[test]
+fn cc_monthly_and_session_views_keep_ccusage_names() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("claude");
+    write_initial(&config);
+    let data = dir.path().join("data");
+    let monthly: Value = serde_json::from_slice(&run(&data, &config, &["cc", "monthly", "--json"]).stdout).unwrap();
+    assert_eq!(monthly["monthly"][0]["month"], "2026-10");
+    let sessions: Value =
+        serde_json::from_slice(&run(&data, &config, &["cc", "session", "--json", "--since", "20261003", "--until", "2026-10-31"]).stdout)
+            .unwrap();
+    assert_eq!(sessions["sessions"][0]["sessionId"], "s1");
+    assert_eq!(sessions["sessions"][0]["projectPath"], "/home/ana/shop");
+    check_totals(&sessions["totals"], &[(SONNET, T2)]);
+    let table = String::from_utf8(run(&data, &config, &["cc", "daily", "--breakdown"]).stdout).unwrap();
+    assert!(table.contains("└─ claude-haiku-4-5-20251001"), "{table}");
+    assert!(table.contains("Cache Create"), "{table}");
+}

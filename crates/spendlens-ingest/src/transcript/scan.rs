@@ -1,0 +1,279 @@
+//! A structural scanner for one transcript line: finds the few fields usage needs without building
+//! the line's JSON tree.
+//!
+//! It walks the top-level object and `message`'s object only; every other value (content blocks,
+//! tool inputs, `toolUseResult`, ...) is skipped whole, string contents by `memchr` jumps to the
+//! next `"` or `\`. So a `"usage"` key inside a tool input can never be taken for
+//! `message.usage`. The small `usage` object is handed back as a sub-slice for serde to parse.
+//! The scanner checks structure (balanced brackets, closed strings, `:` and `,` in place, only
+//! whitespace after the object), enough to tell a half-written line from a whole one.
+
+use std::borrow::Cow;
+
+/// The fields of one line that usage needs; strings borrow from the line unless they held escapes.
+#[derive(Debug, Default)]
+pub(super) struct Fields<'a> {
+    pub kind: Option<Cow<'a, str>>,
+    pub timestamp: Option<Cow<'a, str>>,
+    pub session_id: Option<Cow<'a, str>>,
+    pub request_id: Option<Cow<'a, str>>,
+    pub is_sidechain: bool,
+    pub cwd: Option<Cow<'a, str>>,
+    pub message_id: Option<Cow<'a, str>>,
+    pub model: Option<Cow<'a, str>>,
+    /// The raw bytes of `message.usage`.
+    pub usage: Option<&'a [u8]>,
+}
+
+struct Cursor<'a> {
+    bytes: &'a [u8],
+    at: usize,
+}
+
+type Scan<T> = Result<T, String>;
+
+impl<'a> Cursor<'a> {
+    fn fail<T>(&self, what: &str) -> Scan<T> {
+        Err(format!("{what} at column {}", self.at + 1))
+    }
+
+    fn skip_whitespace(&mut self) {
+        while let Some(byte) = self.bytes.get(self.at) {
+            if !matches!(byte, b' ' | b'\t' | b'\r' | b'\n') {
+                break;
+            }
+            self.at += 1;
+        }
+    }
+
+    fn peek(&mut self) -> Option<u8> {
+        self.skip_whitespace();
+        self.bytes.get(self.at).copied()
+    }
+
+    fn expect(&mut self, byte: u8) -> Scan<()> {
+        if self.peek() == Some(byte) {
+            self.at += 1;
+            Ok(())
+        } else {
+            self.fail(&format!("expected '{}'", byte as char))
+        }
+    }
+
+    /// A string starting at the cursor's `"`: returns its raw contents and whether they hold escapes.
+    fn raw_string(&mut self) -> Scan<(&'a [u8], bool)> {
+        if self.peek() != Some(b'"') {
+            return self.fail("expected a string");
+        }
+        let start = self.at + 1;
+        let mut at = start;
+        let mut escaped = false;
+        loop {
+            let Some(found) = memchr::memchr2(b'"', b'\\', &self.bytes[at..]) else {
+                self.at = self.bytes.len();
+                return self.fail("unterminated string");
+            };
+            at += found;
+            if self.bytes[at] == b'\\' {
+                escaped = true;
+                at += 2;
+                if at > self.bytes.len() {
+                    self.at = self.bytes.len();
+                    return self.fail("unterminated string");
+                }
+            } else {
+                self.at = at + 1;
+                return Ok((&self.bytes[start..at], escaped));
+            }
+        }
+    }
+
+    /// A string value, unescaped only when it held escapes.
+    fn string(&mut self) -> Scan<Cow<'a, str>> {
+        let begin = self.at;
+        let (raw, escaped) = self.raw_string()?;
+        if escaped {
+            let quoted = &self.bytes[begin..self.at];
+            serde_json::from_slice::<String>(quoted).map(Cow::Owned).map_err(|error| format!("bad string at column {}: {error}", begin + 1))
+        } else {
+            std::str::from_utf8(raw).map(Cow::Borrowed).map_err(|_| format!("invalid UTF-8 at column {}", begin + 1))
+        }
+    }
+
+    /// A string, or `null` (as absent); anything else is skipped as absent too.
+    fn optional_string(&mut self) -> Scan<Option<Cow<'a, str>>> {
+        if self.peek() == Some(b'"') { self.string().map(Some) } else { self.skip_value().map(|_| None) }
+    }
+
+    /// A number or a literal (`true`, `false`, `null`): the bytes up to the next delimiter.
+    fn scalar(&mut self) -> Scan<&'a [u8]> {
+        let start = self.at;
+        while let Some(byte) = self.bytes.get(self.at) {
+            if matches!(byte, b',' | b'}' | b']' | b' ' | b'\t' | b'\r' | b'\n') {
+                break;
+            }
+            self.at += 1;
+        }
+        let token = &self.bytes[start..self.at];
+        let valid = matches!(token, b"true" | b"false" | b"null")
+            || (!token.is_empty()
+                && token.iter().all(|byte| byte.is_ascii_digit() || matches!(byte, b'-' | b'+' | b'.' | b'e' | b'E'))
+                && (token[0] == b'-' || token[0].is_ascii_digit()));
+        if valid {
+            Ok(token)
+        } else {
+            self.at = start;
+            self.fail("expected a value")
+        }
+    }
+
+    /// Skips any value; containers are walked iteratively (no recursion, whatever the nesting).
+    fn skip_value(&mut self) -> Scan<()> {
+        let mut stack: Vec<u8> = Vec::new();
+        loop {
+            match self.peek() {
+                Some(b'"') => {
+                    self.raw_string()?;
+                }
+                Some(b'{') => {
+                    self.at += 1;
+                    stack.push(b'}');
+                    if self.peek() == Some(b'}') {
+                        self.at += 1;
+                        stack.pop();
+                    } else {
+                        self.raw_string()?;
+                        self.expect(b':')?;
+                        continue;
+                    }
+                }
+                Some(b'[') => {
+                    self.at += 1;
+                    stack.push(b']');
+                    if self.peek() == Some(b']') {
+                        self.at += 1;
+                        stack.pop();
+                    } else {
+                        continue;
+                    }
+                }
+                Some(_) => {
+                    self.scalar()?;
+                }
+                None => return self.fail("unexpected end of line"),
+            }
+            // After a complete value: close containers or move to the next member.
+            loop {
+                let Some(&close) = stack.last() else { return Ok(()) };
+                match self.peek() {
+                    Some(b',') => {
+                        self.at += 1;
+                        if close == b'}' {
+                            self.raw_string()?;
+                            self.expect(b':')?;
+                        }
+                        break;
+                    }
+                    Some(byte) if byte == close => {
+                        self.at += 1;
+                        stack.pop();
+                    }
+                    Some(_) => return self.fail("expected ',' or a closing bracket"),
+                    None => return self.fail("unexpected end of line"),
+                }
+            }
+        }
+    }
+
+    /// Walks an object's members, handing each key to `member`, which must consume the value.
+    fn object(&mut self, mut member: impl FnMut(&mut Self, &[u8]) -> Scan<()>) -> Scan<()> {
+        self.expect(b'{')?;
+        if self.peek() == Some(b'}') {
+            self.at += 1;
+            return Ok(());
+        }
+        loop {
+            let (key, _) = self.raw_string()?;
+            self.expect(b':')?;
+            member(self, key)?;
+            match self.peek() {
+                Some(b',') => self.at += 1,
+                Some(b'}') => {
+                    self.at += 1;
+                    return Ok(());
+                }
+                Some(_) => return self.fail("expected ',' or '}'"),
+                None => return self.fail("unexpected end of line"),
+            }
+        }
+    }
+}
+
+/// Scans one line (without its newline). Keys are compared raw: the names Claude Code writes hold
+/// no escapes.
+pub(super) fn scan(line: &[u8]) -> Result<Fields<'_>, String> {
+    let mut cursor = Cursor { bytes: line, at: 0 };
+    let mut fields = Fields::default();
+    cursor.object(|cursor, key| {
+        match key {
+            b"type" => fields.kind = cursor.optional_string()?,
+            b"timestamp" => fields.timestamp = cursor.optional_string()?,
+            b"sessionId" => fields.session_id = cursor.optional_string()?,
+            b"requestId" => fields.request_id = cursor.optional_string()?,
+            b"cwd" => fields.cwd = cursor.optional_string()?,
+            b"isSidechain" => {
+                fields.is_sidechain =
+                    if cursor.peek() == Some(b't') { cursor.scalar()? == b"true" } else { cursor.skip_value().map(|_| false)? }
+            }
+            b"message" if cursor.peek() == Some(b'{') => cursor.object(|cursor, key| {
+                match key {
+                    b"id" => fields.message_id = cursor.optional_string()?,
+                    b"model" => fields.model = cursor.optional_string()?,
+                    b"usage" => {
+                        cursor.skip_whitespace();
+                        let start = cursor.at;
+                        cursor.skip_value()?;
+                        fields.usage = Some(&cursor.bytes[start..cursor.at]);
+                    }
+                    _ => cursor.skip_value()?,
+                }
+                Ok(())
+            })?,
+            _ => cursor.skip_value()?,
+        }
+        Ok(())
+    })?;
+    if cursor.peek().is_some() {
+        return cursor.fail("trailing characters");
+    }
+    Ok(fields)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn usage_inside_a_tool_input_is_not_message_usage() {
+        let line = br#"{"type":"assistant","message":{"content":[{"type":"tool_use","input":{"usage":{"input_tokens":999},"q":"a \"usage\": {"}}],"id":"m1"},"toolUseResult":{"message":{"usage":{"output_tokens":5}}}}"#;
+        let fields = scan(line).unwrap();
+        assert!(fields.usage.is_none());
+        assert_eq!(fields.message_id.as_deref(), Some("m1"));
+    }
+
+    #[test]
+    fn escapes_unicode_and_nesting_are_walked() {
+        let line = "{\"cwd\":\"C:\\\\src\\\\caf\\u00e9\",\"x\":[[[{\"a\":[1,-2.5e3,true,null,\"]}\\\"\"]}]]],\"message\":{\"usage\":{\"input_tokens\":3}, \"model\":\"m\"}}";
+        let fields = scan(line.as_bytes()).unwrap();
+        assert_eq!(fields.cwd.as_deref(), Some("C:\\src\\café"));
+        assert_eq!(fields.usage, Some(&br#"{"input_tokens":3}"#[..]));
+        assert_eq!(fields.model.as_deref(), Some("m"));
+    }
+
+    #[test]
+    fn malformed_lines_are_rejected() {
+        for bad in [&b"{not json"[..], b"{\"a\":1", b"{\"a\":[1,2}", b"{\"a\":\"open", b"{\"a\":1} x", b"{\"a\" 1}", b"", b"{\"a\":tru}"] {
+            assert!(scan(bad).is_err(), "{}", String::from_utf8_lossy(bad));
+        }
+    }
+}

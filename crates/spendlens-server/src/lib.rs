@@ -1,0 +1,262 @@
+//! spendlens server: `spendlens serve`. Two jobs on one listener:
+//!
+//! - an **OpenTelemetry receiver** for Claude Code: OTLP over HTTP, `POST /v1/logs` and
+//!   `POST /v1/metrics`, in protobuf (`application/x-protobuf`) or JSON (`application/json`), as
+//!   Claude Code sends them with `OTEL_EXPORTER_OTLP_PROTOCOL=http/protobuf` or `http/json`.
+//!   `claude_code.api_request` events become usage lines and the activity counters become
+//!   activity lines, both under source `otel` (see [`telemetry`] for the mapping and [`pending`]
+//!   for buffering, merging and the state files);
+//! - a **team push endpoint**, `POST /v1/push`, where people send their transcript-derived usage
+//!   lines with a personal token (see [`push`]).
+//!
+//! Answers follow OTLP/HTTP: 200 with an empty `Export*ServiceResponse` in the request's encoding,
+//! 400 for a body that does not decode, 415 for any other content type (or a compressed body).
+//! Accepted telemetry is buffered and stored every `flush_interval` and on shutdown: a crash loses
+//! at most one interval, which Claude Code's exporters do not resend.
+//!
+//! This crate owns OTLP's wire format ([`wire`]) and the push protocol. It does not own the store's
+//! layout (spendlens-store) or settings files (the CLI reads `config.toml` and hands over tokens).
+//! It never imports the dashboard or gateway.
+
+mod error;
+pub mod pending;
+pub mod push;
+pub mod telemetry;
+pub mod wire;
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::{DefaultBodyLimit, State};
+use axum::http::header::{AUTHORIZATION, CONTENT_TYPE};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::post;
+use spendlens_store::Store;
+use tokio::net::TcpListener;
+
+pub use error::ServerError;
+pub use pending::FlushSummary;
+pub use push::{PushClient, PushReply, PushRequest, PushTokens, Token};
+
+use crate::pending::{Batch, Pending};
+use crate::wire::Encoding;
+
+/// Largest request body accepted (an OTLP batch or a push of [`push::LINES_PER_REQUEST`] lines).
+pub const BODY_LIMIT: usize = 32 * 1024 * 1024;
+
+/// Called with a line of news (a flush failed, a record was skipped). Never given a token.
+pub type Notify = Arc<dyn Fn(&str) + Send + Sync>;
+
+/// What `spendlens serve` runs with.
+#[derive(Clone)]
+pub struct ServeSettings {
+    /// Where the state files live (the lake's data directory).
+    pub data_dir: PathBuf,
+    pub tokens: PushTokens,
+    /// How often buffered telemetry is stored.
+    pub flush_interval: Duration,
+    pub notify: Notify,
+}
+
+impl ServeSettings {
+    pub fn new(data_dir: PathBuf, tokens: PushTokens) -> ServeSettings {
+        ServeSettings { data_dir, tokens, flush_interval: Duration::from_secs(2), notify: Arc::new(|_| {}) }
+    }
+}
+
+struct App {
+    store: Arc<Store>,
+    settings: ServeSettings,
+    pending: Mutex<Pending>,
+    /// One store write (flush or push) at a time: each reads days, merges and replaces them.
+    writes: tokio::sync::Mutex<()>,
+}
+
+/// A bound server, not yet serving.
+pub struct Server {
+    listener: TcpListener,
+    app: Arc<App>,
+}
+
+/// Stores buffered telemetry on demand (the server also does so on its timer and on shutdown).
+#[derive(Clone)]
+pub struct Flusher(Arc<App>);
+
+impl Flusher {
+    pub async fn flush(&self) -> Result<FlushSummary, ServerError> {
+        flush(&self.0).await
+    }
+}
+
+impl Server {
+    /// Binds `address` and loads the state files from the data directory.
+    pub async fn bind(address: SocketAddr, store: Arc<Store>, settings: ServeSettings) -> Result<Server, ServerError> {
+        let pending = Pending::load(&settings.data_dir)?;
+        let listener = TcpListener::bind(address).await.map_err(|source| ServerError::Listen { address: address.to_string(), source })?;
+        let app = Arc::new(App { store, settings, pending: Mutex::new(pending), writes: tokio::sync::Mutex::new(()) });
+        Ok(Server { listener, app })
+    }
+
+    pub fn local_address(&self) -> Result<SocketAddr, ServerError> {
+        self.listener.local_addr().map_err(|source| ServerError::Listen { address: "the bound socket".into(), source })
+    }
+
+    pub fn flusher(&self) -> Flusher {
+        Flusher(self.app.clone())
+    }
+
+    /// Serves until `shutdown` completes, flushing on the timer; then stops taking requests, lets
+    /// those in flight finish and flushes a last time.
+    pub async fn run(self, shutdown: impl Future<Output = ()> + Send + 'static) -> Result<(), ServerError> {
+        let app = self.app.clone();
+        let ticker = tokio::spawn({
+            let app = app.clone();
+            async move {
+                let mut interval = tokio::time::interval(app.settings.flush_interval);
+                interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+                loop {
+                    interval.tick().await;
+                    if let Err(error) = flush(&app).await {
+                        (app.settings.notify)(&format!("storing telemetry failed (kept for the next try): {error}"));
+                    }
+                }
+            }
+        });
+        let served = axum::serve(self.listener, router(app.clone())).with_graceful_shutdown(shutdown).await;
+        ticker.abort();
+        let flushed = flush(&app).await;
+        served.map_err(|source| ServerError::Listen { address: "the listener".into(), source })?;
+        flushed.map(|_| ())
+    }
+}
+
+/// Resolves on Ctrl-C or SIGTERM: what `spendlens serve` waits for.
+pub async fn until_interrupted() {
+    let interrupt = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    {
+        let terminate = async {
+            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+                Ok(mut signal) => {
+                    signal.recv().await;
+                }
+                Err(_) => std::future::pending::<()>().await,
+            }
+        };
+        tokio::select! { _ = interrupt => {}, _ = terminate => {} }
+    }
+    #[cfg(not(unix))]
+    interrupt.await;
+}
+
+fn router(app: Arc<App>) -> Router {
+    Router::new()
+        .route("/v1/logs", post(logs))
+        .route("/v1/metrics", post(metrics))
+        .route("/v1/push", post(push_lines))
+        .layer(DefaultBodyLimit::max(BODY_LIMIT))
+        .with_state(app)
+}
+
+async fn logs(State(app): State<Arc<App>>, headers: HeaderMap, body: Bytes) -> Result<Response, ServerError> {
+    let encoding = Encoding::of(&headers)?;
+    let request = wire::decode_logs(encoding, &body)?;
+    let events = telemetry::api_requests(&request);
+    report(&app, &events.problems);
+    {
+        let mut pending = lock(&app.pending);
+        events.lines.into_iter().for_each(|line| pending.add_line(line));
+        events.attributes.into_iter().for_each(|(email, seen)| pending.add_attributes(email, seen));
+    }
+    Ok(otlp_ok(encoding, wire::logs_response(encoding)))
+}
+
+async fn metrics(State(app): State<Arc<App>>, headers: HeaderMap, body: Bytes) -> Result<Response, ServerError> {
+    let encoding = Encoding::of(&headers)?;
+    let request = wire::decode_metrics(encoding, &body)?;
+    let problems = {
+        let mut pending = lock(&app.pending);
+        let activity = telemetry::activity(&request, &mut pending.counters);
+        pending.counters_changed = true;
+        for (key, counts) in activity.counts {
+            pending.activity.entry(key).or_default().add(&counts);
+        }
+        activity.attributes.into_iter().for_each(|(email, seen)| pending.add_attributes(email, seen));
+        activity.problems
+    };
+    report(&app, &problems);
+    Ok(otlp_ok(encoding, wire::metrics_response(encoding)))
+}
+
+async fn push_lines(State(app): State<Arc<App>>, headers: HeaderMap, body: Bytes) -> Result<Response, ServerError> {
+    let bearer = headers
+        .get(AUTHORIZATION)
+        .and_then(|value| value.to_str().ok())
+        .and_then(|value| value.strip_prefix("Bearer ").or_else(|| value.strip_prefix("bearer ")))
+        .map(str::trim);
+    // Authenticate before looking at the body: an unknown caller learns nothing about it.
+    if bearer.and_then(|token| app.settings.tokens.holder(token)).is_none() {
+        return Err(ServerError::Unauthorized);
+    }
+    let request: push::PushRequest = serde_json::from_slice(&body).map_err(|error| ServerError::undecodable("push request", error))?;
+    let email = push::authorise(&app.settings.tokens, bearer, &request)?;
+    let _write = app.writes.lock().await;
+    let store = app.store.clone();
+    let reply = tokio::task::spawn_blocking(move || push::store_push(&store, &email, request.lines))
+        .await
+        .map_err(|error| ServerError::Task { detail: error.to_string() })??;
+    Ok((StatusCode::OK, axum::Json(reply)).into_response())
+}
+
+fn otlp_ok(encoding: Encoding, body: Vec<u8>) -> Response {
+    (StatusCode::OK, [(CONTENT_TYPE, encoding.content_type())], body).into_response()
+}
+
+fn report(app: &App, problems: &[String]) {
+    for problem in problems.iter().take(5) {
+        (app.settings.notify)(problem);
+    }
+    if problems.len() > 5 {
+        (app.settings.notify)(&format!("... and {} more skipped records", problems.len() - 5));
+    }
+}
+
+/// The buffer guards plain data: a panic elsewhere leaves nothing half-written, so a poisoned
+/// lock is taken as it is.
+fn lock(pending: &Mutex<Pending>) -> std::sync::MutexGuard<'_, Pending> {
+    pending.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+async fn flush(app: &Arc<App>) -> Result<FlushSummary, ServerError> {
+    let _write = app.writes.lock().await;
+    let batch = lock(&app.pending).take();
+    if batch.is_empty() {
+        return Ok(FlushSummary::default());
+    }
+    let (store, data_dir) = (app.store.clone(), app.settings.data_dir.clone());
+    let outcome = tokio::task::spawn_blocking(move || {
+        let result = pending::store_batch(&store, &data_dir, &batch);
+        (batch, result)
+    })
+    .await;
+    match outcome {
+        Ok((_, Ok(summary))) => Ok(summary),
+        Ok((batch, Err(error))) => {
+            put_back(app, batch);
+            Err(error)
+        }
+        Err(error) => Err(ServerError::Task { detail: error.to_string() }),
+    }
+}
+
+fn put_back(app: &App, batch: Batch) {
+    lock(&app.pending).put_back(batch);
+}

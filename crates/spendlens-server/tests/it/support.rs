@@ -1,0 +1,95 @@
+//! A server on 127.0.0.1:0 in a background runtime, stopped (and flushed) at the end.
+
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use spendlens_server::{FlushSummary, Flusher, PushTokens, ServeSettings, Server, ServerError, Token};
+use spendlens_store::Store;
+use tempfile::TempDir;
+use tokio::sync::oneshot;
+
+pub const ALICE: &str = "alice@example.com";
+pub const BOB: &str = "bob@example.com";
+pub const ALICE_TOKEN: &str = "alice-push-token-5f1c2a9e";
+pub const BOB_TOKEN: &str = "bob-push-token-77d0c3b4e1";
+
+pub struct TestServer {
+    pub address: SocketAddr,
+    pub store: Arc<Store>,
+    pub notices: Arc<Mutex<Vec<String>>>,
+    pub data: TempDir,
+    flusher: Flusher,
+    stop: Option<oneshot::Sender<()>>,
+    done: Option<tokio::task::JoinHandle<Result<(), ServerError>>>,
+    runtime: tokio::runtime::Runtime,
+}
+
+impl TestServer {
+    pub fn start() -> TestServer {
+        let data = tempfile::tempdir().unwrap();
+        let store = Arc::new(Store::open(data.path()).unwrap());
+        let tokens = PushTokens::new([(ALICE.to_string(), Token::new(ALICE_TOKEN)), (BOB.to_string(), Token::new(BOB_TOKEN))]).unwrap();
+        let notices = Arc::new(Mutex::new(Vec::new()));
+        let mut settings = ServeSettings::new(data.path().to_path_buf(), tokens);
+        // Long: tests flush explicitly, so what is stored when is deterministic.
+        settings.flush_interval = Duration::from_secs(3600);
+        settings.notify = {
+            let notices = notices.clone();
+            Arc::new(move |news: &str| notices.lock().unwrap().push(news.to_string()))
+        };
+        let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(1).enable_all().build().unwrap();
+        let server = runtime.block_on(Server::bind("127.0.0.1:0".parse().unwrap(), store.clone(), settings)).unwrap();
+        let address = server.local_address().unwrap();
+        let flusher = server.flusher();
+        let (stop, stopped) = oneshot::channel::<()>();
+        let done = runtime.spawn(server.run(async move {
+            let _ = stopped.await;
+        }));
+        TestServer { address, store, notices, data, flusher, stop: Some(stop), done: Some(done), runtime }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("http://{}{path}", self.address)
+    }
+
+    pub fn flush(&self) -> FlushSummary {
+        self.runtime.block_on(self.flusher.flush()).unwrap()
+    }
+
+    /// Stops the server (which flushes) and waits at most ten seconds for it.
+    pub fn stop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(done) = self.done.take() {
+            let finished = self.runtime.block_on(async { tokio::time::timeout(Duration::from_secs(10), done).await });
+            finished.expect("the server stops within ten seconds").unwrap().unwrap();
+        }
+    }
+}
+
+impl Drop for TestServer {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+    }
+}
+
+/// Every byte of every file under `dir`.
+pub fn files_under(dir: &std::path::Path) -> Vec<(std::path::PathBuf, Vec<u8>)> {
+    let mut found = Vec::new();
+    let mut pending = vec![dir.to_path_buf()];
+    while let Some(next) = pending.pop() {
+        for entry in std::fs::read_dir(&next).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                pending.push(path);
+            } else {
+                found.push((path.clone(), std::fs::read(&path).unwrap()));
+            }
+        }
+    }
+    found
+}

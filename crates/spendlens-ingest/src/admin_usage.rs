@@ -5,6 +5,7 @@
 //! workspace is the organisation's Default workspace. These lines refine who and why; the dollars
 //! come from the cost report.
 
+use crate::wire::{CacheCreation, ServerToolUse};
 use serde::Deserialize;
 use spendlens_model::{ContextWindow, InferenceGeo, Path, ServiceTier, Source, Speed, TokenCounts, UsageLine};
 
@@ -17,19 +18,6 @@ struct Bucket {
     ending_at: String,
     #[serde(default)]
     results: Vec<Result_>,
-}
-
-#[derive(Debug, Default, Deserialize)]
-#[serde(default)]
-struct CacheCreation {
-    ephemeral_5m_input_tokens: u64,
-    ephemeral_1h_input_tokens: u64,
-}
-
-#[derive(Debug, Default, Deserialize)]
-#[serde(default)]
-struct ServerToolUse {
-    web_search_requests: u64,
 }
 
 #[derive(Debug, Default, Deserialize)]

@@ -33,22 +33,10 @@ use std::path::{Path as FilePath, PathBuf};
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
+use crate::wire::{CacheCreation, ServerToolUse};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use spendlens_model::{Path, ServiceTier, Source, Speed, TokenCounts, UsageLine};
-
-#[derive(Debug, Default, Deserialize)]
-#[serde(default)]
-struct CacheCreation {
-    ephemeral_5m_input_tokens: u64,
-    ephemeral_1h_input_tokens: u64,
-}
-
-#[derive(Debug, Default, Deserialize)]
-#[serde(default)]
-struct ServerToolUse {
-    web_search_requests: u64,
-}
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(default)]

@@ -1,23 +1,11 @@
 //! The `usage` object of a Messages API response, as `spendlens price` reads it.
 
+use crate::wire::{CacheCreation, ServerToolUse};
 use serde::Deserialize;
 use spendlens_model::{InferenceGeo, ServiceTier, Speed, TokenCounts};
 
 use crate::IngestError;
 use crate::wire::optional_enum;
-
-#[derive(Debug, Default, Deserialize)]
-#[serde(default)]
-struct CacheCreation {
-    ephemeral_5m_input_tokens: u64,
-    ephemeral_1h_input_tokens: u64,
-}
-
-#[derive(Debug, Default, Deserialize)]
-#[serde(default)]
-struct ServerToolUse {
-    web_search_requests: u64,
-}
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(default, deny_unknown_fields)]

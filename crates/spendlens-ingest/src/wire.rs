@@ -7,6 +7,21 @@ use serde::Deserialize;
 
 use crate::IngestError;
 
+/// `usage.cache_creation`: the cache writes split by lifetime (Messages usage, usage report).
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub(crate) struct CacheCreation {
+    pub ephemeral_5m_input_tokens: u64,
+    pub ephemeral_1h_input_tokens: u64,
+}
+
+/// `usage.server_tool_use`: billed server-tool calls.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub(crate) struct ServerToolUse {
+    pub web_search_requests: u64,
+}
+
 /// `{"data": [...], "has_more": bool, "next_page": str|null}`.
 #[derive(Debug, Deserialize)]
 pub(crate) struct Page<T> {

@@ -84,6 +84,17 @@ fn header_line(text: &str, offset: usize) -> usize {
     line
 }
 
+/// A rule's name must be present and not taken by an earlier rule of the same kind.
+fn unique_name(kind: &str, name: &str, seen: &mut BTreeSet<String>) -> Result<(), String> {
+    if name.trim().is_empty() {
+        return Err(format!("a {kind} needs a name"));
+    }
+    if !seen.insert(name.to_string()) {
+        return Err(format!("{kind} {name:?} is defined twice"));
+    }
+    Ok(())
+}
+
 /// Parses an org map. `file` names it in errors and in every rule's explanation.
 pub fn read(file: &str, text: &str) -> Result<OrgMap, IngestError> {
     let raw: RawOrgMap = toml::from_str(text).map_err(|error| {
@@ -99,12 +110,7 @@ pub fn read(file: &str, text: &str) -> Result<OrgMap, IngestError> {
     for spanned in raw.team {
         let line = header_line(text, spanned.span().start);
         let team = spanned.into_inner();
-        if team.name.trim().is_empty() {
-            return Err(invalid(line, "team.name", "a team needs a name".into()));
-        }
-        if !team_names.insert(team.name.clone()) {
-            return Err(invalid(line, "team.name", format!("team {:?} is defined twice", team.name)));
-        }
+        unique_name("team", &team.name, &mut team_names).map_err(|detail| invalid(line, "team.name", detail))?;
         if let Some(bad) = team.members.iter().find(|member| !member.contains('@')) {
             return Err(invalid(line, "team.members", format!("{bad:?} is neither an email nor a domain glob like \"*@example.com\"")));
         }
@@ -114,12 +120,7 @@ pub fn read(file: &str, text: &str) -> Result<OrgMap, IngestError> {
     for spanned in raw.feature {
         let line = header_line(text, spanned.span().start);
         let feature = spanned.into_inner();
-        if feature.name.trim().is_empty() {
-            return Err(invalid(line, "feature.name", "a feature needs a name".into()));
-        }
-        if !feature_names.insert(feature.name.clone()) {
-            return Err(invalid(line, "feature.name", format!("feature {:?} is defined twice", feature.name)));
-        }
+        unique_name("feature", &feature.name, &mut feature_names).map_err(|detail| invalid(line, "feature.name", detail))?;
         if feature.api_keys.is_empty() && feature.api_key_names.is_empty() && feature.workspaces.is_empty() {
             return Err(invalid(
                 line,

@@ -118,7 +118,10 @@ impl Server {
         let ticker = tokio::spawn({
             let app = app.clone();
             async move {
-                let mut interval = tokio::time::interval(app.settings.flush_interval);
+                // The first tick is one interval from now (a plain `interval` fires at once, storing
+                // whatever the first requests brought before anyone asked).
+                let period = app.settings.flush_interval;
+                let mut interval = tokio::time::interval_at(tokio::time::Instant::now() + period, period);
                 interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
                 loop {
                     interval.tick().await;

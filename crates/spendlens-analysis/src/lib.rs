@@ -4,17 +4,23 @@
 //! period; it never reads the clock, the disk or the network, so every number is reproducible and
 //! snapshot-testable. [`ledger`] assembles the bill into entries (each billed dollar once, with
 //! its path, driver and the rule that placed it); [`summary`] aggregates entries for a report;
-//! [`crosscheck`] sets the usage report, priced by the book, beside the cost report.
+//! [`crosscheck`] sets the usage report, priced by the book, beside the cost report; [`units`]
+//! gives month-over-month change and unit economics; [`sources`] records which source carried the
+//! dollars and which only refined attribution.
 
 pub mod claude_code_usage;
 pub mod crosscheck;
 pub mod ledger;
 pub mod reconcile;
+pub mod sources;
 pub mod summary;
+pub mod units;
 
 pub use crosscheck::{Cause, CrossCheck, CrossCheckRow, crosscheck};
 pub use ledger::{Driver, Ledger, LedgerEntry, LedgerInput, assemble};
+pub use sources::{Role, SourceUse, source_uses};
 pub use summary::{
     ApiSummary, ClaudeCodeSummary, EngineerLine, FeatureLine, KeyLine, Paths, Summary, TeamLine, UnassignedLine, UnassignedSummary,
-    summarise,
+    summarise, summarise_with,
 };
+pub use units::{ApiUnits, Change, ClaudeCodeUnits, Comparison, Drivers, FeatureUnits, UnitEconomics, compare, unit_economics};

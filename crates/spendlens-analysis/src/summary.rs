@@ -8,6 +8,8 @@ use serde::Serialize;
 use spendlens_model::{Money, Path, Period, Source};
 
 use crate::ledger::{Driver, Ledger, in_period};
+use crate::sources::{SourceUse, source_uses};
+use crate::units::{Comparison, Drivers, UnitEconomics, compare, unit_economics};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Summary {
@@ -18,6 +20,13 @@ pub struct Summary {
     pub by_source: BTreeMap<Source, Money>,
     /// Models the price book does not know (their cost was split by tokens, not dollars).
     pub unpriced_models: Vec<String>,
+    /// Each path against the previous period (the month before, for a month); `None` when the
+    /// ledger holds nothing for that period.
+    pub month_over_month: Option<Comparison>,
+    /// Each path's dollars over its own driver.
+    pub unit_economics: UnitEconomics,
+    /// Which source carried the dollars and which only refined who and why.
+    pub sources: Vec<SourceUse>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -95,8 +104,16 @@ fn by_amount_desc<T>(items: &mut [T], amount: impl Fn(&T) -> Money, name: impl F
     items.sort_by(|a, b| amount(b).cmp(&amount(a)).then_with(|| name(a).cmp(&name(b))));
 }
 
-/// Sums the ledger's entries in `period`.
+/// Sums the ledger's entries in `period`, with no usage or activity beside them (so unit
+/// economics have no denominators).
 pub fn summarise(ledger: &Ledger, period: Period) -> Summary {
+    summarise_with(ledger, period, Drivers::default())
+}
+
+/// Sums the ledger's entries in `period`; `drivers` (usage and activity lines) give the unit
+/// economics their denominators and the source record its refining sources. A ledger assembled
+/// over the previous period too gives the month-over-month change.
+pub fn summarise_with(ledger: &Ledger, period: Period, drivers: Drivers<'_>) -> Summary {
     let mut total = Money::ZERO;
     let mut by_source: BTreeMap<Source, Money> = BTreeMap::new();
     let mut claude_code = ClaudeCodeSummary::default();
@@ -179,5 +196,8 @@ pub fn summarise(ledger: &Ledger, period: Period) -> Summary {
         paths: Paths { claude_code, api, unassigned },
         by_source,
         unpriced_models: ledger.unpriced_models.keys().cloned().collect(),
+        month_over_month: compare(&ledger.entries, period),
+        unit_economics: unit_economics(&ledger.entries, period, drivers),
+        sources: source_uses(&ledger.entries, period, drivers),
     }
 }

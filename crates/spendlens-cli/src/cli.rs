@@ -152,11 +152,16 @@ pub struct ReportArgs {
 pub enum ReportFormat {
     /// Text tables for a terminal.
     Table,
+    /// The same tables in Markdown, to paste into a ticket, wiki or mail.
+    #[value(name = "md", alias = "markdown")]
+    Markdown,
     /// The JSON contract (dollars as exact decimal strings).
     Json,
     /// One self-contained page (inline CSS and SVG charts, no script, no network).
     Html,
-    // Further formats (md, csv) go here.
+    /// One row per driver (engineer, team, feature, unassigned reason) with its path and figures,
+    /// for a spreadsheet.
+    Csv,
 }
 
 impl ReportArgs {

@@ -4,7 +4,7 @@ use std::io::Read;
 
 use anyhow::{Context, Result, bail};
 use chrono::Utc;
-use spendlens_analysis::{LedgerInput, Summary, assemble, summarise};
+use spendlens_analysis::{Drivers, LedgerInput, Summary, assemble, summarise_with};
 use spendlens_ingest::usage_object;
 use spendlens_model::{ContextWindow, Day, Period, ServiceTier, Source, UsageLine};
 use spendlens_pricing::PriceQuery;
@@ -131,19 +131,36 @@ pub(crate) fn report_period(store: &Store, args: &ReportArgs) -> Result<Option<P
     Ok(store.usage_span()?.map(|(_, last)| Period::month_of(last)))
 }
 
-/// The ledger of `period`: the store's usage rollups, cost lines and directory, placed by the
-/// org map and priced by the book.
-pub(crate) fn assemble_ledger(settings: &Settings, store: &Store, period: Period) -> Result<spendlens_analysis::Ledger> {
-    let book = settings.price_book()?;
-    let orgmap = settings.orgmap()?;
-    let usage: Vec<UsageLine> = store.usage_rollup(Some(period))?.into_iter().map(rollup_line).collect();
-    let costs = store.cost_lines(Some(period))?;
-    let directory = store.directory()?;
-    Ok(assemble(LedgerInput { usage: &usage, costs: &costs, directory: &directory, orgmap: &orgmap, book: &book }))
+/// The ledger of a span with the usage and directory it was assembled from.
+pub(crate) struct LoadedLedger {
+    pub ledger: spendlens_analysis::Ledger,
+    pub usage: Vec<UsageLine>,
+    pub directory: Vec<spendlens_model::DirectoryEntry>,
 }
 
-pub fn build_summary(settings: &Settings, store: &Store, period: Period) -> Result<Summary> {
-    Ok(summarise(&assemble_ledger(settings, store, period)?, period))
+/// The ledger of `span`: the store's usage rollups, cost lines and directory, placed by the org
+/// map and priced by the book. Every command that shows ledger dollars assembles it here.
+pub(crate) fn load_ledger(settings: &Settings, store: &Store, span: Period) -> Result<LoadedLedger> {
+    let book = settings.price_book()?;
+    let orgmap = settings.orgmap()?;
+    let usage: Vec<UsageLine> = store.usage_rollup(Some(span))?.into_iter().map(rollup_line).collect();
+    let costs = store.cost_lines(Some(span))?;
+    let directory = store.directory()?;
+    let ledger = assemble(LedgerInput { usage: &usage, costs: &costs, directory: &directory, orgmap: &orgmap, book: &book });
+    Ok(LoadedLedger { ledger, usage, directory })
+}
+
+pub(crate) fn assemble_ledger(settings: &Settings, store: &Store, period: Period) -> Result<spendlens_analysis::Ledger> {
+    Ok(load_ledger(settings, store, period)?.ledger)
+}
+
+/// The summary of `period` (with the previous period for month-over-month change, and activity
+/// for unit economics) and the ledger it was drawn from.
+pub(crate) fn build_report(settings: &Settings, store: &Store, period: Period) -> Result<(Summary, LoadedLedger)> {
+    let loaded = load_ledger(settings, store, Period::new(period.previous().start, period.end))?;
+    let activity = store.activity(Some(period))?;
+    let summary = summarise_with(&loaded.ledger, period, Drivers { usage: &loaded.usage, activity: &activity });
+    Ok((summary, loaded))
 }
 
 fn report(settings: &Settings, args: &ReportArgs, out: Option<&std::path::Path>) -> Result<()> {
@@ -151,12 +168,16 @@ fn report(settings: &Settings, args: &ReportArgs, out: Option<&std::path::Path>)
     let Some(period) = report_period(&store, args)? else {
         bail!("the ledger in {} is empty: run `spendlens demo`, or ingest your sources first", settings.data_dir.display());
     };
+    let (summary, loaded) = build_report(settings, &store, period)?;
     let text = match args.format() {
-        ReportFormat::Table => spendlens_report::summary_table(&build_summary(settings, &store, period)?, args.top),
-        ReportFormat::Json => {
-            format!("{}\n", serde_json::to_string_pretty(&spendlens_report::summary_json(&build_summary(settings, &store, period)?))?)
+        ReportFormat::Table => spendlens_report::summary_table(&summary, args.top),
+        ReportFormat::Markdown => spendlens_report::summary_markdown(&summary, args.top),
+        ReportFormat::Json => format!("{}\n", serde_json::to_string_pretty(&spendlens_report::summary_json(&summary))?),
+        ReportFormat::Csv => spendlens_report::summary_csv(&summary),
+        ReportFormat::Html => {
+            let daily = spendlens_report::daily_spend(&loaded.ledger.entries, period);
+            spendlens_report::summary_html(&summary, &daily, args.top)
         }
-        ReportFormat::Html => crate::export::report_html(settings, &store, period, args.top)?,
     };
     crate::export::emit(&text, out)
 }

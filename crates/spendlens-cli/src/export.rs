@@ -12,32 +12,12 @@ use datafusion::arrow::array::{ArrayRef, Decimal128Array, RecordBatch, StringArr
 use datafusion::arrow::datatypes::{DataType, Field, Schema, TimeUnit};
 use datafusion::parquet::arrow::ArrowWriter;
 use rust_decimal::{Decimal, RoundingStrategy};
-use spendlens_analysis::{Ledger, LedgerInput, assemble};
-use spendlens_model::{DirectoryEntry, Money, Period, UsageLine};
+use spendlens_model::Money;
 use spendlens_report::{BillingAccount, FOCUS_COLUMNS, FOCUS_MONEY_COLUMNS, FOCUS_QUANTITY_COLUMNS, FOCUS_TIME_COLUMNS, FocusInput};
-use spendlens_store::Store;
 
 use crate::cli::{ExportArgs, ExportCommand, FocusArgs};
-use crate::commands::{open_store, report_period, rollup_line};
+use crate::commands::{load_ledger, open_store, report_period};
 use crate::settings::Settings;
-
-/// The ledger of a period with the usage and directory it was assembled from.
-pub struct LoadedLedger {
-    pub ledger: Ledger,
-    pub usage: Vec<UsageLine>,
-    pub directory: Vec<DirectoryEntry>,
-}
-
-/// Assembles the ledger of `period` exactly as `build_summary` does.
-pub fn load_ledger(settings: &Settings, store: &Store, period: Period) -> Result<LoadedLedger> {
-    let book = settings.price_book()?;
-    let orgmap = settings.orgmap()?;
-    let usage: Vec<UsageLine> = store.usage_rollup(Some(period))?.into_iter().map(rollup_line).collect();
-    let costs = store.cost_lines(Some(period))?;
-    let directory = store.directory()?;
-    let ledger = assemble(LedgerInput { usage: &usage, costs: &costs, directory: &directory, orgmap: &orgmap, book: &book });
-    Ok(LoadedLedger { ledger, usage, directory })
-}
 
 pub fn export(settings: &Settings, args: ExportArgs) -> Result<()> {
     match args.command {
@@ -107,14 +87,6 @@ fn write_parquet(out: &FilePath, rows: &[spendlens_report::FocusRow], account: &
     writer.write(&batch).context("writing FOCUS rows")?;
     writer.close().context("finishing the Parquet file")?;
     Ok(())
-}
-
-/// `spendlens report --format html`: the summary and the daily spend of one ledger.
-pub fn report_html(settings: &Settings, store: &Store, period: Period, top_engineers: usize) -> Result<String> {
-    let loaded = load_ledger(settings, store, period)?;
-    let summary = spendlens_analysis::summarise(&loaded.ledger, period);
-    let daily = spendlens_report::daily_spend(&loaded.ledger.entries, period);
-    Ok(spendlens_report::summary_html(&summary, &daily, top_engineers))
 }
 
 /// Rendered output to `out`, or to stdout when there is none.

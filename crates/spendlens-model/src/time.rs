@@ -43,6 +43,16 @@ impl Period {
         Self::month_of(self.start - Duration::days(1))
     }
 
+    /// The period a report compares against: the previous calendar month for a whole month,
+    /// otherwise the same number of days just before.
+    pub fn previous(&self) -> Self {
+        if *self == Self::month_of(self.start) {
+            self.previous_month()
+        } else {
+            Period::new(self.start - Duration::days(self.days()), self.start)
+        }
+    }
+
     pub fn contains(&self, day: Day) -> bool {
         self.start <= day && day < self.end
     }
@@ -74,6 +84,14 @@ impl Period {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_previous_period_is_the_month_before_or_as_many_days_before() {
+        assert_eq!(Period::parse_month("2026-03").unwrap().previous(), Period::parse_month("2026-02").unwrap());
+        assert_eq!(Period::parse_month("2026-01").unwrap().previous(), Period::parse_month("2025-12").unwrap());
+        let ten = Period::new(day("2026-10-11"), day("2026-10-21"));
+        assert_eq!(ten.previous(), Period::new(day("2026-10-01"), day("2026-10-11")));
+    }
 
     fn day(text: &str) -> Day {
         text.parse().unwrap()

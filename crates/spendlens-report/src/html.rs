@@ -7,9 +7,10 @@
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
-use rust_decimal::{Decimal, RoundingStrategy};
 use spendlens_analysis::{LedgerEntry, Summary};
 use spendlens_model::{Day, Money, Path, Period};
+
+use crate::summary::{change_text, count, plural, rate, share};
 
 /// Bar colours of the three paths. The browser test looks for [`CLAUDE_CODE_COLOUR`] in the first
 /// chart.
@@ -160,17 +161,6 @@ fn daily_chart(daily: &DailySpend) -> String {
     svg
 }
 
-/// `part` as a percentage of `whole`, one decimal, as the text report shows it; `-` when the whole
-/// is zero.
-fn share(part: Money, whole: Money) -> String {
-    if whole.is_zero() {
-        return "-".to_string();
-    }
-    let percent =
-        (part.as_decimal() * Decimal::ONE_HUNDRED / whole.as_decimal()).round_dp_with_strategy(1, RoundingStrategy::MidpointAwayFromZero);
-    format!("{percent:.1}%")
-}
-
 /// The report as one self-contained HTML page.
 pub fn summary_html(summary: &Summary, daily: &DailySpend, top_engineers: usize) -> String {
     let paths = &summary.paths;
@@ -216,7 +206,7 @@ td.num, th.num {{ text-align: right; font-variant-numeric: tabular-nums; }}
 <tr><td>Claude Code</td><td class="num">{}</td><td class="num">{}</td></tr>
 <tr><td>API</td><td class="num">{}</td><td class="num">{}</td></tr>
 <tr><td>Unassigned</td><td class="num">{}</td><td class="num">{}</td></tr></table>
-<p class="note">Claude Code: seats {} · API keys {} · {} engineers.</p>
+<p class="note">Claude Code: seats {} · API keys {} · {}.</p>
 "#,
         usd(cc.total_usd),
         share(cc.total_usd, summary.total_usd),
@@ -226,8 +216,52 @@ td.num, th.num {{ text-align: right; font-variant-numeric: tabular-nums; }}
         share(paths.unassigned.total_usd, summary.total_usd),
         usd(cc.seats_usd),
         usd(cc.api_keys_usd),
-        cc.engineers,
+        plural(cc.engineers, "engineer"),
     );
+    if let Some(comparison) = &summary.month_over_month {
+        let _ = writeln!(
+            html,
+            r#"<table id="month-over-month"><tr><th>Against {previous}</th><th class="num">{previous}</th><th class="num">{current}</th><th class="num">Change</th></tr>"#,
+            previous = escape(&comparison.previous_period.label()),
+            current = period,
+        );
+        for (label, change) in [
+            ("Claude Code", &comparison.claude_code),
+            ("API", &comparison.api),
+            ("Unassigned", &comparison.unassigned),
+            ("Total", &comparison.total),
+        ] {
+            let _ = writeln!(
+                html,
+                r#"<tr><td>{label}</td><td class="num">{}</td><td class="num">{}</td><td class="num">{}</td></tr>"#,
+                usd(change.previous_usd),
+                usd(change.current_usd),
+                escape(&change_text(change)),
+            );
+        }
+        html += "</table>\n";
+        let (before, days) = (comparison.previous_days_with_data, comparison.previous_period.days());
+        if (before as i64) < days && before < comparison.days_with_data {
+            let _ = writeln!(
+                html,
+                r#"<p class="note">{} has billed data on {before} of its {days} days: the change overstates growth.</p>"#,
+                escape(&comparison.previous_period.label())
+            );
+        }
+    }
+    let units = &summary.unit_economics;
+    if let (Some(per_engineer), Some(per_day)) =
+        (units.claude_code.cost_per_active_engineer_usd, units.claude_code.cost_per_active_engineer_day_usd)
+    {
+        let _ = writeln!(
+            html,
+            r#"<p id="claude-code-units">Claude Code: {} per active engineer ({} active) · {} per active engineer-day ({} engineer-days).</p>"#,
+            usd(per_engineer),
+            units.claude_code.active_engineers,
+            usd(per_day),
+            count(units.claude_code.active_engineer_days as u64),
+        );
+    }
 
     let _ = write!(
         html,
@@ -276,14 +310,17 @@ td.num, th.num {{ text-align: right; font-variant-numeric: tabular-nums; }}
     let features: Vec<(String, Money, &str)> =
         paths.api.features.iter().map(|feature| (feature.feature.clone(), feature.total_usd, API_COLOUR)).collect();
     html += &horizontal_bars("chart-features", "API by feature", &features);
-    html += "\n<table id=\"features\"><tr><th>Feature</th><th class=\"num\">Spend</th><th class=\"num\">Share</th></tr>\n";
+    html += "\n<table id=\"features\"><tr><th>Feature</th><th class=\"num\">Spend</th><th class=\"num\">Share</th><th class=\"num\">Requests</th><th class=\"num\">Per 1k requests</th></tr>\n";
     for feature in &paths.api.features {
+        let unit = units.api.features.iter().find(|unit| unit.feature == feature.feature);
         let _ = writeln!(
             html,
-            r#"<tr><td>{}</td><td class="num">{}</td><td class="num">{}</td></tr>"#,
+            r#"<tr><td>{}</td><td class="num">{}</td><td class="num">{}</td><td class="num">{}</td><td class="num">{}</td></tr>"#,
             escape(&feature.feature),
             usd(feature.total_usd),
-            share(feature.total_usd, paths.api.total_usd)
+            share(feature.total_usd, paths.api.total_usd),
+            unit.and_then(|unit| unit.requests).map(count).unwrap_or_else(|| "-".into()),
+            escape(&unit.and_then(|unit| unit.cost_per_1000_requests_usd).map(rate).unwrap_or_else(|| "-".into())),
         );
     }
     html += "</table>\n";
@@ -318,6 +355,22 @@ td.num, th.num {{ text-align: right; font-variant-numeric: tabular-nums; }}
             r#"<p class="note">Unpriced models (not in the price book; add them to prices.toml): {}</p>"#,
             escape(&summary.unpriced_models.join(", "))
         );
+    }
+    if !summary.sources.is_empty() {
+        html += "<h2>Sources</h2>\n<table id=\"sources\"><tr><th>Source</th><th>Role</th><th class=\"num\">Lines</th><th class=\"num\">Billed</th><th class=\"num\">Own estimate</th><th>Why</th></tr>\n";
+        for source in &summary.sources {
+            let _ = writeln!(
+                html,
+                r#"<tr><td>{}</td><td>{}</td><td class="num">{}</td><td class="num">{}</td><td class="num">{}</td><td>{}</td></tr>"#,
+                source.source,
+                format!("{:?}", source.role).to_lowercase(),
+                count(source.lines as u64),
+                usd(source.billed_usd),
+                source.estimated_usd.map(usd).unwrap_or_else(|| "-".into()),
+                escape(&source.why),
+            );
+        }
+        html += "</table>\n";
     }
     html += "<p class=\"note\">Made by spendlens. Amounts are billed dollars; each appears once.</p>\n</body></html>\n";
     html

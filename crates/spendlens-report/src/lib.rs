@@ -1,4 +1,5 @@
-//! spendlens report rendering: plain-text tables for people, JSON for scripts.
+//! spendlens report rendering: plain-text tables and Markdown for people, CSV for spreadsheets,
+//! JSON for scripts, HTML to forward, FOCUS rows for FinOps tools.
 //!
 //! Rendering only: every figure arrives computed (by `spendlens-analysis` or the price book) and is
 //! laid out here without arithmetic beyond shares of a total.
@@ -15,5 +16,5 @@ pub use focus::{
 };
 pub use html::{API_COLOUR, CLAUDE_CODE_COLOUR, DailySpend, PathAmounts, UNASSIGNED_COLOUR, daily_spend, summary_html};
 pub use prices::{price_book_table, priced_table};
-pub use summary::{summary_json, summary_table};
+pub use summary::{summary_csv, summary_json, summary_markdown, summary_table};
 pub use table::Table;

@@ -51,6 +51,19 @@ impl Table {
         out.extend(self.rows.iter().map(|row| line(row)));
         out.join("\n") + "\n"
     }
+
+    /// A GitHub-flavoured Markdown table: numeric columns right-aligned, `|` and other markup in
+    /// cells escaped.
+    pub fn render_markdown(&self) -> String {
+        let row = |cells: &[String]| -> String {
+            let cells: Vec<String> = cells.iter().map(|cell| crate::summary::markdown_escape(cell)).collect();
+            format!("| {} |", cells.join(" | "))
+        };
+        let rule: Vec<&str> = self.numeric.iter().map(|numeric| if *numeric { "---:" } else { "---" }).collect();
+        let mut out = vec![row(&self.header), format!("| {} |", rule.join(" | "))];
+        out.extend(self.rows.iter().map(|cells| row(cells)));
+        out.join("\n") + "\n"
+    }
 }
 
 #[cfg(test)]
@@ -63,5 +76,12 @@ mod tests {
         table.row(vec!["support-bot".into(), "$1,200.00".into()]);
         table.row(vec!["x".into(), "$3.00".into()]);
         assert_eq!(table.render(2), "  Name             Spend\n  support-bot  $1,200.00\n  x                $3.00\n");
+    }
+
+    #[test]
+    fn renders_markdown_with_alignment_and_escapes() {
+        let mut table = Table::new(&["Name", "Spend>"]);
+        table.row(vec!["a|b <x>".into(), "$3.00".into()]);
+        assert_eq!(table.render_markdown(), "| Name | Spend |\n| --- | ---: |\n| a\\|b \\<x\\> | $3.00 |\n");
     }
 }

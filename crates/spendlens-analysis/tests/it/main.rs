@@ -5,3 +5,4 @@
 mod crosscheck;
 mod ledger;
 mod reconcile;
+mod units;

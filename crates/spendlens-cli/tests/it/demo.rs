@@ -104,4 +104,17 @@ fn the_report_table_of_a_small_demo_is_stable() {
     }
     assert_eq!(report["period"]["start"], "2026-10-01");
     assert_eq!(report["period"]["end"], "2026-11-01");
+
+    // The same month in Markdown and CSV: the same figures, laid out for a ticket and a sheet.
+    let markdown = ok(&data, &["report", "--month", "2026-10", "--top", "5", "--format", "md"]);
+    insta::assert_snapshot!("small_demo_report_markdown", markdown);
+    let csv = ok(&data, &["report", "--month", "2026-10", "--format", "csv"]);
+    let mut reader = csv::Reader::from_reader(csv.as_bytes());
+    let rows: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
+    for path in ["claude_code", "api", "unassigned"] {
+        let total = rows.iter().find(|row| &row[2] == path && &row[3] == "total").unwrap();
+        assert_eq!(total[6].parse::<Decimal>().unwrap(), dollars(&report["paths"][path]["total_usd"]), "{path}");
+    }
+    // September is only partly in a 45-day demo: the change carries a warning, not a bare +100%.
+    assert!(markdown.contains("Note: 2026-09 has billed data on"), "{markdown}");
 }

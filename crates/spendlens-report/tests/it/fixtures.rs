@@ -3,7 +3,7 @@
 
 use chrono::{NaiveDate, TimeZone, Utc};
 use spendlens_analysis::{Driver, Ledger, LedgerEntry};
-use spendlens_model::{CostKind, Day, DirectoryEntry, DirectoryKind, Money, Path, Period, Source, TokenType, UsageLine};
+use spendlens_model::{ActivityLine, CostKind, Day, DirectoryEntry, DirectoryKind, Money, Path, Period, Source, TokenType, UsageLine};
 
 pub fn day(text: &str) -> Day {
     text.parse().unwrap()
@@ -91,4 +91,48 @@ pub fn directory() -> Vec<DirectoryEntry> {
         created_by: None,
         status: None,
     }]
+}
+
+/// [`ledger`] with a September behind it: Claude Code $120 (ada's seat), search $40 over 2 days.
+pub fn ledger_with_september() -> Ledger {
+    let ada = || Driver::Engineer { email: "ada@example.com".into(), team: Some("platform".into()) };
+    let search = || Driver::Feature { name: "search".into() };
+    let mut ledger = ledger();
+    let mut seat = entry("2026-10-01", "120", Path::ClaudeCode, ada(), CostKind::SeatFee, None, None);
+    (seat.start, seat.end) = (day("2026-09-01"), day("2026-10-01"));
+    ledger.entries.push(seat);
+    ledger.entries.push(entry("2026-09-29", "15", Path::Api, search(), CostKind::Tokens, Some("claude-sonnet-4-5"), Some("apikey_2")));
+    ledger.entries.push(entry("2026-09-30", "25", Path::Api, search(), CostKind::Tokens, Some("claude-sonnet-4-5"), Some("apikey_2")));
+    ledger
+}
+
+/// What drives the October figures: ada active on two days (Claude Code Analytics) and one of them
+/// again in her transcripts; 2,500 gateway requests on search's key.
+pub fn drivers() -> (Vec<UsageLine>, Vec<ActivityLine>) {
+    let activity = ["2026-10-01", "2026-10-02"]
+        .into_iter()
+        .map(|on| ActivityLine {
+            day: day(on),
+            source: Source::ClaudeCodeAnalytics,
+            actor_email: Some("ada@example.com".into()),
+            sessions: 3,
+            ..ActivityLine::default()
+        })
+        .collect();
+    let mut lines = usage_lines();
+    let mut transcript = usage("2026-10-02", "apikey_1", 10, 10);
+    transcript.source = Source::Transcript;
+    transcript.path = Path::ClaudeCode;
+    transcript.identity.api_key_id = None;
+    transcript.identity.actor_email = Some("ada@example.com".into());
+    transcript.reported_cost = Some(money("0.42"));
+    lines.push(transcript);
+    for (on, count) in [("2026-10-01", 1_000), ("2026-10-02", 1_500)] {
+        let mut gateway = usage(on, "apikey_2", 0, 0);
+        gateway.source = Source::Gateway;
+        gateway.path = Path::Api;
+        gateway.requests = Some(count);
+        lines.push(gateway);
+    }
+    (lines, activity)
 }

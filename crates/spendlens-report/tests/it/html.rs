@@ -61,6 +61,8 @@ fn every_dollar_shown_is_a_summary_or_daily_figure() {
     expected.extend(paths.api.features.iter().map(|f| f.total_usd));
     expected.extend(paths.claude_code.top_engineers.iter().flat_map(|e| [e.seat_usd, e.api_key_usd, e.total_usd]));
     expected.extend(paths.unassigned.lines.iter().map(|u| u.total_usd));
+    expected.extend(summary.sources.iter().flat_map(|source| [Some(source.billed_usd), source.estimated_usd]).flatten());
+    assert!(summary.month_over_month.is_none() && summary.unit_economics.claude_code.cost_per_active_engineer_usd.is_none());
     let mut from_ledger = expected.clone();
     for (_, amounts) in daily.days.iter().chain([&(day("2026-10-01"), daily.multi_day)]) {
         from_ledger.extend([amounts.claude_code, amounts.api, amounts.unassigned, amounts.total()]);
@@ -97,4 +99,25 @@ fn the_page_is_self_contained() {
 
 fn summary_of(ledger: &spendlens_analysis::Ledger) -> spendlens_analysis::Summary {
     summarise(ledger, october())
+}
+
+#[test]
+fn the_page_shows_the_change_on_last_month_and_unit_economics() {
+    let (usage, activity) = crate::fixtures::drivers();
+    let ledger = crate::fixtures::ledger_with_september();
+    let summary =
+        spendlens_analysis::summarise_with(&ledger, october(), spendlens_analysis::Drivers { usage: &usage, activity: &activity });
+    let html = summary_html(&summary, &daily_spend(&ledger.entries, october()), 10);
+    let comparison = summary.month_over_month.as_ref().unwrap();
+    let shown: BTreeSet<Money> = dollar_spans(&html).into_iter().map(|(exact, _)| exact).collect();
+    for change in [&comparison.claude_code, &comparison.api, &comparison.unassigned, &comparison.total] {
+        assert!(shown.contains(&change.previous_usd) && shown.contains(&change.current_usd), "{change:?}");
+    }
+    assert!(html.contains("<td>Claude Code</td>"), "{html}");
+    assert!(html.contains("+$31.73 (+26.4%)") && html.contains("-$6.97 (-17.4%)"), "{html}");
+    let per_engineer = summary.unit_economics.claude_code.cost_per_active_engineer_usd.unwrap();
+    assert!(shown.contains(&per_engineer) && per_engineer == money("151.73"));
+    assert!(html.contains("(1 active)") && html.contains("(2 engineer-days)"), "{html}");
+    assert!(html.contains(r#"<td class="num">2,500</td><td class="num">$12.012</td>"#), "{html}");
+    assert!(html.contains(r#"<table id="sources">"#) && html.contains("not added"), "{html}");
 }

@@ -5,3 +5,4 @@
 mod fixtures;
 mod focus;
 mod html;
+mod reports;

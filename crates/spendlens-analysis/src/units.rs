@@ -1,0 +1,228 @@
+//! Month-over-month change per path, and unit economics: each path's dollars over its own driver.
+//!
+//! - Claude Code is driven by engineers: cost per active engineer and per active engineer-day. An
+//!   engineer is active on a day when any source shows Claude Code use by them that day (activity
+//!   counters, or tokens under their email). Sources overlap (Claude Code Analytics, OpenTelemetry
+//!   and transcripts can all see one person's day); a set of (engineer, day) pairs counts each once.
+//! - The API is driven by each feature's traffic: cost per 1,000 requests. Request counts come only
+//!   from sources that count requests per API key (the Usage Analytics endpoint, the gateway log);
+//!   a feature whose keys have no counted requests shows none rather than a made-up rate.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+use rust_decimal::{Decimal, RoundingStrategy};
+use serde::Serialize;
+use spendlens_model::{ActivityLine, Day, Money, Path, Period, Source, UsageLine};
+
+use crate::ledger::{Driver, LedgerEntry, in_period};
+
+/// A path's spend against the previous period.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Change {
+    pub previous_usd: Money,
+    pub current_usd: Money,
+    pub change_usd: Money,
+    /// Percentage change, one decimal; `None` when the previous amount was zero.
+    pub change_pct: Option<Decimal>,
+}
+
+impl Change {
+    pub fn new(previous: Money, current: Money) -> Self {
+        let change_pct = (!previous.is_zero()).then(|| {
+            ((current - previous).as_decimal() * Decimal::ONE_HUNDRED / previous.as_decimal())
+                .round_dp_with_strategy(1, RoundingStrategy::MidpointAwayFromZero)
+        });
+        Change { previous_usd: previous, current_usd: current, change_usd: current - previous, change_pct }
+    }
+}
+
+/// The period against the one before it, per path.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Comparison {
+    pub previous_period: Period,
+    /// Days of each period with daily billed lines: a partly covered previous period (history
+    /// that starts mid-month) makes a change look larger than it is, so reports say so.
+    pub previous_days_with_data: usize,
+    pub days_with_data: usize,
+    pub total: Change,
+    pub claude_code: Change,
+    pub api: Change,
+    pub unassigned: Change,
+}
+
+/// Compares `period` with [`Period::previous`]; `None` when the ledger holds nothing for the
+/// previous period (no data is not the same as no spend).
+pub fn compare(entries: &[LedgerEntry], period: Period) -> Option<Comparison> {
+    let previous = period.previous();
+    let totals = |span: Period| -> Option<BTreeMap<Path, Money>> {
+        let mut by_path = BTreeMap::new();
+        let mut any = false;
+        for entry in in_period(entries, span) {
+            any = true;
+            *by_path.entry(entry.path).or_default() += entry.amount;
+        }
+        any.then_some(by_path)
+    };
+    let before = totals(previous)?;
+    let covered = |span: Period| -> usize {
+        in_period(entries, span)
+            .filter(|entry| (entry.end - entry.start).num_days() <= 1)
+            .map(|entry| entry.start)
+            .collect::<BTreeSet<Day>>()
+            .len()
+    };
+    let now = totals(period).unwrap_or_default();
+    let change = |path: Path| Change::new(before.get(&path).copied().unwrap_or_default(), now.get(&path).copied().unwrap_or_default());
+    Some(Comparison {
+        previous_period: previous,
+        previous_days_with_data: covered(previous),
+        days_with_data: covered(period),
+        total: Change::new(before.values().copied().sum(), now.values().copied().sum()),
+        claude_code: change(Path::ClaudeCode),
+        api: change(Path::Api),
+        unassigned: change(Path::Unassigned),
+    })
+}
+
+/// What drives each path, beside the ledger: usage lines (any source, any grain) and activity.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Drivers<'a> {
+    pub usage: &'a [UsageLine],
+    pub activity: &'a [ActivityLine],
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct UnitEconomics {
+    pub claude_code: ClaudeCodeUnits,
+    pub api: ApiUnits,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct ClaudeCodeUnits {
+    pub total_usd: Money,
+    /// Engineers with any Claude Code use in the period.
+    pub active_engineers: usize,
+    /// Distinct (engineer, day) pairs with Claude Code use.
+    pub active_engineer_days: usize,
+    /// Cents-rounded; `None` without active engineers.
+    pub cost_per_active_engineer_usd: Option<Money>,
+    pub cost_per_active_engineer_day_usd: Option<Money>,
+    /// Sources the activity was read from.
+    pub activity_sources: Vec<Source>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct ApiUnits {
+    pub features: Vec<FeatureUnits>,
+    /// Sources the request counts were read from.
+    pub request_sources: Vec<Source>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct FeatureUnits {
+    pub feature: String,
+    pub total_usd: Money,
+    /// Requests counted on the feature's API keys; `None` when no source counts them.
+    pub requests: Option<u64>,
+    /// Cents-rounded to the tenth of a cent; `None` without requests.
+    pub cost_per_1000_requests_usd: Option<Money>,
+}
+
+/// Sources whose request counts measure API traffic per key, best first. Two of them count the
+/// same requests, so per key and day only the best present is used.
+const REQUEST_SOURCES: [Source; 1] = [Source::Gateway];
+
+fn per(amount: Money, units: u64, per_units: u64, dp: u32) -> Option<Money> {
+    (units > 0).then(|| {
+        Money::from_decimal(
+            (amount.as_decimal() * Decimal::from(per_units) / Decimal::from(units))
+                .round_dp_with_strategy(dp, RoundingStrategy::MidpointAwayFromZero),
+        )
+    })
+}
+
+fn is_claude_code_activity(line: &ActivityLine) -> bool {
+    line.sessions + line.lines_added + line.lines_removed + line.commits + line.pull_requests + line.tool_accepted + line.tool_rejected > 0
+        || line.active_seconds.unwrap_or(0) > 0
+}
+
+/// Unit economics of `period`: ledger entries for the dollars, drivers for the denominators.
+pub fn unit_economics(entries: &[LedgerEntry], period: Period, drivers: Drivers<'_>) -> UnitEconomics {
+    let mut claude_code = ClaudeCodeUnits::default();
+    let mut feature_usd: BTreeMap<String, Money> = BTreeMap::new();
+    let mut feature_of_key: HashMap<&str, &str> = HashMap::new();
+    for entry in in_period(entries, period) {
+        match (entry.path, &entry.driver) {
+            (Path::ClaudeCode, _) => claude_code.total_usd += entry.amount,
+            (Path::Api, Driver::Feature { name }) => {
+                *feature_usd.entry(name.clone()).or_default() += entry.amount;
+                if let Some(key) = &entry.api_key {
+                    feature_of_key.entry(key).or_insert(name);
+                }
+            }
+            (Path::Api, other) => *feature_usd.entry(other.label()).or_default() += entry.amount,
+            (Path::Unassigned, _) => {}
+        }
+    }
+
+    // Claude Code: (engineer, day) pairs from activity and from Claude Code usage under an email.
+    let mut engineer_days: BTreeSet<(String, Day)> = BTreeSet::new();
+    let mut activity_sources: BTreeSet<Source> = BTreeSet::new();
+    for line in drivers.activity.iter().filter(|line| period.contains(line.day) && is_claude_code_activity(line)) {
+        if let Some(email) = &line.actor_email {
+            engineer_days.insert((email.to_ascii_lowercase(), line.day));
+            activity_sources.insert(line.source);
+        }
+    }
+    for line in drivers.usage.iter().filter(|line| line.path == Path::ClaudeCode && period.contains(line.day())) {
+        if let (Some(email), true) = (&line.identity.actor_email, line.tokens.total() > 0) {
+            engineer_days.insert((email.to_ascii_lowercase(), line.day()));
+            activity_sources.insert(line.source);
+        }
+    }
+    let engineers: BTreeSet<&str> = engineer_days.iter().map(|(email, _)| email.as_str()).collect();
+    claude_code.active_engineers = engineers.len();
+    claude_code.active_engineer_days = engineer_days.len();
+    claude_code.cost_per_active_engineer_usd = per(claude_code.total_usd, engineers.len() as u64, 1, 2);
+    claude_code.cost_per_active_engineer_day_usd = per(claude_code.total_usd, engineer_days.len() as u64, 1, 2);
+    claude_code.activity_sources = activity_sources.into_iter().collect();
+
+    // API: requests per key and day from the best request-counting source present there.
+    let mut best: HashMap<(&str, Day), (usize, u64)> = HashMap::new();
+    for line in drivers.usage.iter().filter(|line| period.contains(line.day())) {
+        let (Some(rank), Some(requests), Some(key)) =
+            (REQUEST_SOURCES.iter().position(|source| *source == line.source), line.requests, line.identity.api_key_id.as_deref())
+        else {
+            continue;
+        };
+        let slot = best.entry((key, line.day())).or_insert((rank, 0));
+        if rank < slot.0 {
+            *slot = (rank, 0);
+        }
+        if rank == slot.0 {
+            slot.1 += requests;
+        }
+    }
+    let mut requests: BTreeMap<&str, u64> = BTreeMap::new();
+    let mut request_sources: BTreeSet<Source> = BTreeSet::new();
+    for ((key, _), (rank, count)) in &best {
+        if let Some(feature) = feature_of_key.get(key) {
+            *requests.entry(feature).or_default() += count;
+            request_sources.insert(REQUEST_SOURCES[*rank]);
+        }
+    }
+    let mut features: Vec<FeatureUnits> = feature_usd
+        .into_iter()
+        .map(|(feature, total_usd)| {
+            let counted = requests.get(feature.as_str()).copied();
+            FeatureUnits {
+                cost_per_1000_requests_usd: counted.and_then(|count| per(total_usd, count, 1000, 3)),
+                requests: counted,
+                feature,
+                total_usd,
+            }
+        })
+        .collect();
+    features.sort_by(|a, b| b.total_usd.cmp(&a.total_usd).then_with(|| a.feature.cmp(&b.feature)));
+    UnitEconomics { claude_code, api: ApiUnits { features, request_sources: request_sources.into_iter().collect() } }
+}

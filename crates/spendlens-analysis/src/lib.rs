@@ -10,6 +10,7 @@
 
 pub mod claude_code_usage;
 pub mod crosscheck;
+pub mod explain;
 pub mod ledger;
 pub mod reconcile;
 pub mod sources;
@@ -17,6 +18,7 @@ pub mod summary;
 pub mod units;
 
 pub use crosscheck::{Cause, CrossCheck, CrossCheckRow, crosscheck};
+pub use explain::{Placement, PlacementFilter, placements};
 pub use ledger::{Driver, Ledger, LedgerEntry, LedgerInput, assemble};
 pub use sources::{Role, SourceUse, source_uses};
 pub use summary::{

@@ -49,6 +49,9 @@ pub enum Command {
     /// ccusage-style views of this machine's Claude Code transcripts (daily, monthly, session),
     /// after an incremental ingest; UTC days, list prices.
     Cc(crate::claude_code_views::ClaudeCodeArgs),
+    /// How each dollar was placed: path, driver, API key, the org-map rule or source that decided
+    /// it ("why is this Claude Code?"), largest first; filter with --path, --key, --driver.
+    Ledger(crate::ledger_cmd::LedgerArgs),
     /// Export the ledger in a standard format (FinOps FOCUS 1.0).
     Export(ExportArgs),
     /// Receive Claude Code's OpenTelemetry (OTLP/HTTP logs and metrics) and team pushes.

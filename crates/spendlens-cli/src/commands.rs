@@ -29,6 +29,7 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Crosscheck(args) => crosscheck(&settings, &args),
         Command::Reconcile(args) => crate::reconcile_cmd::run(&settings, &args),
         Command::Cc(args) => crate::claude_code_views::run(&settings, args),
+        Command::Ledger(args) => crate::ledger_cmd::run(&settings, &args),
         Command::Export(args) => crate::export::export(&settings, args),
         Command::Serve(args) => crate::serve::serve(&settings, args),
         Command::Push(args) => crate::serve::push(&settings, args),

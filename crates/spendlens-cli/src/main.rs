@@ -5,6 +5,7 @@ mod claude_code_views;
 mod cli;
 mod commands;
 mod export;
+mod ledger_cmd;
 mod pipeline;
 mod progress;
 mod reconcile_cmd;

@@ -204,3 +204,21 @@ fn the_source_record_names_who_billed_and_who_only_refined() {
     // The record never adds a dollar: billed sums are the ledger total.
     assert_eq!(uses.iter().map(|used| used.billed_usd).sum::<Money>(), summary.total_usd);
 }
+
+#[test]
+fn placements_group_entries_by_what_placed_them_and_filter() {
+    use spendlens_analysis::{PlacementFilter, placements};
+    let all = placements(&ledger().entries, october(), &PlacementFilter::default());
+    // search's two days share path, driver, key, rule and source: one placement of $30.03.
+    let search = all.iter().find(|placement| placement.driver == feature("search")).unwrap();
+    assert_eq!((search.entries, search.total_usd), (2, money("30.03")));
+    assert_eq!(all.iter().map(|placement| placement.total_usd).sum::<Money>(), money("394.03"));
+    // Largest first: ada's seat and ada's key ($150 each), then chat.
+    assert_eq!(all[2].driver, feature("chat"));
+    let claude_code = placements(&ledger().entries, october(), &PlacementFilter { path: Some(Path::ClaudeCode), ..Default::default() });
+    assert_eq!(claude_code.len(), 2);
+    let by_key = placements(&ledger().entries, october(), &PlacementFilter { api_key: Some("CHAT".into()), ..Default::default() });
+    assert_eq!(by_key.len(), 1);
+    let by_team = placements(&ledger().entries, october(), &PlacementFilter { driver: Some("platform".into()), ..Default::default() });
+    assert_eq!(by_team.iter().map(|placement| placement.total_usd).sum::<Money>(), money("300"));
+}

@@ -115,6 +115,21 @@ fn the_report_table_of_a_small_demo_is_stable() {
         let total = rows.iter().find(|row| &row[2] == path && &row[3] == "total").unwrap();
         assert_eq!(total[6].parse::<Decimal>().unwrap(), dollars(&report["paths"][path]["total_usd"]), "{path}");
     }
+    // "Why is this Claude Code?": every Claude Code dollar with the rule or source that placed it.
+    let placed = json(&data, &["ledger", "--month", "2026-10", "--path", "claude_code", "--json"]);
+    assert_eq!(dollars(&placed["total_usd"]), dollars(&report["paths"]["claude_code"]["total_usd"]));
+    let placements = placed["placements"].as_array().unwrap();
+    assert_eq!(placements.iter().map(|p| dollars(&p["total_usd"])).sum::<Decimal>(), dollars(&placed["total_usd"]));
+    let on_keys: Vec<&Value> = placements.iter().filter(|p| p["source"] == "admin_cost").collect();
+    assert!(!on_keys.is_empty());
+    for placement in on_keys {
+        assert_eq!(placement["path"], "claude_code");
+        assert!(placement["rule"].as_str().unwrap().contains("[claude_code]"), "{placement}");
+        assert!(placement["api_key"].as_str().unwrap().starts_with("apikey_"), "{placement}");
+    }
+    let one_key = json(&data, &["ledger", "--month", "2026-10", "--key", "apikey_01m068", "--json"]);
+    assert_eq!(one_key["placements"][0]["path"], "unassigned");
+
     // September is only partly in a 45-day demo: the change carries a warning, not a bare +100%.
     assert!(markdown.contains("Note: 2026-09 has billed data on"), "{markdown}");
 }

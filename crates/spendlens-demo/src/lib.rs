@@ -4,6 +4,7 @@
 //! keys, joiners, leavers, idle seats) and product features calling the API, with traffic shaped by
 //! weekdays, sprints, holidays, launches and growth, and a few planted inefficiencies. [`render`]
 //! writes it as the files spendlens reads: Admin API usage, cost and Claude Code Analytics pages,
+//! the Usage and Cost Analytics API's usage (with request counts per key) and cost pages,
 //! the workspace, key and user listings, a seat roster, an org map, local Claude Code transcripts,
 //! and a `ground_truth.json` holding what was planted and the totals a correct analysis reproduces.
 //!
@@ -127,6 +128,10 @@ pub struct RenderedDemo {
     pub usage_pages: Vec<PathBuf>,
     pub cost_pages: Vec<PathBuf>,
     pub claude_code_pages: Vec<PathBuf>,
+    /// Usage and Cost Analytics API (beta) usage pages: daily, by key, with request counts.
+    pub analytics_usage_pages: Vec<PathBuf>,
+    /// Usage and Cost Analytics API (beta) cost pages: daily, the cost report's dollars.
+    pub analytics_cost_pages: Vec<PathBuf>,
     pub workspaces: PathBuf,
     pub api_keys: PathBuf,
     pub users: PathBuf,

@@ -1,16 +1,18 @@
 //! Writes a [`DemoOrg`] as the files spendlens reads, in the vendors' own formats: Admin API pages
-//! (usage report, cost report, Claude Code Analytics, workspace/key/user listings), the seat roster,
+//! (usage report, cost report, Claude Code Analytics, the Usage and Cost Analytics API's usage and
+//! cost, workspace/key/user listings), the seat roster,
 //! the org map, local Claude Code transcripts and the ground truth.
 //!
 //! Output order is fixed by the data's own ordering (never a hash map), so renders are
 //! byte-identical for the same configuration.
 
+use std::collections::BTreeMap;
 use std::fs;
 use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, Duration, Utc};
 use rust_decimal::Decimal;
-use spendlens_model::{ContextWindow, Day, InferenceGeo, Money};
+use spendlens_model::{ContextWindow, Day, InferenceGeo, Money, ServiceTier, TokenCounts};
 
 use crate::api::{FeatureMatch, UsageRow};
 use crate::claude_code::{Actor, ClaudeCodeDay, ToolDecisions};
@@ -27,6 +29,9 @@ pub const USAGE_BUCKETS_PER_PAGE: usize = 168;
 pub const COST_BUCKETS_PER_PAGE: usize = 31;
 /// Claude Code Analytics records per page.
 pub const CLAUDE_CODE_RECORDS_PER_PAGE: usize = 1000;
+/// Rows per page of the Usage and Cost Analytics API (beta) payloads (the mock's largest `limit`;
+/// Anthropic's is not documented).
+pub const ANALYTICS_ROWS_PER_PAGE: usize = 1000;
 
 pub(crate) fn write(path: &Path, contents: &str) -> Result<(), DemoError> {
     let failed = |source| DemoError::Write { path: path.to_path_buf(), source };
@@ -167,6 +172,121 @@ fn cost_buckets(org: &DemoOrg) -> Vec<Json> {
         day += Duration::days(1);
     }
     buckets
+}
+
+/// A day's bucket of the analytics payloads: `starting_at` and `ending_at` of one UTC day.
+fn day_bucket(day: Day) -> [(&'static str, Json); 2] {
+    [("starting_at", timestamp(day_start(day)).into()), ("ending_at", timestamp(day_start(day + Duration::days(1))).into())]
+}
+
+/// `/v1/organizations/analytics/usage` rows (`time_bucket_width=1d`, grouped by API key, workspace,
+/// model, tier, context window and geography): the usage report's hours summed per day, with the
+/// requests behind each row, which only this API reports.
+fn analytics_usage_rows(org: &DemoOrg) -> Vec<Json> {
+    type Key<'a> = (Day, &'a str, Option<&'a str>, &'static str, ServiceTier, ContextWindow, InferenceGeo);
+    let mut groups: BTreeMap<Key<'_>, (TokenCounts, u64, u64)> = BTreeMap::new();
+    for row in &org.usage {
+        let key = (
+            row.hour.date_naive(),
+            row.api_key_id.as_str(),
+            row.workspace_id.as_deref(),
+            row.model,
+            row.service_tier,
+            row.context_window,
+            row.inference_geo,
+        );
+        let (tokens, web_search_requests, requests) = groups.entry(key).or_default();
+        tokens.add(&row.tokens);
+        *web_search_requests += row.web_search_requests;
+        *requests += row.requests;
+    }
+    groups
+        .into_iter()
+        .filter(|(_, (tokens, web_search_requests, requests))| tokens.total() > 0 || *web_search_requests > 0 || *requests > 0)
+        .map(|((day, api_key_id, workspace_id, model, service_tier, window, geo), (tokens, web_search_requests, requests))| {
+            let [starting_at, ending_at] = day_bucket(day);
+            Json::object(vec![
+                starting_at,
+                ending_at,
+                (
+                    "group",
+                    Json::object(vec![
+                        ("api_key_id", api_key_id.into()),
+                        ("workspace_id", Json::optional_text(workspace_id)),
+                        ("model", model.into()),
+                        ("service_tier", service_tier.as_str().into()),
+                        ("context_window", context_window(window).into()),
+                        ("inference_geo", inference_geo(geo).into()),
+                        ("speed", Json::Null),
+                        ("actor", Json::Null),
+                        ("actor_type", Json::Null),
+                        ("product", Json::Null),
+                    ]),
+                ),
+                (
+                    "usage",
+                    Json::object(vec![
+                        ("uncached_input_tokens", tokens.input.into()),
+                        (
+                            "cache_creation",
+                            Json::object(vec![
+                                ("ephemeral_5m_input_tokens", tokens.cache_write_5m.into()),
+                                ("ephemeral_1h_input_tokens", tokens.cache_write_1h.into()),
+                            ]),
+                        ),
+                        ("cache_read_input_tokens", tokens.cache_read.into()),
+                        ("output_tokens", tokens.output.into()),
+                        ("server_tool_use", Json::object(vec![("web_search_requests", web_search_requests.into())])),
+                        ("requests", requests.into()),
+                    ]),
+                ),
+            ])
+        })
+        .collect()
+}
+
+/// `/v1/organizations/analytics/cost` rows (`time_bucket_width=1d`, grouped by workspace, model,
+/// cost type, token type, tier, context window and geography): the cost report's rows, the same
+/// dollars. The demo has no discounts, so `list_amount` equals `amount`; grouping by cost or token
+/// type leaves `requests` null, as Anthropic documents.
+fn analytics_cost_rows(org: &DemoOrg) -> Vec<Json> {
+    org.cost
+        .iter()
+        .map(|row| {
+            let [starting_at, ending_at] = day_bucket(row.day);
+            let amount = cents(row.amount).to_string();
+            Json::object(vec![
+                starting_at,
+                ending_at,
+                (
+                    "group",
+                    Json::object(vec![
+                        ("workspace_id", Json::optional_text(row.workspace_id.as_deref())),
+                        ("model", row.model.into()),
+                        ("cost_type", row.cost_type.as_str().into()),
+                        ("token_type", Json::optional_text(row.token_type.map(|token_type| token_type.as_str()))),
+                        ("service_tier", row.service_tier.as_str().into()),
+                        ("context_window", context_window(row.context_window).into()),
+                        ("inference_geo", inference_geo(row.inference_geo).into()),
+                        ("api_key_id", Json::Null),
+                        ("actor", Json::Null),
+                        ("actor_type", Json::Null),
+                        ("product", Json::Null),
+                        ("speed", Json::Null),
+                    ]),
+                ),
+                (
+                    "cost",
+                    Json::object(vec![
+                        ("amount", Json::text(amount.clone())),
+                        ("currency", "USD".into()),
+                        ("list_amount", Json::text(amount)),
+                        ("requests", Json::Null),
+                    ]),
+                ),
+            ])
+        })
+        .collect()
 }
 
 fn decisions(tool: ToolDecisions) -> Json {
@@ -373,6 +493,10 @@ pub fn render(org: &DemoOrg, dir: &Path) -> Result<RenderedDemo, DemoError> {
     let cost_pages = write_pages(&admin.join("cost_report"), seed, "cursor-cost", cost_buckets(org), COST_BUCKETS_PER_PAGE)?;
     let records = org.claude_code.iter().map(|record| claude_code_record(org, record)).collect();
     let claude_code_pages = write_pages(&admin.join("claude_code"), seed, "cursor-claude-code", records, CLAUDE_CODE_RECORDS_PER_PAGE)?;
+    let analytics_usage_pages =
+        write_pages(&admin.join("analytics_usage"), seed, "cursor-analytics-usage", analytics_usage_rows(org), ANALYTICS_ROWS_PER_PAGE)?;
+    let analytics_cost_pages =
+        write_pages(&admin.join("analytics_cost"), seed, "cursor-analytics-cost", analytics_cost_rows(org), ANALYTICS_ROWS_PER_PAGE)?;
 
     let files = [
         (admin.join("workspaces.json"), workspaces(org)),
@@ -394,6 +518,8 @@ pub fn render(org: &DemoOrg, dir: &Path) -> Result<RenderedDemo, DemoError> {
         usage_pages,
         cost_pages,
         claude_code_pages,
+        analytics_usage_pages,
+        analytics_cost_pages,
         workspaces,
         api_keys,
         users,

@@ -13,6 +13,7 @@
 
 pub mod admin_cost;
 pub mod admin_usage;
+pub mod analytics;
 pub mod claude_code_analytics;
 pub mod directory;
 mod error;

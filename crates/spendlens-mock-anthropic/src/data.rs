@@ -20,6 +20,12 @@ pub struct MockData {
     pub cost_buckets: Vec<Value>,
     /// Claude Code Analytics records, each with a `"date"` (`2026-08-08T00:00:00Z` or `2026-08-08`).
     pub claude_code_records: Vec<Value>,
+    /// Usage and Cost Analytics API (beta) usage rows, each `{"starting_at", "ending_at", "group",
+    /// "usage"}`, all one bucket width.
+    pub analytics_usage_rows: Vec<Value>,
+    /// Usage and Cost Analytics API (beta) cost rows, each `{"starting_at", "ending_at", "group",
+    /// "cost"}`, all one bucket width.
+    pub analytics_cost_rows: Vec<Value>,
     /// Workspace listing items, each with an `"id"`, in listing order.
     pub workspaces: Vec<Value>,
     /// API key listing items, each with an `"id"`, in listing order.
@@ -47,6 +53,18 @@ impl MockData {
         self
     }
 
+    /// Adds Usage and Cost Analytics API usage rows.
+    pub fn with_analytics_usage_rows(mut self, rows: impl IntoIterator<Item = Value>) -> MockData {
+        self.analytics_usage_rows.extend(rows);
+        self
+    }
+
+    /// Adds Usage and Cost Analytics API cost rows.
+    pub fn with_analytics_cost_rows(mut self, rows: impl IntoIterator<Item = Value>) -> MockData {
+        self.analytics_cost_rows.extend(rows);
+        self
+    }
+
     /// Adds workspace listing items.
     pub fn with_workspaces(mut self, items: impl IntoIterator<Item = Value>) -> MockData {
         self.workspaces.extend(items);
@@ -66,14 +84,16 @@ impl MockData {
     }
 
     /// Loads a rendered demo organisation (`spendlens_demo::render`): the pages under
-    /// `dir/admin/{usage_report_messages,cost_report,claude_code}/page-*.json`, concatenated in
-    /// file-name order, and the listings `dir/admin/{workspaces,api_keys,users}.json`.
+    /// `dir/admin/{usage_report_messages,cost_report,claude_code,analytics_usage,analytics_cost}/page-*.json`,
+    /// concatenated in file-name order, and the listings `dir/admin/{workspaces,api_keys,users}.json`.
     pub fn from_demo_dir(dir: &Path) -> Result<MockData, MockError> {
         let admin = dir.join("admin");
         Ok(MockData {
             usage_buckets: read_pages(&admin.join("usage_report_messages"))?,
             cost_buckets: read_pages(&admin.join("cost_report"))?,
             claude_code_records: read_pages(&admin.join("claude_code"))?,
+            analytics_usage_rows: read_pages(&admin.join("analytics_usage"))?,
+            analytics_cost_rows: read_pages(&admin.join("analytics_cost"))?,
             workspaces: read_page(&admin.join("workspaces.json"))?,
             api_keys: read_page(&admin.join("api_keys.json"))?,
             users: read_page(&admin.join("users.json"))?,
@@ -133,6 +153,9 @@ pub(crate) struct Catalog {
     pub(crate) cost: Buckets,
     /// Claude Code records with their UTC day, in the order given.
     pub(crate) claude_code: Vec<(NaiveDate, Value)>,
+    /// Analytics rows in time order (rows of one bucket keep the order given).
+    pub(crate) analytics_usage: Buckets,
+    pub(crate) analytics_cost: Buckets,
     pub(crate) workspaces: Vec<(String, Value)>,
     pub(crate) api_keys: Vec<(String, Value)>,
     pub(crate) users: Vec<(String, Value)>,
@@ -153,6 +176,8 @@ impl Catalog {
                 .enumerate()
                 .map(|(index, record)| Ok((record_day(index, &record)?, record)))
                 .collect::<Result<_, MockError>>()?,
+            analytics_usage: buckets("analytics usage row", data.analytics_usage_rows)?,
+            analytics_cost: buckets("analytics cost row", data.analytics_cost_rows)?,
             workspaces: listing("workspace", data.workspaces)?,
             api_keys: listing("api key", data.api_keys)?,
             users: listing("user", data.users)?,
@@ -182,6 +207,7 @@ fn buckets(what: &str, values: Vec<Value>) -> Result<Buckets, MockError> {
         width = Some(this_width);
         items.push(Bucket { starting_at, ending_at, value });
     }
+    // Stable: rows of one bucket keep their order.
     items.sort_by_key(|bucket| bucket.starting_at);
     Ok(Buckets { width, items })
 }
@@ -243,6 +269,26 @@ mod tests {
         for data in rows {
             assert!(matches!(Catalog::new(data.clone()), Err(MockError::InvalidData(_))), "{data:?}");
         }
+    }
+
+    #[test]
+    fn analytics_rows_of_one_bucket_keep_their_order() {
+        let row =
+            |start: &str, end: &str, model: &str| json!({"starting_at": start, "ending_at": end, "group": {"model": model}, "usage": {}});
+        let data = MockData::default().with_analytics_usage_rows([
+            row("2026-08-09T00:00:00Z", "2026-08-10T00:00:00Z", "c"),
+            row("2026-08-08T00:00:00Z", "2026-08-09T00:00:00Z", "b"),
+            row("2026-08-08T00:00:00Z", "2026-08-09T00:00:00Z", "a"),
+        ]);
+        let catalog = Catalog::new(data).unwrap();
+        let models: Vec<&str> = catalog.analytics_usage.items.iter().map(|row| row.value["group"]["model"].as_str().unwrap()).collect();
+        assert_eq!(models, ["b", "a", "c"]);
+        assert_eq!(catalog.analytics_usage.width, Some(BucketWidth::Day));
+        let mixed = MockData::default().with_analytics_cost_rows([
+            row("2026-08-08T00:00:00Z", "2026-08-09T00:00:00Z", "a"),
+            row("2026-08-08T00:00:00Z", "2026-08-08T01:00:00Z", "a"),
+        ]);
+        assert!(matches!(Catalog::new(mixed), Err(MockError::InvalidData(_))));
     }
 
     #[test]

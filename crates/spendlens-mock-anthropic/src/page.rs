@@ -1,7 +1,7 @@
 //! Pages: which items a request selects and which slice of them it gets, in the Admin API's two
-//! paging styles. The reports and Claude Code Analytics page with opaque `page` tokens and answer
-//! `{"data", "has_more", "next_page"}`; the listings page with an `after_id` cursor and answer
-//! `{"data", "has_more", "first_id", "last_id"}`.
+//! paging styles. The reports, Claude Code Analytics and the Usage and Cost Analytics API page with
+//! opaque `page` tokens and answer `{"data", "has_more", "next_page"}`; the listings page with an
+//! `after_id` cursor and answer `{"data", "has_more", "first_id", "last_id"}`.
 
 use serde_json::{Value, json};
 
@@ -19,7 +19,49 @@ pub(crate) fn answer(catalog: &Catalog, endpoint: Endpoint, parameters: &Paramet
         Endpoint::Workspaces => listing(&catalog.workspaces, parameters, looping),
         Endpoint::ApiKeys => listing(&catalog.api_keys, parameters, looping),
         Endpoint::Users => listing(&catalog.users, parameters, looping),
+        Endpoint::AnalyticsUsage => analytics(endpoint, &catalog.analytics_usage, parameters, looping),
+        Endpoint::AnalyticsCost => analytics(endpoint, &catalog.analytics_cost, parameters, looping),
     }
+}
+
+/// The first day the Usage and Cost Analytics API reports.
+const ANALYTICS_FIRST_DAY: &str = "2026-01-01T00:00:00Z";
+/// Rows per page: the default and the largest `limit` (Anthropic documents neither).
+const ANALYTICS_DEFAULT_LIMIT: usize = 100;
+const ANALYTICS_MAX_LIMIT: usize = 1000;
+
+/// The Usage and Cost Analytics API: rows whose bucket starts at or after `starting_at` (snapped
+/// to the width) and ends by `ending_at` (default `starting_at` plus 31 days), paged by rows. The
+/// mock serves time-bucketed rows only, so `time_bucket_width` is required here.
+fn analytics(endpoint: Endpoint, rows: &Buckets, parameters: &Parameters, looping: bool) -> Result<Value, BadRequest> {
+    if parameters.single("bucket_width")?.is_some() {
+        return Err(BadRequest("bucket_width: not a parameter of this endpoint; the bucket width is time_bucket_width".to_string()));
+    }
+    let text = parameters.required("time_bucket_width").map_err(|_| {
+        BadRequest("time_bucket_width: the mock serves time-bucketed rows only; give 1d (or the width it serves)".to_string())
+    })?;
+    let width = BucketWidth::parse(text).ok_or_else(|| BadRequest(format!("time_bucket_width: {text:?} is not one of 1m, 1h, 1d")))?;
+    if let Some(served) = rows.width.filter(|served| *served != width) {
+        return Err(BadRequest(format!("time_bucket_width: this server has {} buckets, not {}", served.as_str(), width.as_str())));
+    }
+    let limit = parameters.limit(ANALYTICS_DEFAULT_LIMIT, ANALYTICS_MAX_LIMIT)?;
+    let starting_at = parameters.moment("starting_at")?.ok_or_else(|| BadRequest("starting_at: is required".to_string()))?;
+    if starting_at < first_day() {
+        return Err(BadRequest(format!("starting_at: must not be before {ANALYTICS_FIRST_DAY}")));
+    }
+    let starting_at = width.snap(starting_at);
+    let ending_at = parameters.moment("ending_at")?.unwrap_or(starting_at + chrono::Duration::days(31));
+    if ending_at <= starting_at {
+        return Err(BadRequest("ending_at: must be after starting_at".to_string()));
+    }
+    let selected: Vec<&Value> =
+        rows.items.iter().filter(|row| row.starting_at >= starting_at && row.ending_at <= ending_at).map(|row| &row.value).collect();
+    let query = format!("{}|{}|{}|{}", endpoint.path(), starting_at.to_rfc3339(), ending_at.to_rfc3339(), width.as_str());
+    token_page(&selected, &query, parameters, limit, looping)
+}
+
+fn first_day() -> chrono::DateTime<chrono::Utc> {
+    chrono::DateTime::parse_from_rfc3339(ANALYTICS_FIRST_DAY).map(|moment| moment.with_timezone(&chrono::Utc)).unwrap_or_default()
 }
 
 /// The usage or cost report: buckets starting at or after `starting_at` (snapped to the width) and
@@ -152,6 +194,37 @@ mod tests {
         assert_eq!(second["next_page"], Value::Null);
         let elsewhere = answer(&catalog, Endpoint::Cost, &parameters(&format!("starting_at=2026-08-03T00:00:00Z&page={token}")), false);
         assert!(elsewhere.unwrap_err().0.starts_with("page:"));
+    }
+
+    #[test]
+    fn analytics_pages_are_rows_within_the_range() {
+        let rows = (1..=9).flat_map(|day| {
+            ["a", "b"].map(|model| json!({"starting_at": format!("2026-08-0{day}T00:00:00Z"), "ending_at": format!("2026-08-{:02}T00:00:00Z", day + 1), "group": {"model": model}}))
+        });
+        let catalog = Catalog::new(MockData::default().with_analytics_usage_rows(rows)).unwrap();
+        let ask = |query: &str| answer(&catalog, Endpoint::AnalyticsUsage, &parameters(query), false);
+        let first = ask("starting_at=2026-08-02T06:00:00Z&ending_at=2026-08-05T00:00:00Z&time_bucket_width=1d&limit=4").unwrap();
+        assert_eq!(starts(&first), ["2026-08-02T00:00:00Z", "2026-08-02T00:00:00Z", "2026-08-03T00:00:00Z", "2026-08-03T00:00:00Z"]);
+        let token = first["next_page"].as_str().unwrap();
+        let second =
+            ask(&format!("starting_at=2026-08-02T06:00:00Z&ending_at=2026-08-05T00:00:00Z&time_bucket_width=1d&limit=4&page={token}"))
+                .unwrap();
+        assert_eq!(starts(&second), ["2026-08-04T00:00:00Z", "2026-08-04T00:00:00Z"]);
+        assert_eq!(second["has_more"], false);
+        // Without ending_at the range is 31 days: everything from the start here.
+        let open = ask("starting_at=2026-08-08T00:00:00Z&time_bucket_width=1d").unwrap();
+        assert_eq!(open["data"].as_array().unwrap().len(), 4);
+        for (query, parameter) in [
+            ("starting_at=2026-08-02T00:00:00Z", "time_bucket_width:"),
+            ("starting_at=2026-08-02T00:00:00Z&time_bucket_width=1h", "time_bucket_width:"),
+            ("starting_at=2026-08-02T00:00:00Z&time_bucket_width=1d&bucket_width=1d", "bucket_width:"),
+            ("starting_at=2025-12-31T00:00:00Z&time_bucket_width=1d", "starting_at:"),
+            ("time_bucket_width=1d", "starting_at:"),
+            ("starting_at=2026-08-02T00:00:00Z&ending_at=2026-08-02T00:00:00Z&time_bucket_width=1d", "ending_at:"),
+            ("starting_at=2026-08-02T00:00:00Z&time_bucket_width=1d&limit=1001", "limit:"),
+        ] {
+            assert!(ask(query).unwrap_err().0.starts_with(parameter), "{query}");
+        }
     }
 
     #[test]

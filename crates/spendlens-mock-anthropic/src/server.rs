@@ -1,8 +1,9 @@
 //! The HTTP server: binding 127.0.0.1, the axum routes, authentication, fault injection, the
 //! request log, and a shutdown on drop that is bounded so a test never hangs.
 //!
-//! Each request is answered in one order: authentication (401), then faults (which count only
-//! authenticated requests), then parameters (400), then the page. Every request to a known endpoint
+//! Each request is answered in one order: authentication (401), then a beta endpoint's
+//! `anthropic-beta` header (400), then faults (which count only requests that got this far), then
+//! parameters (400), then the page. Every request to a known endpoint
 //! is logged with the status it got, faults included; unknown paths get a 404 and are not logged.
 
 use std::net::{Ipv4Addr, SocketAddr, TcpListener};
@@ -43,12 +44,27 @@ pub enum Endpoint {
     ApiKeys,
     /// `GET /v1/organizations/users`
     Users,
+    /// `GET /v1/organizations/analytics/usage` (beta: needs [`ANALYTICS_BETA`])
+    AnalyticsUsage,
+    /// `GET /v1/organizations/analytics/cost` (beta: needs [`ANALYTICS_BETA`])
+    AnalyticsCost,
 }
+
+/// The `anthropic-beta` value the Usage and Cost Analytics API requires.
+pub const ANALYTICS_BETA: &str = "analytics-usage-cost-2026-08-24";
 
 impl Endpoint {
     /// Every endpoint.
-    pub const ALL: [Endpoint; 6] =
-        [Endpoint::Usage, Endpoint::Cost, Endpoint::ClaudeCode, Endpoint::Workspaces, Endpoint::ApiKeys, Endpoint::Users];
+    pub const ALL: [Endpoint; 8] = [
+        Endpoint::Usage,
+        Endpoint::Cost,
+        Endpoint::ClaudeCode,
+        Endpoint::Workspaces,
+        Endpoint::ApiKeys,
+        Endpoint::Users,
+        Endpoint::AnalyticsUsage,
+        Endpoint::AnalyticsCost,
+    ];
 
     /// The URL path, as the real API spells it.
     pub fn path(self) -> &'static str {
@@ -59,6 +75,16 @@ impl Endpoint {
             Endpoint::Workspaces => "/v1/organizations/workspaces",
             Endpoint::ApiKeys => "/v1/organizations/api_keys",
             Endpoint::Users => "/v1/organizations/users",
+            Endpoint::AnalyticsUsage => "/v1/organizations/analytics/usage",
+            Endpoint::AnalyticsCost => "/v1/organizations/analytics/cost",
+        }
+    }
+
+    /// The `anthropic-beta` value a request must carry, for beta endpoints.
+    pub fn beta(self) -> Option<&'static str> {
+        match self {
+            Endpoint::AnalyticsUsage | Endpoint::AnalyticsCost => Some(ANALYTICS_BETA),
+            _ => None,
         }
     }
 }
@@ -256,6 +282,9 @@ async fn answer(shared: &Shared, endpoint: Endpoint, headers: &HeaderMap, uri: &
     if let Err(reply) = authenticate(&shared.config, headers) {
         return reply;
     }
+    if let Err(reply) = check_beta(endpoint, headers) {
+        return reply;
+    }
     let fault = shared.state().faults.next(endpoint);
     match fault {
         Some(FaultKind::RateLimited { retry_after_seconds }) => {
@@ -302,6 +331,25 @@ fn authenticate(config: &MockConfig, headers: &HeaderMap) -> Result<(), Reply> {
         return unauthorised("anthropic-version header is required");
     }
     Ok(())
+}
+
+/// A beta endpoint's `anthropic-beta` header (comma-separated, possibly repeated), or a 400 as the
+/// API gives for a beta feature requested without its header.
+fn check_beta(endpoint: Endpoint, headers: &HeaderMap) -> Result<(), Reply> {
+    let Some(beta) = endpoint.beta() else {
+        return Ok(());
+    };
+    let sent = headers
+        .get_all("anthropic-beta")
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .flat_map(|value| value.split(','))
+        .any(|value| value.trim() == beta);
+    if sent {
+        return Ok(());
+    }
+    let message = format!("anthropic-beta: {} is in beta: send the header `anthropic-beta: {beta}`", endpoint.path());
+    Err(Reply::error(StatusCode::BAD_REQUEST, "invalid_request_error", &message))
 }
 
 /// An answer before it becomes an HTTP response.

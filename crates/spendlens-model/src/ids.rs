@@ -110,6 +110,12 @@ spelled_enum!(
         AdminUsage => "admin_usage",
         /// Admin API cost report: billing truth for Console (API-key) spend.
         AdminCost => "admin_cost",
+        /// Usage and Cost Analytics API (beta) usage: tokens and request counts by key, workspace,
+        /// model, actor, ...
+        AdminAnalyticsUsage => "admin_analytics_usage",
+        /// Usage and Cost Analytics API (beta) cost. Stored beside the cost report; which of the
+        /// two the ledger bills is decided in ledger assembly.
+        AdminAnalyticsCost => "admin_analytics_cost",
         /// Admin API workspaces, API keys and users listings.
         AdminDirectory => "admin_directory",
         /// Claude Code Analytics API: per engineer per day.
@@ -161,6 +167,11 @@ mod tests {
         }
         assert_eq!("200k-1M".parse::<ContextWindow>().unwrap(), ContextWindow::Long);
         assert_eq!("Batch".parse::<ServiceTier>().unwrap(), ServiceTier::Batch);
+        for source in Source::ALL {
+            assert_eq!(source.as_str().parse::<Source>().unwrap(), *source);
+        }
+        assert_eq!(Source::AdminAnalyticsUsage.as_str(), "admin_analytics_usage");
+        assert_eq!(Source::AdminAnalyticsCost.as_str(), "admin_analytics_cost");
         let error = "flex".parse::<ServiceTier>().unwrap_err();
         assert!(error.to_string().contains("unknown service tier \"flex\""), "{error}");
     }

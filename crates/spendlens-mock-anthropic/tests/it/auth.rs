@@ -14,7 +14,7 @@ fn requests_without_the_right_headers_are_refused_without_echoing_the_key() {
         ("ordinary key", Some("sk-ant-api03-not-an-admin-key"), Some("2023-06-01")),
         ("no version", Some(KEY), None),
     ];
-    for endpoint in [Endpoint::Usage, Endpoint::Cost, Endpoint::ClaudeCode, Endpoint::Workspaces, Endpoint::ApiKeys, Endpoint::Users] {
+    for endpoint in Endpoint::ALL {
         for (case, key, version) in rows {
             let mut request = client().get(format!("{}{}?starting_at=2026-08-01T00:00:00Z", mock.base_url(), endpoint.path()));
             if let Some(key) = key {
@@ -34,7 +34,7 @@ fn requests_without_the_right_headers_are_refused_without_echoing_the_key() {
         }
     }
     assert!(mock.request_log().iter().all(|request| request.status == 401));
-    assert_eq!(mock.total_requests(), 24);
+    assert_eq!(mock.total_requests(), 32);
 }
 
 #[test]

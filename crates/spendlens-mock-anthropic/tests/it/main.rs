@@ -3,6 +3,7 @@
 // Helpers outside #[test] functions are test code too; clippy's in-test allowance does not reach them.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod analytics;
 mod auth;
 mod counting;
 mod demo;

@@ -58,15 +58,17 @@ pub fn records(day: &str, count: usize) -> Vec<Value> {
     (0..count).map(|index| json!({"date": format!("{day}T00:00:00Z"), "actor": {"type": "user_actor", "email_address": format!("e{index}@example.com")}})).collect()
 }
 
-/// A GET with the admin headers.
+/// A GET with the admin headers (and the beta header a beta endpoint needs).
 pub fn get(mock: &MockAdminApi, endpoint: Endpoint, query: &[(&str, &str)]) -> Response {
-    client()
+    let mut request = client()
         .get(format!("{}{}", mock.base_url(), endpoint.path()))
         .query(query)
         .header("x-api-key", KEY)
-        .header("anthropic-version", "2023-06-01")
-        .send()
-        .unwrap()
+        .header("anthropic-version", "2023-06-01");
+    if let Some(beta) = endpoint.beta() {
+        request = request.header("anthropic-beta", beta);
+    }
+    request.send().unwrap()
 }
 
 /// A GET that must succeed, as JSON.

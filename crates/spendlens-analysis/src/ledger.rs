@@ -4,7 +4,8 @@
 //! roster seat fees for seats. A cost-report row names a day, workspace, model and token type but
 //! no API key, so it is split over the API keys the usage report shows for the same day,
 //! workspace, model, tier, context window and geography, in proportion to their list-priced usage
-//! of the same token type. Each key is then classified by the org map (first rule in file order),
+//! of the same token type (on days without a cost report, the Cost Analytics endpoint's rows stand in
+//! for it, split the same way unless they name their key). Each key is then classified by the org map (first rule in file order),
 //! or as Claude Code when Claude Code Analytics names it as an API actor. Usage lines never add a
 //! dollar: they only decide the split.
 
@@ -84,6 +85,19 @@ pub struct Ledger {
     /// Models the price book does not know, with their token counts: their cost lines were split by
     /// tokens instead of dollars.
     pub unpriced_models: BTreeMap<String, u64>,
+    /// Billed lines not used because a preferred source bills the same day, per day and source.
+    pub set_aside: Vec<SetAside>,
+}
+
+/// A day of a billing source's lines left out because another source bills that day.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SetAside {
+    pub day: Day,
+    pub source: Source,
+    pub lines: usize,
+    pub amount: Money,
+    /// The source that bills the day instead.
+    pub because: Source,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -175,18 +189,40 @@ pub fn assemble(input: LedgerInput<'_>) -> Ledger {
     let names = Names::new(input.directory, input.usage);
     let mut ledger = Ledger::default();
     let groups = split_groups(input, &mut ledger.unpriced_models);
+    // One billing source per day for Console spend: the cost report where it has the day (it is
+    // the billing record), else the Cost Analytics endpoint.
+    let cost_report_days: BTreeSet<Day> =
+        input.costs.iter().filter(|cost| cost.source == Source::AdminCost).map(|cost| cost.start).collect();
+    let mut set_aside: BTreeMap<(Day, Source), (usize, Money)> = BTreeMap::new();
     for cost in input.costs {
         match cost.source {
             Source::AdminCost => place_cost_report_line(cost, &groups, &names, input.orgmap, team_of_seat, &mut ledger.entries),
+            Source::AdminAnalyticsCost if cost_report_days.contains(&cost.start) => {
+                let slot = set_aside.entry((cost.start, cost.source)).or_default();
+                slot.0 += 1;
+                slot.1 += cost.amount;
+            }
+            Source::AdminAnalyticsCost => place_cost_report_line(cost, &groups, &names, input.orgmap, team_of_seat, &mut ledger.entries),
             _ => ledger.entries.push(place_direct(cost, input.orgmap, team_of_seat)),
         }
     }
+    ledger.set_aside = set_aside
+        .into_iter()
+        .map(|((day, source), (lines, amount))| SetAside { day, source, lines, amount, because: Source::AdminCost })
+        .collect();
     ledger
 }
 
 fn split_groups(input: LedgerInput<'_>, unpriced: &mut BTreeMap<String, u64>) -> HashMap<SplitKey, Vec<KeyUsage>> {
     let mut groups: HashMap<SplitKey, BTreeMap<Option<String>, BTreeMap<ComponentKind, Decimal>>> = HashMap::new();
-    for line in input.usage.iter().filter(|line| line.source == Source::AdminUsage) {
+    // Tokens per key from the usage report; on days it lacks, from the Usage Analytics endpoint
+    // (the same requests: never both for one day).
+    let usage_report_days: BTreeSet<Day> =
+        input.usage.iter().filter(|line| line.source == Source::AdminUsage).map(UsageLine::day).collect();
+    let splits = |line: &&UsageLine| {
+        line.source == Source::AdminUsage || (line.source == Source::AdminAnalyticsUsage && !usage_report_days.contains(&line.day()))
+    };
+    for line in input.usage.iter().filter(splits) {
         let key = SplitKey {
             day: line.day(),
             workspace: line.identity.workspace_id.clone(),
@@ -296,6 +332,11 @@ fn place_cost_report_line(
         candidates.sort_by(|a, b| a.api_key.cmp(&b.api_key));
     }
     let mut per_key: BTreeMap<Option<String>, Decimal> = BTreeMap::new();
+    if let Some(key) = &cost.identity.api_key_id {
+        // A cost row that names its key (the Cost Analytics endpoint grouped by key) needs no split.
+        candidates.clear();
+        per_key.insert(Some(key.clone()), Decimal::ONE);
+    }
     for usage in &candidates {
         let weight = match component {
             Some(component) => usage.weights.get(&component).copied().unwrap_or_default(),

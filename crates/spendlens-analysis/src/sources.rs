@@ -9,7 +9,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde::Serialize;
 use spendlens_model::{ActivityLine, Money, Path, Period, Source};
 
-use crate::ledger::{LedgerEntry, in_period};
+use crate::ledger::{Ledger, in_period};
 use crate::units::Drivers;
 
 /// What a source did for the period's ledger.
@@ -22,6 +22,8 @@ pub enum Role {
     Split,
     /// It says who or what drove billed dollars (or how much they were used); adds none.
     Attribution,
+    /// It bills some days, but a preferred source bills them, so those lines are left out.
+    SetAside,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -38,7 +40,8 @@ pub struct SourceUse {
 }
 
 /// The precedence record of `period`, billing sources first.
-pub fn source_uses(entries: &[LedgerEntry], period: Period, drivers: Drivers<'_>) -> Vec<SourceUse> {
+pub fn source_uses(ledger: &Ledger, period: Period, drivers: Drivers<'_>) -> Vec<SourceUse> {
+    let entries = &ledger.entries;
     let mut billed: BTreeMap<Source, (usize, Money)> = BTreeMap::new();
     let mut claude_code_on_keys = Money::ZERO;
     let mut actor_keys = Money::ZERO;
@@ -80,6 +83,9 @@ pub fn source_uses(entries: &[LedgerEntry], period: Period, drivers: Drivers<'_>
                 why
             }
             Source::Roster => "seat fees from the roster, prorated by day".to_string(),
+            Source::AdminAnalyticsCost => "billing truth on days the cost report does not cover (the Cost Analytics endpoint: \
+                                           rows split over API keys like the cost report's, or placed on the key they name)"
+                .to_string(),
             other => format!("billed lines of {other}"),
         };
         uses.push(SourceUse { source: *source, role: Role::Billing, lines: *lines, billed_usd: *usd, estimated_usd: None, why });
@@ -108,9 +114,30 @@ pub fn source_uses(entries: &[LedgerEntry], period: Period, drivers: Drivers<'_>
                     .to_string(),
             ),
             Source::Gateway => (Role::Attribution, "request counts and feature tags of traffic the cost report bills".to_string()),
+            Source::AdminAnalyticsUsage => (
+                Role::Attribution,
+                "request counts per API key (cost per 1,000 requests); on days without a usage report its tokens also decide how \
+                 cost rows split over keys"
+                    .to_string(),
+            ),
             other => (Role::Attribution, format!("{other}: attribution only; the cost report and seat fees carry the dollars")),
         };
         uses.push(SourceUse { source, role, lines, billed_usd: Money::ZERO, estimated_usd: estimate, why });
+    }
+    let mut aside: BTreeMap<Source, (BTreeSet<spendlens_model::Day>, usize, Money, Source)> = BTreeMap::new();
+    for day in ledger.set_aside.iter().filter(|day| period.contains(day.day)) {
+        let slot = aside.entry(day.source).or_insert_with(|| (BTreeSet::new(), 0, Money::ZERO, day.because));
+        slot.0.insert(day.day);
+        slot.1 += day.lines;
+        slot.2 += day.amount;
+    }
+    for (source, (days, lines, amount, because)) in aside {
+        let why = format!(
+            "left out on {} days: {because} bills them, and one source bills a day (the cost report is the billing record; \
+             its own figure for those days, {amount}, is not added)",
+            days.len()
+        );
+        uses.push(SourceUse { source, role: Role::SetAside, lines, billed_usd: Money::ZERO, estimated_usd: Some(amount), why });
     }
     uses.sort_by(|a, b| a.role.cmp(&b.role).then_with(|| a.source.cmp(&b.source)));
     uses

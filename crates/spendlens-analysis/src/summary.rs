@@ -198,6 +198,6 @@ pub fn summarise_with(ledger: &Ledger, period: Period, drivers: Drivers<'_>) -> 
         unpriced_models: ledger.unpriced_models.keys().cloned().collect(),
         month_over_month: compare(&ledger.entries, period),
         unit_economics: unit_economics(&ledger.entries, period, drivers),
-        sources: source_uses(&ledger.entries, period, drivers),
+        sources: source_uses(ledger, period, drivers),
     }
 }

@@ -128,9 +128,10 @@ pub struct FeatureUnits {
     pub cost_per_1000_requests_usd: Option<Money>,
 }
 
-/// Sources whose request counts measure API traffic per key, best first. Two of them count the
-/// same requests, so per key and day only the best present is used.
-const REQUEST_SOURCES: [Source; 1] = [Source::Gateway];
+/// Sources whose request counts measure API traffic per key, best first: Anthropic's own count,
+/// then the gateway's. Both count the same requests, so per key and day only the best present is
+/// used.
+const REQUEST_SOURCES: [Source; 2] = [Source::AdminAnalyticsUsage, Source::Gateway];
 
 fn per(amount: Money, units: u64, per_units: u64, dp: u32) -> Option<Money> {
     (units > 0).then(|| {

@@ -14,10 +14,14 @@ use crate::settings::Settings;
 /// type, tier) and its seat fees stand in for the invoice.
 fn invoice_from_sources(costs: &[CostLine], period: Period) -> Vec<CostLine> {
     let mut groups: BTreeMap<(u8, Option<String>, String, String, String), CostLine> = BTreeMap::new();
+    // The ledger's rule: the Cost Analytics endpoint bills only days the cost report lacks.
+    let cost_report_days: std::collections::BTreeSet<spendlens_model::Day> =
+        costs.iter().filter(|cost| cost.source == Source::AdminCost).map(|cost| cost.start).collect();
     for cost in costs.iter().filter(|cost| period.contains(cost.start)) {
         let key = match cost.source {
             Source::Roster => (1, None, String::new(), String::new(), String::new()),
-            Source::AdminCost => (
+            Source::AdminAnalyticsCost if cost_report_days.contains(&cost.start) => continue,
+            Source::AdminCost | Source::AdminAnalyticsCost => (
                 0,
                 cost.model.clone(),
                 cost.token_type.map(|t| t.as_str().to_string()).unwrap_or_default(),

@@ -176,3 +176,51 @@ fn a_key_named_as_an_api_actor_in_claude_code_analytics_is_claude_code() {
     assert_eq!(ledger.entries[0].rule, "key \"dev-laptop-key\" is an API actor in Claude Code Analytics");
     assert_eq!(ledger.entries[0].driver, Driver::ClaudeCodeKey { key: "dev-laptop-key".into() });
 }
+
+#[test]
+fn the_cost_analytics_endpoint_bills_only_days_the_cost_report_does_not() {
+    let book = PriceBook::embedded().unwrap();
+    let directory = vec![key("apikey_support", "support-prod", None), key("apikey_ana", "claude-code-ana", None)];
+    // 5 October: the cost report bills $12.40; the analytics endpoint says $12.39 for the same day.
+    let mut same_day = cost("12.39", TokenType::Input);
+    same_day.source = Source::AdminAnalyticsCost;
+    // 6 October: only the analytics endpoint, one row naming its key and one to split.
+    let on_the_sixth = |amount: &str, key: Option<&str>| {
+        let mut line = cost(amount, TokenType::Input);
+        (line.start, line.end, line.source) = (day("2026-10-06"), day("2026-10-07"), Source::AdminAnalyticsCost);
+        line.identity.api_key_id = key.map(str::to_string);
+        line
+    };
+    let costs = vec![cost("12.40", TokenType::Input), same_day, on_the_sixth("2.00", Some("apikey_ana")), on_the_sixth("8.00", None)];
+    // The split on the 6th comes from the Usage Analytics endpoint's tokens (3:1), as there is no
+    // usage report that day; on the 5th the usage report's own rows split.
+    let sixth = |key: &str, input: u64| {
+        let mut line = usage(key, input, 0);
+        line.start += chrono::Duration::days(1);
+        line.end += chrono::Duration::days(1);
+        line.source = Source::AdminAnalyticsUsage;
+        line.requests = Some(10);
+        line
+    };
+    let usage_lines = vec![usage("apikey_support", 1_000_000, 0), sixth("apikey_support", 3_000_000), sixth("apikey_ana", 1_000_000)];
+    let ledger = assemble(LedgerInput { usage: &usage_lines, costs: &costs, directory: &directory, orgmap: &orgmap(), book: &book });
+
+    let total: Money = ledger.entries.iter().map(|e| e.amount).sum();
+    // 12.40 (cost report, 5th) + 2.00 + 8.00 (analytics, 6th); the 5th's $12.39 is set aside.
+    assert_eq!(total, money("22.40"));
+    assert_eq!(ledger.set_aside.len(), 1);
+    assert_eq!((ledger.set_aside[0].day, ledger.set_aside[0].amount), (day("2026-10-05"), money("12.39")));
+    let on = |when: &str, label: &str| -> Money {
+        ledger.entries.iter().filter(|e| e.start == day(when) && e.driver.label() == label).map(|e| e.amount).sum()
+    };
+    assert_eq!(on("2026-10-05", "support-bot"), money("12.40"));
+    // $8.00 split 3:1, plus the $2.00 row that names Ana's key.
+    assert_eq!(on("2026-10-06", "support-bot"), money("6.00"));
+    assert_eq!(on("2026-10-06", "key claude-code-ana"), money("4.00"));
+
+    let uses = spendlens_analysis::source_uses(&ledger, Period::month_of(day("2026-10-01")), Default::default());
+    let aside = uses.iter().find(|used| used.source == Source::AdminAnalyticsCost && used.role == spendlens_analysis::Role::SetAside);
+    assert_eq!(aside.map(|used| used.estimated_usd), Some(Some(money("12.39"))));
+    let billing = uses.iter().find(|used| used.source == Source::AdminAnalyticsCost && used.role == spendlens_analysis::Role::Billing);
+    assert_eq!(billing.map(|used| used.billed_usd), Some(money("10.00")));
+}

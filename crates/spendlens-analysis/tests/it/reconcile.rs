@@ -50,7 +50,7 @@ fn ledger() -> Ledger {
             entry("150", Path::ClaudeCode, ana, CostKind::SeatFee, None, None),
             entry("9.99", Path::Api, feature("doc-search"), CostKind::Tokens, Some("claude-haiku-5-5"), Some(TokenType::Output)),
         ],
-        unpriced_models: Default::default(),
+        ..Ledger::default()
     }
 }
 

@@ -61,7 +61,7 @@ fn ledger() -> Ledger {
         entry("2026-10-02", "60", Path::Api, feature("chat"), Source::AdminCost, Some("apikey_chat")),
         entry("2026-10-03", "4", Path::Unassigned, Driver::Unattributed { reason: "no rule".into() }, Source::AdminCost, Some("apikey_x")),
     ];
-    Ledger { entries, unpriced_models: Default::default() }
+    Ledger { entries, ..Ledger::default() }
 }
 
 fn usage(on: &str, source: Source, path: Path) -> UsageLine {
@@ -183,7 +183,7 @@ fn the_source_record_names_who_billed_and_who_only_refined() {
         usage("2026-10-03", Source::AdminUsage, Path::Unassigned),
     ];
     let activity = vec![activity("2026-10-01", "ada@acme.example", 2)];
-    let uses = source_uses(&ledger().entries, october(), Drivers { usage: &usage, activity: &activity });
+    let uses = source_uses(&ledger(), october(), Drivers { usage: &usage, activity: &activity });
     let summary: Vec<(Source, Role, usize, Money, Option<Money>)> =
         uses.iter().map(|used| (used.source, used.role, used.lines, used.billed_usd, used.estimated_usd)).collect();
     assert_eq!(

@@ -58,7 +58,7 @@ pub fn ledger() -> Ledger {
         // Outside the period: never shown.
         entry("2026-11-01", "999", Path::Api, search(), CostKind::Tokens, sonnet, Some("apikey_2")),
     ];
-    Ledger { entries, unpriced_models: Default::default() }
+    Ledger { entries, ..Ledger::default() }
 }
 
 fn usage(on: &str, key: &str, input: u64, output: u64) -> UsageLine {

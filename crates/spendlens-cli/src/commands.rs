@@ -6,7 +6,7 @@ use anyhow::{Context, Result, bail};
 use chrono::Utc;
 use spendlens_analysis::{LedgerInput, Summary, assemble, summarise};
 use spendlens_ingest::usage_object;
-use spendlens_model::{ContextWindow, Day, Period, ServiceTier, Source, UsageLine};
+use spendlens_model::{ContextWindow, CostLine, Day, Period, ServiceTier, Source, UsageLine};
 use spendlens_pricing::PriceQuery;
 use spendlens_store::{Store, UsageRollup};
 
@@ -69,6 +69,8 @@ fn ingest(settings: &Settings, args: IngestArgs) -> Result<()> {
     let ingested = match args.kind {
         SourceKind::AdminUsage => pipeline::admin_usage(&store, &args.paths)?,
         SourceKind::AdminCost => pipeline::admin_cost(&store, &args.paths)?,
+        SourceKind::AdminAnalyticsUsage => pipeline::admin_analytics_usage(&store, &args.paths)?,
+        SourceKind::AdminAnalyticsCost => pipeline::admin_analytics_cost(&store, &args.paths)?,
         SourceKind::ClaudeCodeAnalytics => pipeline::claude_code_analytics(&store, &args.paths)?,
         SourceKind::Directory => pipeline::directory(&store, &args.paths)?,
         SourceKind::Roster => pipeline::roster(&store, &args.paths, args.until.unwrap_or_else(today))?,
@@ -88,6 +90,8 @@ fn kind_name(kind: SourceKind) -> &'static str {
     match kind {
         SourceKind::AdminUsage => "admin-usage",
         SourceKind::AdminCost => "admin-cost",
+        SourceKind::AdminAnalyticsUsage => "admin-analytics-usage",
+        SourceKind::AdminAnalyticsCost => "admin-analytics-cost",
         SourceKind::ClaudeCodeAnalytics => "claude-code-analytics",
         SourceKind::Directory => "directory",
         SourceKind::Roster => "roster",
@@ -137,9 +141,17 @@ pub(crate) fn assemble_ledger(settings: &Settings, store: &Store, period: Period
     let book = settings.price_book()?;
     let orgmap = settings.orgmap()?;
     let usage: Vec<UsageLine> = store.usage_rollup(Some(period))?.into_iter().map(rollup_line).collect();
-    let costs = store.cost_lines(Some(period))?;
+    let costs = billed_costs(store.cost_lines(Some(period))?);
     let directory = store.directory()?;
     Ok(assemble(LedgerInput { usage: &usage, costs: &costs, directory: &directory, orgmap: &orgmap, book: &book }))
+}
+
+/// The cost lines the ledger bills. Usage and Cost Analytics cost is stored but held back: the
+/// ledger places every line that is not the cost report directly, so handing it both would bill
+/// Console spend twice. Which of the two the ledger bills is for ledger assembly to decide.
+pub(crate) fn billed_costs(mut costs: Vec<CostLine>) -> Vec<CostLine> {
+    costs.retain(|cost| cost.source != Source::AdminAnalyticsCost);
+    costs
 }
 
 pub fn build_summary(settings: &Settings, store: &Store, period: Period) -> Result<Summary> {
@@ -184,6 +196,8 @@ fn demo(settings: &Settings, args: DemoArgs) -> Result<()> {
     let store = open_store(settings)?;
     say_ingested("admin-usage", &pipeline::admin_usage(&store, &files.usage_pages)?);
     say_ingested("admin-cost", &pipeline::admin_cost(&store, &files.cost_pages)?);
+    // Analytics cost is not ingested: the ledger bills the cost report.
+    say_ingested("admin-analytics-usage", &pipeline::admin_analytics_usage(&store, &files.analytics_usage_pages)?);
     say_ingested("claude-code-analytics", &pipeline::claude_code_analytics(&store, &files.claude_code_pages)?);
     let listings = vec![files.workspaces.clone(), files.api_keys.clone(), files.users.clone()];
     say_ingested("directory", &pipeline::directory(&store, &listings)?);
@@ -292,7 +306,11 @@ fn status(settings: &Settings, json: bool) -> Result<()> {
     }
     let mut table = spendlens_report::Table::new(&["Source", "Usage rows>", "Cost rows>", "Tokens>", "Billed>"]);
     for (source, t) in &totals.by_source {
-        let billed = if matches!(source, Source::AdminCost | Source::Roster | Source::Invoice) { t.cost.to_string() } else { "-".into() };
+        let billed = if matches!(source, Source::AdminCost | Source::AdminAnalyticsCost | Source::Roster | Source::Invoice) {
+            t.cost.to_string()
+        } else {
+            "-".into()
+        };
         table.row(vec![source.to_string(), t.usage_rows.to_string(), t.cost_rows.to_string(), t.tokens.total().to_string(), billed]);
     }
     print!("{}", table.render(0));

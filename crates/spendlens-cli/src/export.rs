@@ -33,7 +33,7 @@ pub fn load_ledger(settings: &Settings, store: &Store, period: Period) -> Result
     let book = settings.price_book()?;
     let orgmap = settings.orgmap()?;
     let usage: Vec<UsageLine> = store.usage_rollup(Some(period))?.into_iter().map(rollup_line).collect();
-    let costs = store.cost_lines(Some(period))?;
+    let costs = crate::commands::billed_costs(store.cost_lines(Some(period))?);
     let directory = store.directory()?;
     let ledger = assemble(LedgerInput { usage: &usage, costs: &costs, directory: &directory, orgmap: &orgmap, book: &book });
     Ok(LoadedLedger { ledger, usage, directory })

@@ -86,6 +86,12 @@ fn every_month_of_the_demo_matches_its_ground_truth() {
         }
     }
 
+    // The analytics usage (request counts per key) is ingested; analytics cost is not billed.
+    let status = json(&data, &["status", "--json"]);
+    assert!(status["sources"]["admin_analytics_usage"]["usage_rows"].as_u64().unwrap() > 0, "{status}");
+    assert_eq!(status["sources"]["admin_analytics_usage"]["tokens"], status["sources"]["admin_usage"]["tokens"]);
+    assert!(status["sources"].get("admin_analytics_cost").is_none(), "{status}");
+
     // The planted unassigned key is reported by name with its reason.
     let october = json(&data, &["report", "--month", "2026-10", "--json"]);
     let reason = october["paths"]["unassigned"]["lines"][0]["reason"].as_str().unwrap();

@@ -26,6 +26,18 @@ pub enum Role {
     SetAside,
 }
 
+impl Role {
+    /// How reports print it.
+    pub fn label(self) -> &'static str {
+        match self {
+            Role::Billing => "billing",
+            Role::Split => "split",
+            Role::Attribution => "attribution",
+            Role::SetAside => "set aside",
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct SourceUse {
     pub source: Source,

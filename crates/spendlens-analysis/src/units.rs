@@ -2,7 +2,7 @@
 //!
 //! - Claude Code is driven by engineers: cost per active engineer and per active engineer-day. An
 //!   engineer is active on a day when any source shows Claude Code use by them that day (activity
-//!   counters, or tokens under their email). Sources overlap (Claude Code Analytics, OpenTelemetry
+//!   counters, or tokens under their email or a key they hold). Sources overlap (Claude Code Analytics, OpenTelemetry
 //!   and transcripts can all see one person's day); a set of (engineer, day) pairs counts each once.
 //! - The API is driven by each feature's traffic: cost per 1,000 requests. Request counts come only
 //!   from sources that count requests per API key (the Usage Analytics endpoint, the gateway log);
@@ -12,7 +12,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use rust_decimal::{Decimal, RoundingStrategy};
 use serde::Serialize;
-use spendlens_model::{ActivityLine, Day, Money, Path, Period, Source, UsageLine};
+use spendlens_model::{ActivityLine, Day, DirectoryEntry, DirectoryKind, Money, Path, Period, Source, UsageLine};
 
 use crate::ledger::{Driver, LedgerEntry, in_period};
 
@@ -89,6 +89,23 @@ pub fn compare(entries: &[LedgerEntry], period: Period) -> Option<Comparison> {
 pub struct Drivers<'a> {
     pub usage: &'a [UsageLine],
     pub activity: &'a [ActivityLine],
+    /// Names API keys' owners, so Claude Code activity reported under a key name (an API actor)
+    /// counts for the engineer who holds the key.
+    pub directory: &'a [DirectoryEntry],
+}
+
+/// API key name → the email of the user who created it, from the directory listings.
+fn key_owners(directory: &[DirectoryEntry]) -> HashMap<&str, String> {
+    let emails: HashMap<&str, &str> = directory
+        .iter()
+        .filter(|entry| entry.kind == DirectoryKind::User)
+        .filter_map(|entry| Some((entry.id.as_str(), entry.email.as_deref()?)))
+        .collect();
+    directory
+        .iter()
+        .filter(|entry| entry.kind == DirectoryKind::ApiKey)
+        .filter_map(|entry| Some((entry.name.as_deref()?, emails.get(entry.created_by.as_deref()?)?.to_ascii_lowercase())))
+        .collect()
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
@@ -169,15 +186,20 @@ pub fn unit_economics(entries: &[LedgerEntry], period: Period, drivers: Drivers<
     // Claude Code: (engineer, day) pairs from activity and from Claude Code usage under an email.
     let mut engineer_days: BTreeSet<(String, Day)> = BTreeSet::new();
     let mut activity_sources: BTreeSet<Source> = BTreeSet::new();
+    let owners = key_owners(drivers.directory);
+    let person = |email: Option<&String>, key_name: Option<&String>| -> Option<String> {
+        email.map(|email| email.to_ascii_lowercase()).or_else(|| owners.get(key_name?.as_str()).cloned())
+    };
     for line in drivers.activity.iter().filter(|line| period.contains(line.day) && is_claude_code_activity(line)) {
-        if let Some(email) = &line.actor_email {
-            engineer_days.insert((email.to_ascii_lowercase(), line.day));
+        if let Some(email) = person(line.actor_email.as_ref(), line.api_key_name.as_ref()) {
+            engineer_days.insert((email, line.day));
             activity_sources.insert(line.source);
         }
     }
     for line in drivers.usage.iter().filter(|line| line.path == Path::ClaudeCode && period.contains(line.day())) {
-        if let (Some(email), true) = (&line.identity.actor_email, line.tokens.total() > 0) {
-            engineer_days.insert((email.to_ascii_lowercase(), line.day()));
+        let email = person(line.identity.actor_email.as_ref(), line.identity.api_key_name.as_ref());
+        if let (Some(email), true) = (email, line.tokens.total() > 0) {
+            engineer_days.insert((email, line.day()));
             activity_sources.insert(line.source);
         }
     }

@@ -101,6 +101,10 @@ pub enum SourceKind {
     AdminUsage,
     /// Admin API cost report pages (JSON).
     AdminCost,
+    /// Usage and Cost Analytics API (beta) usage pages (JSON): tokens and requests by key.
+    AdminAnalyticsUsage,
+    /// Usage and Cost Analytics API (beta) cost pages (JSON); stored beside the cost report.
+    AdminAnalyticsCost,
     /// Claude Code Analytics report pages (JSON).
     ClaudeCodeAnalytics,
     /// Admin API workspaces, API keys and users listings (JSON).

@@ -70,6 +70,8 @@ fn ingest(settings: &Settings, args: IngestArgs) -> Result<()> {
     let ingested = match args.kind {
         SourceKind::AdminUsage => pipeline::admin_usage(&store, &args.paths)?,
         SourceKind::AdminCost => pipeline::admin_cost(&store, &args.paths)?,
+        SourceKind::AdminAnalyticsUsage => pipeline::admin_analytics_usage(&store, &args.paths)?,
+        SourceKind::AdminAnalyticsCost => pipeline::admin_analytics_cost(&store, &args.paths)?,
         SourceKind::ClaudeCodeAnalytics => pipeline::claude_code_analytics(&store, &args.paths)?,
         SourceKind::Directory => pipeline::directory(&store, &args.paths)?,
         SourceKind::Roster => pipeline::roster(&store, &args.paths, args.until.unwrap_or_else(today))?,
@@ -89,6 +91,8 @@ fn kind_name(kind: SourceKind) -> &'static str {
     match kind {
         SourceKind::AdminUsage => "admin-usage",
         SourceKind::AdminCost => "admin-cost",
+        SourceKind::AdminAnalyticsUsage => "admin-analytics-usage",
+        SourceKind::AdminAnalyticsCost => "admin-analytics-cost",
         SourceKind::ClaudeCodeAnalytics => "claude-code-analytics",
         SourceKind::Directory => "directory",
         SourceKind::Roster => "roster",
@@ -160,7 +164,8 @@ pub(crate) fn assemble_ledger(settings: &Settings, store: &Store, period: Period
 pub(crate) fn build_report(settings: &Settings, store: &Store, period: Period) -> Result<(Summary, LoadedLedger)> {
     let loaded = load_ledger(settings, store, Period::new(period.previous().start, period.end))?;
     let activity = store.activity(Some(period))?;
-    let summary = summarise_with(&loaded.ledger, period, Drivers { usage: &loaded.usage, activity: &activity });
+    let summary =
+        summarise_with(&loaded.ledger, period, Drivers { usage: &loaded.usage, activity: &activity, directory: &loaded.directory });
     Ok((summary, loaded))
 }
 
@@ -206,6 +211,10 @@ fn demo(settings: &Settings, args: DemoArgs) -> Result<()> {
     let store = open_store(settings)?;
     say_ingested("admin-usage", &pipeline::admin_usage(&store, &files.usage_pages)?);
     say_ingested("admin-cost", &pipeline::admin_cost(&store, &files.cost_pages)?);
+    // Both Console billing sources, as a synced organisation holds them: the ledger bills each day
+    // from one (the cost report where it has the day) and the report names the other as set aside.
+    say_ingested("admin-analytics-usage", &pipeline::admin_analytics_usage(&store, &files.analytics_usage_pages)?);
+    say_ingested("admin-analytics-cost", &pipeline::admin_analytics_cost(&store, &files.analytics_cost_pages)?);
     say_ingested("claude-code-analytics", &pipeline::claude_code_analytics(&store, &files.claude_code_pages)?);
     let listings = vec![files.workspaces.clone(), files.api_keys.clone(), files.users.clone()];
     say_ingested("directory", &pipeline::directory(&store, &listings)?);
@@ -312,12 +321,23 @@ fn status(settings: &Settings, json: bool) -> Result<()> {
         Some((first, last)) => println!("data from {first} to {last}"),
         None => println!("empty: run `spendlens demo` or ingest your sources"),
     }
-    let mut table = spendlens_report::Table::new(&["Source", "Usage rows>", "Cost rows>", "Tokens>", "Billed>"]);
+    let mut table = spendlens_report::Table::new(&["Source", "Usage rows>", "Cost rows>", "Tokens>", "Stored cost>"]);
     for (source, t) in &totals.by_source {
-        let billed = if matches!(source, Source::AdminCost | Source::Roster | Source::Invoice) { t.cost.to_string() } else { "-".into() };
+        let billed = if matches!(source, Source::AdminCost | Source::AdminAnalyticsCost | Source::Roster | Source::Invoice) {
+            t.cost.to_string()
+        } else {
+            "-".into()
+        };
         table.row(vec![source.to_string(), t.usage_rows.to_string(), t.cost_rows.to_string(), t.tokens.total().to_string(), billed]);
     }
     print!("{}", table.render(0));
+    if totals.by_source.contains_key(&Source::AdminCost) && totals.by_source.contains_key(&Source::AdminAnalyticsCost) {
+        println!(
+            "The cost report and the Cost Analytics endpoint describe the same spend: the ledger bills the cost report's days \
+             from it and only the other days from Cost Analytics (`spendlens report` shows the billed total and which source \
+             carried it)."
+        );
+    }
     Ok(())
 }
 

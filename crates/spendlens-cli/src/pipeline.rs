@@ -4,7 +4,7 @@
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
-use spendlens_ingest::{IngestError, Pages, admin_cost, admin_usage, claude_code_analytics, directory, roster, transcript};
+use spendlens_ingest::{IngestError, Pages, admin_cost, admin_usage, analytics, claude_code_analytics, directory, roster, transcript};
 use spendlens_model::{CostLine, Day, DirectoryEntry, Source, UsageLine};
 use spendlens_store::{Replace, Store};
 
@@ -50,6 +50,18 @@ pub fn admin_usage(store: &Store, paths: &[PathBuf]) -> Result<Ingested> {
 pub fn admin_cost(store: &Store, paths: &[PathBuf]) -> Result<Ingested> {
     let pages = read_pages::<CostLine>(paths, "cost report pages", admin_cost::read_page)?;
     store.replace_cost(Source::AdminCost, ORG_SCOPE, replace_for(&pages), &pages.lines)?;
+    Ok(Ingested { files: paths.len(), lines: pages.lines.len(), problems: Vec::new() })
+}
+
+pub fn admin_analytics_usage(store: &Store, paths: &[PathBuf]) -> Result<Ingested> {
+    let pages = read_pages::<UsageLine>(paths, "analytics usage pages", analytics::read_usage_page)?;
+    store.replace_usage(Source::AdminAnalyticsUsage, ORG_SCOPE, replace_for(&pages), &pages.lines)?;
+    Ok(Ingested { files: paths.len(), lines: pages.lines.len(), problems: Vec::new() })
+}
+
+pub fn admin_analytics_cost(store: &Store, paths: &[PathBuf]) -> Result<Ingested> {
+    let pages = read_pages::<CostLine>(paths, "analytics cost pages", analytics::read_cost_page)?;
+    store.replace_cost(Source::AdminAnalyticsCost, ORG_SCOPE, replace_for(&pages), &pages.lines)?;
     Ok(Ingested { files: paths.len(), lines: pages.lines.len(), problems: Vec::new() })
 }
 

@@ -103,6 +103,18 @@ pub struct ClaudeCodeDay {
     pub models: Vec<ModelUsage>,
 }
 
+impl ClaudeCodeDay {
+    /// Any session, code change or tokens that day.
+    pub fn is_active(&self) -> bool {
+        let decisions = [self.edit_tool, self.multi_edit_tool, self.write_tool, self.notebook_edit_tool]
+            .iter()
+            .map(|tool| tool.accepted + tool.rejected)
+            .sum::<u64>();
+        self.sessions + self.lines_added + self.lines_removed + self.commits + self.pull_requests + decisions > 0
+            || self.models.iter().any(|usage| usage.tokens.total() > 0)
+    }
+}
+
 /// Everything one engineer did.
 #[derive(Debug, Clone, Default)]
 pub struct Activity {

@@ -332,6 +332,12 @@ pub struct MonthTruth {
     pub teams: BTreeMap<String, SpendSplit>,
     /// Engineers with any Claude Code spend this month.
     pub engineers: BTreeMap<String, SpendSplit>,
+    /// Engineers with a Claude Code Analytics record of activity this month (whether it names
+    /// them or the API key they hold), and their distinct (engineer, day) pairs.
+    pub active_engineers: u64,
+    pub active_engineer_days: u64,
+    /// API requests per feature this month (the usage rows of the feature's keys).
+    pub feature_requests: BTreeMap<String, u64>,
 }
 
 /// Inputs to the ground truth.
@@ -563,7 +569,22 @@ impl Facts<'_> {
                     total_usd: normal(split.total_usd),
                 };
             }
+            let active: std::collections::BTreeSet<(&str, Day)> = self
+                .claude_code
+                .iter()
+                .filter(|record| in_month(&record.day) && record.is_active())
+                .map(|record| (record.email.as_str(), record.day))
+                .collect();
+            let mut feature_requests: BTreeMap<String, u64> = self.features.iter().map(|feature| (feature.name.clone(), 0)).collect();
+            for row in self.usage.iter().filter(|row| in_month(&row.hour.date_naive())) {
+                if let Some(KeyOwner::Feature(name)) = owners.get(row.api_key_id.as_str()) {
+                    *feature_requests.entry(name.clone()).or_default() += row.requests;
+                }
+            }
             months.push(MonthTruth {
+                active_engineers: active.iter().map(|(email, _)| *email).collect::<std::collections::BTreeSet<_>>().len() as u64,
+                active_engineer_days: active.len() as u64,
+                feature_requests,
                 month: month.label(),
                 window_days: month.iter_days().filter(|day| self.calendar.start <= *day && *day <= self.calendar.end).count() as u64,
                 cost_report_usd: normal(cost_report_usd),

@@ -148,8 +148,8 @@ pub fn read_usage_page(file: &str, bytes: &[u8]) -> Result<Pages<UsageLine>, Ing
             output: usage.output_tokens,
         };
         let web_search_requests = usage.server_tool_use.map_or(0, |tools| tools.web_search_requests);
-        let group = row.group;
-        let Some(model) = non_empty(group.model.clone()) else {
+        let mut group = row.group;
+        let Some(model) = non_empty(group.model.take()) else {
             if tokens.total() == 0 && web_search_requests == 0 {
                 continue;
             }
@@ -235,7 +235,8 @@ pub fn read_cost_page(file: &str, bytes: &[u8]) -> Result<Pages<CostLine>, Inges
             ));
         }
         let amount = cents(file, at("cost.amount"), &cost.amount)?;
-        if let Some(list_amount) = cost.list_amount.as_deref().filter(|raw| raw.get().trim() != "null") {
+        // JSON null reads as None here.
+        if let Some(list_amount) = cost.list_amount.as_deref() {
             cents(file, at("cost.list_amount"), list_amount)?;
         }
         let group = row.group;

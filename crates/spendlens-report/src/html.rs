@@ -363,7 +363,7 @@ td.num, th.num {{ text-align: right; font-variant-numeric: tabular-nums; }}
                 html,
                 r#"<tr><td>{}</td><td>{}</td><td class="num">{}</td><td class="num">{}</td><td class="num">{}</td><td>{}</td></tr>"#,
                 source.source,
-                format!("{:?}", source.role).to_lowercase(),
+                source.role.label(),
                 count(source.lines as u64),
                 usd(source.billed_usd),
                 source.estimated_usd.map(usd).unwrap_or_else(|| "-".into()),

@@ -204,7 +204,7 @@ fn document(summary: &Summary, top_engineers: usize) -> Vec<Block> {
         for source in &summary.sources {
             sources.row(vec![
                 source.source.to_string(),
-                format!("{:?}", source.role).to_lowercase(),
+                source.role.label().to_string(),
                 count(source.lines as u64),
                 source.billed_usd.to_string(),
                 source.estimated_usd.map(|usd| usd.to_string()).unwrap_or_else(|| "-".into()),

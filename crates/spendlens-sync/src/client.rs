@@ -103,12 +103,21 @@ impl Client {
     /// GETs `path` with `query`, retrying what is worth retrying, and parses the body with
     /// `parse`. A body that does not parse (a truncated response) is retried too.
     pub fn get<T>(&mut self, path: &str, query: &[(String, String)], parse: Parse<'_, T>) -> Result<T, SyncError> {
+        self.get_beta(path, query, None, parse)
+    }
+
+    /// [`Client::get`] for an endpoint in beta: `beta` is sent as the `anthropic-beta` header.
+    pub fn get_beta<T>(&mut self, path: &str, query: &[(String, String)], beta: Option<&str>, parse: Parse<'_, T>) -> Result<T, SyncError> {
         let url = format!("{}{path}", self.settings.base_url.trim_end_matches('/'));
         let endpoint = format!("GET {path}");
         let mut last = String::new();
         for attempt in 1..=self.settings.max_attempts {
             self.requests += 1;
-            let wait = match self.http.get(&url).query(query).send() {
+            let mut request = self.http.get(&url).query(query);
+            if let Some(beta) = beta {
+                request = request.header("anthropic-beta", beta);
+            }
+            let wait = match request.send() {
                 Err(error) => {
                     last = if error.is_timeout() { "timed out".into() } else { format!("request failed: {}", without_url(&error)) };
                     self.backoff(attempt)

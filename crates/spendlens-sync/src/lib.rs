@@ -1,5 +1,6 @@
 //! spendlens Admin API sync: pulls an organisation's usage report, cost report, Claude Code
-//! Analytics and directory listings from Anthropic's Admin API into the store.
+//! Analytics, the Usage and Cost Analytics API's (beta) usage and cost, and directory listings
+//! from Anthropic's Admin API into the store.
 //!
 //! - **Each dollar once.** Every window fetched is parsed by the same readers as file import
 //!   (`spendlens-ingest`) and stored by replacing whole days (`Replace::DaysIn`), so a re-run, an

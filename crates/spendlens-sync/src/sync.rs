@@ -1,12 +1,17 @@
 //! The sync itself: per endpoint, choose the window, fetch it chunk by chunk, store each chunk by
 //! replacing its days, and advance the cursor.
+//!
+//! The Usage and Cost Analytics API (beta) is fetched like the legacy reports, in daily buckets and
+//! chunks of at most 31 days from 2026-01-01 on, and stored under its own sources
+//! (`admin_analytics_usage`, `admin_analytics_cost`); which cost source the ledger bills is decided
+//! in ledger assembly.
 
 use std::collections::{BTreeMap, HashSet};
 use std::path::Path;
 
 use chrono::Duration;
 use spendlens_ingest::claude_code_analytics::AnalyticsPage;
-use spendlens_ingest::{Pages, admin_cost, admin_usage, claude_code_analytics, directory};
+use spendlens_ingest::{Pages, admin_cost, admin_usage, analytics, claude_code_analytics, directory};
 use spendlens_model::{CostLine, Day, DirectoryEntry, Period, Source};
 use spendlens_store::{Replace, Store};
 
@@ -16,22 +21,38 @@ use crate::{SyncError, SyncState};
 /// The scope of organisation-wide Admin API data in the store.
 const ORG_SCOPE: &str = "org";
 
+/// The `anthropic-beta` value the Usage and Cost Analytics API requires.
+const ANALYTICS_BETA: &str = "analytics-usage-cost-2026-08-24";
+
+/// The first day the Usage and Cost Analytics API reports.
+const ANALYTICS_FIRST_DAY: Day = match Day::from_ymd_opt(2026, 1, 1) {
+    Some(day) => day,
+    None => Day::MIN,
+};
+
 /// What is synced.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Endpoint {
     Usage,
     Cost,
     ClaudeCode,
+    /// Usage and Cost Analytics API (beta) usage: tokens and request counts.
+    AnalyticsUsage,
+    /// Usage and Cost Analytics API (beta) cost.
+    AnalyticsCost,
 }
 
 impl Endpoint {
-    pub const ALL: [Endpoint; 3] = [Endpoint::Usage, Endpoint::Cost, Endpoint::ClaudeCode];
+    pub const ALL: [Endpoint; 5] =
+        [Endpoint::Usage, Endpoint::Cost, Endpoint::ClaudeCode, Endpoint::AnalyticsUsage, Endpoint::AnalyticsCost];
 
     pub fn name(self) -> &'static str {
         match self {
             Endpoint::Usage => "usage_report/messages",
             Endpoint::Cost => "cost_report",
             Endpoint::ClaudeCode => "usage_report/claude_code",
+            Endpoint::AnalyticsUsage => "analytics/usage",
+            Endpoint::AnalyticsCost => "analytics/cost",
         }
     }
 
@@ -40,15 +61,36 @@ impl Endpoint {
             Endpoint::Usage => "/v1/organizations/usage_report/messages",
             Endpoint::Cost => "/v1/organizations/cost_report",
             Endpoint::ClaudeCode => "/v1/organizations/usage_report/claude_code",
+            Endpoint::AnalyticsUsage => "/v1/organizations/analytics/usage",
+            Endpoint::AnalyticsCost => "/v1/organizations/analytics/cost",
         }
     }
 
-    /// Days per stored chunk: the unit a resumed sync restarts from.
+    /// The `anthropic-beta` header an endpoint in beta needs.
+    fn beta(self) -> Option<&'static str> {
+        match self {
+            Endpoint::AnalyticsUsage | Endpoint::AnalyticsCost => Some(ANALYTICS_BETA),
+            Endpoint::Usage | Endpoint::Cost | Endpoint::ClaudeCode => None,
+        }
+    }
+
+    /// Days per stored chunk: the unit a resumed sync restarts from. The analytics endpoints take
+    /// at most 31 days a request (`ending_at` defaults to `starting_at` plus 31 days).
     fn chunk_days(self) -> i64 {
         match self {
             Endpoint::Usage => 7,
-            Endpoint::Cost => 31,
+            Endpoint::Cost | Endpoint::AnalyticsUsage | Endpoint::AnalyticsCost => 31,
             Endpoint::ClaudeCode => 7,
+        }
+    }
+
+    /// The first day the endpoint can be asked for: the Usage and Cost Analytics API reports from
+    /// 2026-01-01 and only the last 365 days (`today` minus 364 days, so that its midnight is never
+    /// more than 365 days ago).
+    fn earliest(self, today: Day) -> Option<Day> {
+        match self {
+            Endpoint::AnalyticsUsage | Endpoint::AnalyticsCost => Some(ANALYTICS_FIRST_DAY.max(today - Duration::days(364))),
+            Endpoint::Usage | Endpoint::Cost | Endpoint::ClaudeCode => None,
         }
     }
 }
@@ -109,6 +151,7 @@ pub fn run(store: &Store, state_path: &Path, settings: &SyncSettings, progress: 
             (None, Some(cursor)) => *cursor - Duration::days(settings.trailing_days),
             (None, None) => settings.today - Duration::days(settings.first_run_days),
         };
+        let start = endpoint.earliest(settings.today).map_or(start, |earliest| start.max(earliest));
         if start >= end {
             continue;
         }
@@ -134,6 +177,16 @@ pub fn run(store: &Store, state_path: &Path, settings: &SyncSettings, progress: 
                     store.replace_usage(Source::ClaudeCodeAnalytics, ORG_SCOPE, Replace::DaysIn(chunk), &page.usage.lines)?;
                     store.replace_activity(Source::ClaudeCodeAnalytics, ORG_SCOPE, Replace::DaysIn(chunk), &page.activity)?;
                     page.usage.lines.len() + page.activity.len()
+                }
+                Endpoint::AnalyticsUsage => {
+                    let pages = fetch_buckets(&mut client, endpoint, chunk, progress, analytics::read_usage_page)?;
+                    store.replace_usage(Source::AdminAnalyticsUsage, ORG_SCOPE, Replace::DaysIn(chunk), &pages.lines)?;
+                    pages.lines.len()
+                }
+                Endpoint::AnalyticsCost => {
+                    let pages = fetch_buckets(&mut client, endpoint, chunk, progress, analytics::read_cost_page)?;
+                    store.replace_cost(Source::AdminAnalyticsCost, ORG_SCOPE, Replace::DaysIn(chunk), &pages.lines)?;
+                    pages.lines.len()
                 }
             };
             *report.lines.entry(endpoint.name()).or_default() += lines;
@@ -175,7 +228,7 @@ fn paginate<T>(
             query.push(("page".into(), token.clone()));
         }
         let source = format!("GET {} page {number}", endpoint.path());
-        let page = client.get(endpoint.path(), &query, &mut |body| read(&source, body))?;
+        let page = client.get_beta(endpoint.path(), &query, endpoint.beta(), &mut |body| read(&source, body))?;
         let next = next_of(&page);
         each(page);
         match next {
@@ -211,6 +264,18 @@ fn fetch_buckets<T>(
             query.push(("limit".into(), "31".into()));
             for group in ["workspace_id", "description"] {
                 query.push(("group_by[]".into(), group.into()));
+            }
+        }
+        Endpoint::AnalyticsUsage | Endpoint::AnalyticsCost => {
+            query.push(("time_bucket_width".into(), "1d".into()));
+            query.push(("limit".into(), "1000".into()));
+            let groups: &[&str] = if endpoint == Endpoint::AnalyticsUsage {
+                &["api_key_id", "workspace_id", "model", "service_tier", "context_window", "inference_geo"]
+            } else {
+                &["workspace_id", "model", "cost_type", "token_type", "service_tier", "context_window", "inference_geo"]
+            };
+            for group in groups {
+                query.push(("group_by[]".into(), (*group).into()));
             }
         }
     }
@@ -291,4 +356,33 @@ struct ListingCursor {
     has_more: bool,
     #[serde(default)]
     last_id: Option<String>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn day(text: &str) -> Day {
+        text.parse().unwrap_or_default()
+    }
+
+    #[test]
+    fn analytics_windows_start_no_earlier_than_the_api_reports() {
+        let rows = [
+            (Endpoint::AnalyticsUsage, "2026-10-31", Some("2026-01-01")),
+            (Endpoint::AnalyticsCost, "2027-06-30", Some("2026-07-01")),
+            (Endpoint::AnalyticsCost, "2026-12-31", Some("2026-01-01")),
+            (Endpoint::AnalyticsUsage, "2027-01-01", Some("2026-01-02")),
+            (Endpoint::Usage, "2026-10-31", None),
+            (Endpoint::Cost, "2026-10-31", None),
+            (Endpoint::ClaudeCode, "2026-10-31", None),
+        ];
+        for (endpoint, today, expected) in rows {
+            assert_eq!(endpoint.earliest(day(today)), expected.map(day), "{endpoint:?} on {today}");
+        }
+        for endpoint in Endpoint::ALL {
+            assert!(endpoint.chunk_days() <= 31, "{endpoint:?}");
+            assert_eq!(endpoint.beta().is_some(), endpoint.path().contains("/analytics/"), "{endpoint:?}");
+        }
+    }
 }

@@ -5,7 +5,7 @@ use chrono::{TimeZone, Utc};
 use spendlens_analysis::{
     Change, Driver, Drivers, Ledger, LedgerEntry, Role, compare, source_uses, summarise, summarise_with, unit_economics,
 };
-use spendlens_model::{ActivityLine, CostKind, Day, Money, Path, Period, Source, UsageLine};
+use spendlens_model::{ActivityLine, CostKind, Day, DirectoryEntry, DirectoryKind, Money, Path, Period, Source, UsageLine};
 
 fn day(text: &str) -> Day {
     text.parse().unwrap()
@@ -86,6 +86,18 @@ fn requests(on: &str, key: &str, count: u64) -> UsageLine {
     line
 }
 
+fn directory_entry() -> DirectoryEntry {
+    DirectoryEntry {
+        kind: DirectoryKind::User,
+        id: String::new(),
+        name: None,
+        email: None,
+        workspace_id: None,
+        created_by: None,
+        status: None,
+    }
+}
+
 fn activity(on: &str, email: &str, sessions: u64) -> ActivityLine {
     ActivityLine { day: day(on), source: Source::ClaudeCodeAnalytics, actor_email: Some(email.into()), sessions, ..ActivityLine::default() }
 }
@@ -136,7 +148,29 @@ fn claude_code_cost_is_per_active_engineer_and_engineer_day_counted_once_across_
         // September use is outside the period.
         claude_code_use("2026-09-30", "dee@acme.example", Source::Transcript),
     ];
-    let units = unit_economics(&ledger().entries, october(), Drivers { usage: &usage, activity: &activity });
+    // eve runs Claude Code on an API key: Claude Code Analytics names the key, not her; the key
+    // listing says she created it.
+    let mut on_key = ActivityLine { day: day("2026-10-04"), source: Source::ClaudeCodeAnalytics, sessions: 1, ..ActivityLine::default() };
+    on_key.api_key_name = Some("claude-code-eve".into());
+    let mut with_eve = activity.clone();
+    with_eve.push(on_key);
+    let directory = vec![
+        DirectoryEntry {
+            kind: DirectoryKind::ApiKey,
+            id: "apikey_eve".into(),
+            name: Some("claude-code-eve".into()),
+            created_by: Some("user_eve".into()),
+            ..directory_entry()
+        },
+        DirectoryEntry { kind: DirectoryKind::User, id: "user_eve".into(), email: Some("Eve@acme.example".into()), ..directory_entry() },
+    ];
+    let units = unit_economics(&ledger().entries, october(), Drivers { usage: &usage, activity: &with_eve, directory: &directory });
+    assert_eq!((units.claude_code.active_engineers, units.claude_code.active_engineer_days), (3, 4));
+    // Without the listing the key's activity has no person behind it.
+    let units = unit_economics(&ledger().entries, october(), Drivers { usage: &usage, activity: &with_eve, directory: &[] });
+    assert_eq!((units.claude_code.active_engineers, units.claude_code.active_engineer_days), (2, 3));
+
+    let units = unit_economics(&ledger().entries, october(), Drivers { usage: &usage, activity: &activity, directory: &[] });
     let cc = units.claude_code;
     assert_eq!(cc.total_usd, money("300"));
     assert_eq!((cc.active_engineers, cc.active_engineer_days), (2, 3));
@@ -155,7 +189,7 @@ fn api_cost_is_per_thousand_requests_of_each_feature_where_requests_are_counted(
         requests("2026-09-30", "apikey_search", 5_000),
         requests("2026-10-02", "apikey_x", 7),
     ];
-    let units = unit_economics(&ledger().entries, october(), Drivers { usage: &usage, activity: &[] });
+    let units = unit_economics(&ledger().entries, october(), Drivers { usage: &usage, activity: &[], directory: &[] });
     let search = units.api.features.iter().find(|unit| unit.feature == "search").unwrap();
     // $30.03 over 3,000 requests = $10.01 per 1,000.
     assert_eq!(search.requests, Some(3_000));
@@ -183,7 +217,7 @@ fn the_source_record_names_who_billed_and_who_only_refined() {
         usage("2026-10-03", Source::AdminUsage, Path::Unassigned),
     ];
     let activity = vec![activity("2026-10-01", "ada@acme.example", 2)];
-    let uses = source_uses(&ledger(), october(), Drivers { usage: &usage, activity: &activity });
+    let uses = source_uses(&ledger(), october(), Drivers { usage: &usage, activity: &activity, directory: &[] });
     let summary: Vec<(Source, Role, usize, Money, Option<Money>)> =
         uses.iter().map(|used| (used.source, used.role, used.lines, used.billed_usd, used.estimated_usd)).collect();
     assert_eq!(
@@ -199,7 +233,7 @@ fn the_source_record_names_who_billed_and_who_only_refined() {
         ]
     );
     assert!(uses[0].why.contains("$150.00 of it is Claude Code on API keys"), "{}", uses[0].why);
-    let summary = summarise_with(&ledger(), october(), Drivers { usage: &usage, activity: &activity });
+    let summary = summarise_with(&ledger(), october(), Drivers { usage: &usage, activity: &activity, directory: &[] });
     assert_eq!(summary.sources, uses);
     // The record never adds a dollar: billed sums are the ledger total.
     assert_eq!(uses.iter().map(|used| used.billed_usd).sum::<Money>(), summary.total_usd);

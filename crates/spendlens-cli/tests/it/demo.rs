@@ -19,6 +19,12 @@ fn assert_close(actual: Decimal, expected: Decimal, what: &str) {
     assert!((actual - expected).abs() < Decimal::new(1, 9), "{what}: reported {actual}, ground truth {expected}");
 }
 
+/// `actual` is `expected` rounded half away from zero to `dp` places.
+fn assert_rounded(actual: Decimal, expected: Decimal, dp: u32, what: &str) {
+    let rounded = expected.round_dp_with_strategy(dp, rust_decimal::RoundingStrategy::MidpointAwayFromZero);
+    assert_eq!(actual, rounded, "{what}: reported {actual}, ground truth {expected}");
+}
+
 #[test]
 fn every_month_of_the_demo_matches_its_ground_truth() {
     let dir = tempfile::tempdir().unwrap();
@@ -43,6 +49,24 @@ fn every_month_of_the_demo_matches_its_ground_truth() {
             &format!("{label} Claude Code on API keys"),
         );
         assert_close(dollars(&paths["unassigned"]["total_usd"]), dollars(&month["unassigned_usd"]), &format!("{label} unassigned"));
+
+        // Unit economics: the denominators are the generator's, and the rates are the path's
+        // dollars over them.
+        let units = &report["unit_economics"];
+        let claude_code = &units["claude_code"];
+        assert_eq!(claude_code["active_engineers"], month["active_engineers"], "{label} active engineers");
+        assert_eq!(claude_code["active_engineer_days"], month["active_engineer_days"], "{label} active engineer-days");
+        let per_engineer = dollars(&month["claude_code_usd"]) / Decimal::from(month["active_engineers"].as_u64().unwrap());
+        assert_rounded(dollars(&claude_code["cost_per_active_engineer_usd"]), per_engineer, 2, &format!("{label} per active engineer"));
+        let per_day = dollars(&month["claude_code_usd"]) / Decimal::from(month["active_engineer_days"].as_u64().unwrap());
+        assert_rounded(dollars(&claude_code["cost_per_active_engineer_day_usd"]), per_day, 2, &format!("{label} per engineer-day"));
+        for unit in units["api"]["features"].as_array().unwrap() {
+            let name = unit["feature"].as_str().unwrap();
+            let requests = month["feature_requests"][name].as_u64().unwrap();
+            assert_eq!(unit["requests"].as_u64(), Some(requests), "{label} {name} requests");
+            let rate = dollars(&month["features"][name]) * Decimal::from(1000) / Decimal::from(requests);
+            assert_rounded(dollars(&unit["cost_per_1000_requests_usd"]), rate, 3, &format!("{label} {name} per 1,000 requests"));
+        }
 
         let features: BTreeMap<String, Decimal> = paths["api"]["features"]
             .as_array()
@@ -86,10 +110,28 @@ fn every_month_of_the_demo_matches_its_ground_truth() {
         }
     }
 
+    // The analytics usage (request counts per key) and cost are ingested; the cost is stored but set
+    // aside, as the cost report bills the same days (the totals above matched the truth with it).
+    let status = json(&data, &["status", "--json"]);
+    assert!(status["sources"]["admin_analytics_usage"]["usage_rows"].as_u64().unwrap() > 0, "{status}");
+    assert_eq!(status["sources"]["admin_analytics_usage"]["tokens"], status["sources"]["admin_usage"]["tokens"]);
+    assert_eq!(status["sources"]["admin_analytics_cost"]["cost_usd"], status["sources"]["admin_cost"]["cost_usd"]);
+
     // The planted unassigned key is reported by name with its reason.
     let october = json(&data, &["report", "--month", "2026-10", "--json"]);
     let reason = october["paths"]["unassigned"]["lines"][0]["reason"].as_str().unwrap();
     assert!(reason.contains("no org-map rule matches API key scratch-experiments"), "{reason}");
+    let sources = october["sources"].as_array().unwrap();
+    let role_of = |source: &str| sources.iter().find(|used| used["source"] == source).map(|used| used["role"].clone());
+    assert_eq!(role_of("admin_cost"), Some(Value::from("billing")));
+    assert_eq!(role_of("admin_analytics_cost"), Some(Value::from("set_aside")));
+    let aside = sources.iter().find(|used| used["source"] == "admin_analytics_cost").unwrap();
+    let billed = sources.iter().find(|used| used["source"] == "admin_cost").unwrap();
+    assert_eq!(dollars(&aside["estimated_usd"]), dollars(&billed["billed_usd"]), "the same month's dollars, counted once");
+    // Every API feature has requests counted by the Usage Analytics endpoint.
+    for feature in october["unit_economics"]["api"]["features"].as_array().unwrap() {
+        assert!(feature["requests"].as_u64().unwrap() > 0, "{feature}");
+    }
 }
 
 #[test]

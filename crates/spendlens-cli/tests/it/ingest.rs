@@ -118,3 +118,49 @@ fn a_roster_with_two_open_seats_for_one_person_is_refused() {
     let output = spendlens(&dir.path().join("data"), &["ingest", "roster", roster.to_str().unwrap()]);
     assert_eq!(String::from_utf8_lossy(&output.stderr).trim(), "error: the roster holds two open seats for a@x.example: end one of them");
 }
+
+#[test]
+fn analytics_pages_are_stored_beside_the_reports_and_bill_nothing_twice() {
+    let dir = tempfile::tempdir().unwrap();
+    let sources = small_demo_sources(dir.path());
+    let data = dir.path().join("data");
+    ingest_all(&data, &sources);
+    let report = json(&data, &["report", "--month", "2026-10", "--json"]);
+    let focus = |name: &str| {
+        let out = dir.path().join(name);
+        crate::support::ok(&data, &["export", "focus", "--month", "2026-10", "--out", out.to_str().unwrap()]);
+        std::fs::read(out).unwrap()
+    };
+    let exported = focus("before.csv");
+    for (kind, folder) in [("admin-analytics-usage", "analytics_usage"), ("admin-analytics-cost", "analytics_cost")] {
+        let pages = files_in(&sources.join("admin").join(folder), "json");
+        assert!(!pages.is_empty(), "{folder}");
+        let mut args = vec!["ingest", kind];
+        args.extend(pages.iter().map(String::as_str));
+        crate::support::ok(&data, &args);
+        crate::support::ok(&data, &args);
+    }
+    let status = json(&data, &["status", "--json"]);
+    let sources_of = &status["sources"];
+    assert_eq!(sources_of["admin_analytics_cost"]["cost_usd"], sources_of["admin_cost"]["cost_usd"], "the same dollars: {status}");
+    assert_eq!(sources_of["admin_analytics_usage"]["tokens"], sources_of["admin_usage"]["tokens"], "the same tokens: {status}");
+    assert!(sources_of["admin_analytics_usage"]["usage_rows"].as_u64().unwrap() > 0);
+    // Stored twice over, the Console spend is still billed once: the same paths and drivers.
+    let after = json(&data, &["report", "--month", "2026-10", "--json"]);
+    for field in ["total_usd", "paths", "by_source", "month_over_month"] {
+        assert_eq!(after[field], report[field], "{field}");
+    }
+    assert!(focus("after.csv") == exported, "the FOCUS export bills the cost report alone");
+
+    let broken = dir.path().join("broken.json");
+    std::fs::write(
+        &broken,
+        r#"{"data":[{"starting_at":"2026-10-01T00:00:00Z","ending_at":"2026-10-02T00:00:00Z","group":{},"cost":{"amount":"1x"}}]}"#,
+    )
+    .unwrap();
+    let output = spendlens(&data, &["ingest", "admin-analytics-cost", broken.to_str().unwrap()]);
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("broken.json: field data[0].cost.amount: \"1x\" is not a decimal amount of cents"), "{stderr}");
+    assert_eq!(json(&data, &["status", "--json"]), status);
+}

@@ -30,6 +30,15 @@ fn sync_through_the_binary_then_report_and_never_print_the_key() {
     assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
     let summary: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
     assert!(summary["endpoints"]["cost_report"]["lines"].as_u64().unwrap() > 0);
+    assert!(summary["endpoints"]["analytics/usage"]["lines"].as_u64().unwrap() > 0, "{summary}");
+    assert!(summary["endpoints"]["analytics/cost"]["lines"].as_u64().unwrap() > 0, "{summary}");
+    let status = crate::support::json(&data, &["status", "--json"]);
+    assert_eq!(status["sources"]["admin_analytics_cost"]["cost_usd"], status["sources"]["admin_cost"]["cost_usd"], "{status}");
+    let october = crate::support::json(&data, &["report", "--month", "2026-10", "--json"]);
+    let check = crate::support::json(&data, &["crosscheck", "--month", "2026-10", "--json"]);
+    let dollars = |value: &serde_json::Value| value.as_str().unwrap().parse::<rust_decimal::Decimal>().unwrap();
+    assert!(dollars(&check["billed_usd"]) > rust_decimal::Decimal::ZERO);
+    assert_eq!(dollars(&october["total_usd"]), dollars(&check["billed_usd"]), "the cost report, billed once: analytics cost is not added");
     // Without an org map every API key is unassigned, with its reason; with it, features appear.
     let report = crate::support::json(&data, &["report", "--month", "2026-10", "--json"]);
     assert_eq!(report["paths"]["api"]["total_usd"], "0");

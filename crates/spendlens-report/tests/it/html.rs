@@ -105,8 +105,11 @@ fn summary_of(ledger: &spendlens_analysis::Ledger) -> spendlens_analysis::Summar
 fn the_page_shows_the_change_on_last_month_and_unit_economics() {
     let (usage, activity) = crate::fixtures::drivers();
     let ledger = crate::fixtures::ledger_with_september();
-    let summary =
-        spendlens_analysis::summarise_with(&ledger, october(), spendlens_analysis::Drivers { usage: &usage, activity: &activity });
+    let summary = spendlens_analysis::summarise_with(
+        &ledger,
+        october(),
+        spendlens_analysis::Drivers { usage: &usage, activity: &activity, directory: &[] },
+    );
     let html = summary_html(&summary, &daily_spend(&ledger.entries, october()), 10);
     let comparison = summary.month_over_month.as_ref().unwrap();
     let shown: BTreeSet<Money> = dollar_spans(&html).into_iter().map(|(exact, _)| exact).collect();

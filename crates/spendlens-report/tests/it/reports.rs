@@ -8,7 +8,7 @@ use crate::fixtures::{drivers, ledger_with_september, money, october};
 
 fn summary() -> Summary {
     let (usage, activity) = drivers();
-    summarise_with(&ledger_with_september(), october(), Drivers { usage: &usage, activity: &activity })
+    summarise_with(&ledger_with_september(), october(), Drivers { usage: &usage, activity: &activity, directory: &[] })
 }
 
 #[test]

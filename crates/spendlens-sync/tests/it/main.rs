@@ -2,6 +2,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod analytics;
 mod faults;
 mod secrets;
 mod support;

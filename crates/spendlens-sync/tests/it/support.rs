@@ -87,6 +87,16 @@ pub fn file_import(sources: &Path, data_dir: &Path) -> StoreTotals {
     }
     store.replace_usage(Source::ClaudeCodeAnalytics, "org", Replace::DaysIn(window), &analytics.usage.lines).unwrap();
     store.replace_activity(Source::ClaudeCodeAnalytics, "org", Replace::DaysIn(window), &analytics.activity).unwrap();
+    let mut analytics_usage = Vec::new();
+    for (name, bytes) in pages("admin/analytics_usage") {
+        analytics_usage.extend(spendlens_ingest::analytics::read_usage_page(&name, &bytes).unwrap().lines);
+    }
+    store.replace_usage(Source::AdminAnalyticsUsage, "org", Replace::DaysIn(window), &analytics_usage).unwrap();
+    let mut analytics_cost = Vec::new();
+    for (name, bytes) in pages("admin/analytics_cost") {
+        analytics_cost.extend(spendlens_ingest::analytics::read_cost_page(&name, &bytes).unwrap().lines);
+    }
+    store.replace_cost(Source::AdminAnalyticsCost, "org", Replace::DaysIn(window), &analytics_cost).unwrap();
     for (kind, file) in [("workspace", "workspaces.json"), ("api_key", "api_keys.json"), ("user", "users.json")] {
         let bytes = std::fs::read(sources.join("admin").join(file)).unwrap();
         let entries = spendlens_ingest::directory::read_page(file, &bytes).unwrap().lines;

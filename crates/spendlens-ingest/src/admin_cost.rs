@@ -6,9 +6,9 @@
 
 use rust_decimal::Decimal;
 use serde::Deserialize;
-use spendlens_model::{ContextWindow, CostKind, CostLine, InferenceGeo, Money, Path, ServiceTier, Source, TokenType};
+use spendlens_model::{CostKind, CostLine, Money, Path, Source};
 
-use crate::wire::{continuation, non_empty, parse_page, timestamp};
+use crate::wire::{CostDimensions, continuation, non_empty, parse_page, timestamp};
 use crate::{IngestError, Pages};
 
 #[derive(Debug, Deserialize)]
@@ -50,16 +50,6 @@ struct Result_ {
     inference_geo: Option<String>,
 }
 
-fn parse_optional<T: std::str::FromStr>(file: &str, path: String, text: Option<String>) -> Result<Option<T>, IngestError>
-where
-    T::Err: std::fmt::Display,
-{
-    match non_empty(text) {
-        None => Ok(None),
-        Some(text) => text.parse().map(Some).map_err(|error: T::Err| IngestError::at_path(file, path, error.to_string())),
-    }
-}
-
 /// Reads one page of the cost report.
 pub fn read_page(file: &str, bytes: &[u8]) -> Result<Pages<CostLine>, IngestError> {
     let page = parse_page::<Bucket>(file, bytes)?;
@@ -96,10 +86,13 @@ pub fn read_page(file: &str, bytes: &[u8]) -> Result<Pages<CostLine>, IngestErro
             line.path = Path::Unassigned;
             line.identity.workspace_id = non_empty(result.workspace_id);
             line.model = non_empty(result.model);
-            line.service_tier = parse_optional::<ServiceTier>(file, at("service_tier"), result.service_tier)?;
-            line.token_type = parse_optional::<TokenType>(file, at("token_type"), result.token_type)?;
-            line.context_window = parse_optional::<ContextWindow>(file, at("context_window"), result.context_window)?;
-            line.inference_geo = parse_optional::<InferenceGeo>(file, at("inference_geo"), result.inference_geo)?;
+            let dimensions = CostDimensions {
+                service_tier: result.service_tier,
+                token_type: result.token_type,
+                context_window: result.context_window,
+                inference_geo: result.inference_geo,
+            };
+            dimensions.apply(file, at, &mut line)?;
             pages.lines.push(line);
         }
     }
@@ -109,6 +102,7 @@ pub fn read_page(file: &str, bytes: &[u8]) -> Result<Pages<CostLine>, IngestErro
 #[cfg(test)]
 mod tests {
     use super::*;
+    use spendlens_model::TokenType;
 
     #[test]
     fn amounts_are_cents_and_fields_are_kept() {

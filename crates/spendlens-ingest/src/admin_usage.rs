@@ -7,9 +7,9 @@
 
 use crate::wire::{CacheCreation, ServerToolUse};
 use serde::Deserialize;
-use spendlens_model::{ContextWindow, InferenceGeo, Path, ServiceTier, Source, Speed, TokenCounts, UsageLine};
+use spendlens_model::{Path, Source, TokenCounts, UsageLine};
 
-use crate::wire::{continuation, non_empty, optional_enum, parse_page, timestamp};
+use crate::wire::{UsageDimensions, continuation, non_empty, parse_page, timestamp};
 use crate::{IngestError, Pages};
 
 #[derive(Debug, Deserialize)]
@@ -68,10 +68,13 @@ pub fn read_page(file: &str, bytes: &[u8]) -> Result<Pages<UsageLine>, IngestErr
             line.path = Path::Unassigned;
             line.identity.api_key_id = non_empty(result.api_key_id);
             line.identity.workspace_id = non_empty(result.workspace_id);
-            line.service_tier = optional_enum::<ServiceTier>(file, &at("service_tier"), result.service_tier.as_deref())?;
-            line.context_window = optional_enum::<ContextWindow>(file, &at("context_window"), result.context_window.as_deref())?;
-            line.inference_geo = optional_enum::<InferenceGeo>(file, &at("inference_geo"), result.inference_geo.as_deref())?;
-            line.speed = optional_enum::<Speed>(file, &at("speed"), result.speed.as_deref())?;
+            let dimensions = UsageDimensions {
+                service_tier: result.service_tier.as_deref(),
+                context_window: result.context_window.as_deref(),
+                inference_geo: result.inference_geo.as_deref(),
+                speed: result.speed.as_deref(),
+            };
+            dimensions.apply(file, at, &mut line)?;
             line.tokens = TokenCounts {
                 input: result.uncached_input_tokens,
                 cache_write_5m,
@@ -89,6 +92,7 @@ pub fn read_page(file: &str, bytes: &[u8]) -> Result<Pages<UsageLine>, IngestErr
 #[cfg(test)]
 mod tests {
     use super::*;
+    use spendlens_model::{ContextWindow, InferenceGeo, ServiceTier};
 
     const PAGE: &str = r#"{
       "data": [

@@ -22,11 +22,11 @@ use chrono::{DateTime, NaiveTime, Utc};
 use rust_decimal::Decimal;
 use serde::Deserialize;
 use serde_json::value::RawValue;
-use spendlens_model::{
-    ContextWindow, CostKind, CostLine, Identity, InferenceGeo, Money, Path, ServiceTier, Source, Speed, TokenCounts, TokenType, UsageLine,
-};
+use spendlens_model::{CostKind, CostLine, Identity, Money, Path, Source, TokenCounts, TokenType, UsageLine};
 
-use crate::wire::{CacheCreation, Page, ServerToolUse, continuation, non_empty, optional_enum, parse_page, timestamp};
+use crate::wire::{
+    CacheCreation, CostDimensions, Page, ServerToolUse, UsageDimensions, continuation, non_empty, parse_optional, parse_page, timestamp,
+};
 use crate::{IngestError, Pages};
 
 /// The dimensions one row is broken out by; null (or absent) for those not grouped on.
@@ -162,10 +162,13 @@ pub fn read_usage_page(file: &str, bytes: &[u8]) -> Result<Pages<UsageLine>, Ing
         let mut line = UsageLine::new(start, end, Source::AdminAnalyticsUsage, model);
         line.path = Path::Unassigned;
         line.identity = group.identity();
-        line.service_tier = optional_enum::<ServiceTier>(file, &at("group.service_tier"), group.service_tier.as_deref())?;
-        line.context_window = optional_enum::<ContextWindow>(file, &at("group.context_window"), group.context_window.as_deref())?;
-        line.inference_geo = optional_enum::<InferenceGeo>(file, &at("group.inference_geo"), group.inference_geo.as_deref())?;
-        line.speed = optional_enum::<Speed>(file, &at("group.speed"), group.speed.as_deref())?;
+        let dimensions = UsageDimensions {
+            service_tier: group.service_tier.as_deref(),
+            context_window: group.context_window.as_deref(),
+            inference_geo: group.inference_geo.as_deref(),
+            speed: group.speed.as_deref(),
+        };
+        dimensions.apply(file, |field| at(&format!("group.{field}")), &mut line)?;
         line.tokens = tokens;
         line.web_search_requests = web_search_requests;
         line.requests = usage.requests.or(row.requests);
@@ -186,16 +189,6 @@ fn cents(file: &str, path: String, raw: &RawValue) -> Result<Decimal, IngestErro
     Decimal::from_str_exact(text)
         .or_else(|_| Decimal::from_scientific(text))
         .map_err(|_| IngestError::at_path(file, path, format!("{literal} is not a decimal amount of cents")))
-}
-
-fn parse_optional<T: std::str::FromStr>(file: &str, path: String, text: Option<String>) -> Result<Option<T>, IngestError>
-where
-    T::Err: std::fmt::Display,
-{
-    match non_empty(text) {
-        None => Ok(None),
-        Some(text) => text.parse().map(Some).map_err(|error: T::Err| IngestError::at_path(file, path, error.to_string())),
-    }
 }
 
 /// What a cost row pays for: its `cost_type`, or tokens when only `token_type` was grouped on.
@@ -247,10 +240,14 @@ pub fn read_cost_page(file: &str, bytes: &[u8]) -> Result<Pages<CostLine>, Inges
         line.path = Path::Unassigned;
         line.identity = group.identity();
         line.model = non_empty(group.model);
+        let dimensions = CostDimensions {
+            service_tier: group.service_tier,
+            token_type: None,
+            context_window: group.context_window,
+            inference_geo: group.inference_geo,
+        };
+        dimensions.apply(file, |field| at(&format!("group.{field}")), &mut line)?;
         line.token_type = token_type;
-        line.service_tier = parse_optional::<ServiceTier>(file, at("group.service_tier"), group.service_tier)?;
-        line.context_window = parse_optional::<ContextWindow>(file, at("group.context_window"), group.context_window)?;
-        line.inference_geo = parse_optional::<InferenceGeo>(file, at("group.inference_geo"), group.inference_geo)?;
         pages.lines.push(line);
     }
     Ok(pages)
@@ -259,6 +256,7 @@ pub fn read_cost_page(file: &str, bytes: &[u8]) -> Result<Pages<CostLine>, Inges
 #[cfg(test)]
 mod tests {
     use super::*;
+    use spendlens_model::{ContextWindow, InferenceGeo, ServiceTier, Speed};
 
     /// Two daily rows of `/analytics/usage` grouped by key, workspace, model, tier, window, geo.
     const USAGE: &str = r#"{

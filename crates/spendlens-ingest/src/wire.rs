@@ -69,3 +69,57 @@ where
 pub(crate) fn non_empty(value: Option<String>) -> Option<String> {
     value.filter(|text| !text.trim().is_empty())
 }
+
+/// An optional field that stays `None` when absent, null or empty; an unknown spelling is an error.
+pub(crate) fn parse_optional<T: FromStr>(file: &str, path: String, text: Option<String>) -> Result<Option<T>, IngestError>
+where
+    T::Err: std::fmt::Display,
+{
+    match non_empty(text) {
+        None => Ok(None),
+        Some(text) => text.parse().map(Some).map_err(|error: T::Err| IngestError::at_path(file, path, error.to_string())),
+    }
+}
+
+/// The rate dimensions of a usage row as Anthropic spells them; absent or null is the default.
+pub(crate) struct UsageDimensions<'a> {
+    pub service_tier: Option<&'a str>,
+    pub context_window: Option<&'a str>,
+    pub inference_geo: Option<&'a str>,
+    pub speed: Option<&'a str>,
+}
+
+impl UsageDimensions<'_> {
+    /// Sets them on `line`; `path` names a field for errors (`service_tier` → `data[3].service_tier`).
+    pub(crate) fn apply(
+        &self,
+        file: &str,
+        path: impl Fn(&str) -> String,
+        line: &mut spendlens_model::UsageLine,
+    ) -> Result<(), IngestError> {
+        line.service_tier = optional_enum(file, &path("service_tier"), self.service_tier)?;
+        line.context_window = optional_enum(file, &path("context_window"), self.context_window)?;
+        line.inference_geo = optional_enum(file, &path("inference_geo"), self.inference_geo)?;
+        line.speed = optional_enum(file, &path("speed"), self.speed)?;
+        Ok(())
+    }
+}
+
+/// The rate dimensions and token type of a cost row; absent, null or empty stays `None`.
+pub(crate) struct CostDimensions {
+    pub service_tier: Option<String>,
+    pub token_type: Option<String>,
+    pub context_window: Option<String>,
+    pub inference_geo: Option<String>,
+}
+
+impl CostDimensions {
+    /// Sets them on `line`; `path` names a field for errors.
+    pub(crate) fn apply(self, file: &str, path: impl Fn(&str) -> String, line: &mut spendlens_model::CostLine) -> Result<(), IngestError> {
+        line.service_tier = parse_optional(file, path("service_tier"), self.service_tier)?;
+        line.token_type = parse_optional(file, path("token_type"), self.token_type)?;
+        line.context_window = parse_optional(file, path("context_window"), self.context_window)?;
+        line.inference_geo = parse_optional(file, path("inference_geo"), self.inference_geo)?;
+        Ok(())
+    }
+}

@@ -48,6 +48,9 @@ pub struct Comparison {
     pub claude_code: Change,
     pub api: Change,
     pub unassigned: Change,
+    /// Claude Code per team and the API per feature, against the previous period.
+    pub teams: BTreeMap<String, Change>,
+    pub features: BTreeMap<String, Change>,
 }
 
 /// Compares `period` with [`Period::previous`]; `None` when the ledger holds nothing for the
@@ -73,7 +76,32 @@ pub fn compare(entries: &[LedgerEntry], period: Period) -> Option<Comparison> {
     };
     let now = totals(period).unwrap_or_default();
     let change = |path: Path| Change::new(before.get(&path).copied().unwrap_or_default(), now.get(&path).copied().unwrap_or_default());
+    // (previous, current) per team and per feature, named as the summary names them.
+    let mut teams: BTreeMap<String, (Money, Money)> = BTreeMap::new();
+    let mut features: BTreeMap<String, (Money, Money)> = BTreeMap::new();
+    for (span, current) in [(previous, false), (period, true)] {
+        for entry in in_period(entries, span) {
+            let slot = match (entry.path, &entry.driver) {
+                (Path::ClaudeCode, Driver::Engineer { team, .. }) => {
+                    teams.entry(team.clone().unwrap_or_else(|| crate::summary::NO_TEAM.to_string())).or_default()
+                }
+                (Path::Api, Driver::Feature { name }) => features.entry(name.clone()).or_default(),
+                (Path::Api, other) => features.entry(other.label()).or_default(),
+                _ => continue,
+            };
+            if current {
+                slot.1 += entry.amount;
+            } else {
+                slot.0 += entry.amount;
+            }
+        }
+    }
+    let changes = |amounts: BTreeMap<String, (Money, Money)>| -> BTreeMap<String, Change> {
+        amounts.into_iter().map(|(name, (before, now))| (name, Change::new(before, now))).collect()
+    };
     Some(Comparison {
+        teams: changes(teams),
+        features: changes(features),
         previous_period: previous,
         previous_days_with_data: covered(previous),
         days_with_data: covered(period),

@@ -293,15 +293,33 @@ td.num, th.num {{ text-align: right; font-variant-numeric: tabular-nums; }}
     html += "<h2>Claude Code by team</h2>\n";
     let teams: Vec<(String, Money, &str)> = cc.teams.iter().map(|team| (team.team.clone(), team.total_usd, CLAUDE_CODE_COLOUR)).collect();
     html += &horizontal_bars("chart-teams", "Claude Code by team", &teams);
-    html += "\n<table id=\"teams\"><tr><th>Team</th><th class=\"num\">Engineers</th><th class=\"num\">Spend</th><th class=\"num\">Share</th></tr>\n";
+    // The change on the previous period per team and feature, when there is one.
+    let comparison = summary.month_over_month.as_ref();
+    let versus = comparison
+        .map(|comparison| format!(r#"<th class="num">vs {}</th>"#, escape(&comparison.previous_period.label())))
+        .unwrap_or_default();
+    let moved = |changes: Option<&std::collections::BTreeMap<String, spendlens_analysis::Change>>, name: &str| -> String {
+        match comparison {
+            None => String::new(),
+            Some(_) => format!(
+                r#"<td class="num">{}</td>"#,
+                escape(&changes.and_then(|changes| changes.get(name)).map(change_text).unwrap_or_else(|| "-".into()))
+            ),
+        }
+    };
+    let _ = writeln!(
+        html,
+        r#"<table id="teams"><tr><th>Team</th><th class="num">Engineers</th><th class="num">Spend</th><th class="num">Share</th>{versus}</tr>"#
+    );
     for team in &cc.teams {
         let _ = writeln!(
             html,
-            r#"<tr><td>{}</td><td class="num">{}</td><td class="num">{}</td><td class="num">{}</td></tr>"#,
+            r#"<tr><td>{}</td><td class="num">{}</td><td class="num">{}</td><td class="num">{}</td>{}</tr>"#,
             escape(&team.team),
             team.engineers,
             usd(team.total_usd),
-            share(team.total_usd, cc.total_usd)
+            share(team.total_usd, cc.total_usd),
+            moved(comparison.map(|comparison| &comparison.teams), &team.team),
         );
     }
     html += "</table>\n";
@@ -310,15 +328,19 @@ td.num, th.num {{ text-align: right; font-variant-numeric: tabular-nums; }}
     let features: Vec<(String, Money, &str)> =
         paths.api.features.iter().map(|feature| (feature.feature.clone(), feature.total_usd, API_COLOUR)).collect();
     html += &horizontal_bars("chart-features", "API by feature", &features);
-    html += "\n<table id=\"features\"><tr><th>Feature</th><th class=\"num\">Spend</th><th class=\"num\">Share</th><th class=\"num\">Requests</th><th class=\"num\">Per 1k requests</th></tr>\n";
+    let _ = writeln!(
+        html,
+        r#"<table id="features"><tr><th>Feature</th><th class="num">Spend</th><th class="num">Share</th>{versus}<th class="num">Requests</th><th class="num">Per 1k requests</th></tr>"#
+    );
     for feature in &paths.api.features {
         let unit = units.api.features.iter().find(|unit| unit.feature == feature.feature);
         let _ = writeln!(
             html,
-            r#"<tr><td>{}</td><td class="num">{}</td><td class="num">{}</td><td class="num">{}</td><td class="num">{}</td></tr>"#,
+            r#"<tr><td>{}</td><td class="num">{}</td><td class="num">{}</td>{}<td class="num">{}</td><td class="num">{}</td></tr>"#,
             escape(&feature.feature),
             usd(feature.total_usd),
             share(feature.total_usd, paths.api.total_usd),
+            moved(comparison.map(|comparison| &comparison.features), &feature.feature),
             unit.and_then(|unit| unit.requests).map(count).unwrap_or_else(|| "-".into()),
             escape(&unit.and_then(|unit| unit.cost_per_1000_requests_usd).map(rate).unwrap_or_else(|| "-".into())),
         );

@@ -136,9 +136,25 @@ fn document(summary: &Summary, top_engineers: usize) -> Vec<Block> {
         _ => "No Claude Code activity in this period: ingest Claude Code Analytics, transcripts or telemetry for cost per active engineer"
             .to_string(),
     }));
-    let mut teams = Table::new(&["Team", "Engineers>", "Spend>", "Share>"]);
+    let comparison = summary.month_over_month.as_ref();
+    let versus = comparison.map(|comparison| format!("vs {}>", comparison.previous_period.label())).unwrap_or_default();
+    let mut team_columns = vec!["Team", "Engineers>", "Spend>", "Share>"];
+    let mut feature_columns = vec!["Feature", "Spend>", "Share>"];
+    if comparison.is_some() {
+        team_columns.push(&versus);
+        feature_columns.push(&versus);
+    }
+    feature_columns.extend(["Requests>", "Per 1k requests>"]);
+    let moved = |changes: Option<&std::collections::BTreeMap<String, Change>>, name: &str| -> String {
+        changes.and_then(|changes| changes.get(name)).map(change_text).unwrap_or_else(|| "-".into())
+    };
+    let mut teams = Table::new(&team_columns);
     for team in &cc.teams {
-        teams.row(vec![team.team.clone(), team.engineers.to_string(), team.total_usd.to_string(), share(team.total_usd, cc.total_usd)]);
+        let mut row = vec![team.team.clone(), team.engineers.to_string(), team.total_usd.to_string(), share(team.total_usd, cc.total_usd)];
+        if comparison.is_some() {
+            row.push(moved(comparison.map(|comparison| &comparison.teams), &team.team));
+        }
+        teams.row(row);
     }
     if !teams.is_empty() {
         blocks.push(Block::Table(teams));
@@ -163,16 +179,16 @@ fn document(summary: &Summary, top_engineers: usize) -> Vec<Block> {
     }
 
     blocks.push(Block::Heading(2, format!("API  {}", paths.api.total_usd)));
-    let mut features = Table::new(&["Feature", "Spend>", "Share>", "Requests>", "Per 1k requests>"]);
+    let mut features = Table::new(&feature_columns);
     for feature in &paths.api.features {
         let unit = units.api.features.iter().find(|unit| unit.feature == feature.feature);
-        features.row(vec![
-            feature.feature.clone(),
-            feature.total_usd.to_string(),
-            share(feature.total_usd, paths.api.total_usd),
-            unit.and_then(|unit| unit.requests).map(count).unwrap_or_else(|| "-".into()),
-            unit.and_then(|unit| unit.cost_per_1000_requests_usd).map(rate).unwrap_or_else(|| "-".into()),
-        ]);
+        let mut row = vec![feature.feature.clone(), feature.total_usd.to_string(), share(feature.total_usd, paths.api.total_usd)];
+        if comparison.is_some() {
+            row.push(moved(comparison.map(|comparison| &comparison.features), &feature.feature));
+        }
+        row.push(unit.and_then(|unit| unit.requests).map(count).unwrap_or_else(|| "-".into()));
+        row.push(unit.and_then(|unit| unit.cost_per_1000_requests_usd).map(rate).unwrap_or_else(|| "-".into()));
+        features.row(row);
     }
     if !features.is_empty() {
         blocks.push(Block::Table(features));
@@ -393,8 +409,20 @@ pub fn summary_csv(summary: &Summary) -> String {
         paths.unassigned.total_usd,
         [p, c, x, String::new(), String::new(), String::new(), String::new(), String::new(), String::new()],
     );
+    let driver_change = |changes: Option<&std::collections::BTreeMap<String, Change>>, name: &str| -> [String; 9] {
+        let [p, c, x] = change_cells(changes.and_then(|changes| changes.get(name)));
+        [p, c, x, String::new(), String::new(), String::new(), String::new(), String::new(), String::new()]
+    };
     for team in &cc.teams {
-        row("claude_code", "team", &team.team, &team.team, team.total_usd, cc.total_usd, none());
+        row(
+            "claude_code",
+            "team",
+            &team.team,
+            &team.team,
+            team.total_usd,
+            cc.total_usd,
+            driver_change(comparison.map(|c| &c.teams), &team.team),
+        );
     }
     for engineer in &cc.top_engineers {
         row("claude_code", "engineer", &engineer.email, engineer.team.as_deref().unwrap_or(""), engineer.total_usd, cc.total_usd, none());
@@ -404,7 +432,7 @@ pub fn summary_csv(summary: &Summary) -> String {
     }
     for feature in &paths.api.features {
         let unit = units.api.features.iter().find(|unit| unit.feature == feature.feature);
-        let mut extra = none();
+        let mut extra = driver_change(comparison.map(|c| &c.features), &feature.feature);
         extra[7] = unit.and_then(|unit| unit.requests).map(|count| count.to_string()).unwrap_or_default();
         extra[8] = opt(unit.and_then(|unit| unit.cost_per_1000_requests_usd));
         row("api", "feature", &feature.feature, "", feature.total_usd, paths.api.total_usd, extra);

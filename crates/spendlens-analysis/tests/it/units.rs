@@ -125,6 +125,12 @@ fn each_path_is_compared_with_the_month_before() {
     assert_eq!(comparison.total.change_pct, Some("162.7".parse().unwrap()));
     // Daily lines on 2 September days and 3 October days; the seat fees span months.
     assert_eq!((comparison.previous_days_with_data, comparison.days_with_data), (2, 3));
+    // Per team and feature: platform 100 → 300; search 50 → 30.03 (-39.9%); chat is new.
+    assert_eq!(comparison.teams["platform"].change_usd, money("200"));
+    assert_eq!(comparison.features["search"].change_usd, money("-19.97"));
+    assert_eq!(comparison.features["search"].change_pct, Some("-39.9".parse().unwrap()));
+    assert_eq!((comparison.features["chat"].previous_usd, comparison.features["chat"].change_pct), (Money::ZERO, None));
+    assert_eq!(comparison.features.len(), 2);
 }
 
 #[test]

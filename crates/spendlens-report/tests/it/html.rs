@@ -118,6 +118,9 @@ fn the_page_shows_the_change_on_last_month_and_unit_economics() {
     }
     assert!(html.contains("<td>Claude Code</td>"), "{html}");
     assert!(html.contains("+$31.73 (+26.4%)") && html.contains("-$6.97 (-17.4%)"), "{html}");
+    // search $40 → $30.03 in the features table; chat is new.
+    assert!(html.contains(r#"<td class="num">-$9.97 (-24.9%)</td><td class="num">2,500</td>"#), "{html}");
+    assert!(html.contains(r#"<td class="num">+$3.00 (new)</td>"#), "{html}");
     let per_engineer = summary.unit_economics.claude_code.cost_per_active_engineer_usd.unwrap();
     assert!(shown.contains(&per_engineer) && per_engineer == money("151.73"));
     assert!(html.contains("(1 active)") && html.contains("(2 engineer-days)"), "{html}");

@@ -60,39 +60,36 @@ impl<'a> Cursor<'a> {
         }
     }
 
-    /// A string starting at the cursor's `"`: returns its raw contents and whether they hold escapes.
-    fn raw_string(&mut self) -> Scan<(&'a [u8], bool)> {
+    /// A string starting at the cursor's `"`: returns its raw contents (escapes left in place).
+    ///
+    /// One `memchr` per closing-quote candidate, not per escape: a `"` ends the string unless an
+    /// odd run of backslashes precedes it (text and code are full of `\n` but hold few `\"`).
+    fn raw_string(&mut self) -> Scan<&'a [u8]> {
         if self.peek() != Some(b'"') {
             return self.fail("expected a string");
         }
         let start = self.at + 1;
         let mut at = start;
-        let mut escaped = false;
         loop {
-            let Some(found) = memchr::memchr2(b'"', b'\\', &self.bytes[at..]) else {
+            let Some(found) = memchr::memchr(b'"', &self.bytes[at..]) else {
                 self.at = self.bytes.len();
                 return self.fail("unterminated string");
             };
             at += found;
-            if self.bytes[at] == b'\\' {
-                escaped = true;
-                at += 2;
-                if at > self.bytes.len() {
-                    self.at = self.bytes.len();
-                    return self.fail("unterminated string");
-                }
-            } else {
+            let backslashes = self.bytes[start..at].iter().rev().take_while(|byte| **byte == b'\\').count();
+            if backslashes % 2 == 0 {
                 self.at = at + 1;
-                return Ok((&self.bytes[start..at], escaped));
+                return Ok(&self.bytes[start..at]);
             }
+            at += 1;
         }
     }
 
     /// A string value, unescaped only when it held escapes.
     fn string(&mut self) -> Scan<Cow<'a, str>> {
         let begin = self.at;
-        let (raw, escaped) = self.raw_string()?;
-        if escaped {
+        let raw = self.raw_string()?;
+        if memchr::memchr(b'\\', raw).is_some() {
             let quoted = &self.bytes[begin..self.at];
             serde_json::from_slice::<String>(quoted).map(Cow::Owned).map_err(|error| format!("bad string at column {}: {error}", begin + 1))
         } else {
@@ -193,7 +190,7 @@ impl<'a> Cursor<'a> {
             return Ok(());
         }
         loop {
-            let (key, _) = self.raw_string()?;
+            let key = self.raw_string()?;
             self.expect(b':')?;
             member(self, key)?;
             match self.peek() {
@@ -268,6 +265,15 @@ mod tests {
         assert_eq!(fields.cwd.as_deref(), Some("C:\\src\\café"));
         assert_eq!(fields.usage, Some(&br#"{"input_tokens":3}"#[..]));
         assert_eq!(fields.model.as_deref(), Some("m"));
+    }
+
+    #[test]
+    fn a_quote_ends_a_string_after_an_even_run_of_backslashes() {
+        // "a\\" ends after its escaped backslash; "b\\\"c" holds a backslash and an escaped quote.
+        let line = br#"{"x":"a\\","cwd":"b\\\"c","y":"\\\\"}"#;
+        let fields = scan(line).unwrap();
+        assert_eq!(fields.cwd.as_deref(), Some("b\\\"c"));
+        assert!(scan(br#"{"cwd":"a\"}"#).is_err(), "an escaped closing quote leaves the string open");
     }
 
     #[test]

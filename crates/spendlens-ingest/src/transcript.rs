@@ -463,8 +463,16 @@ impl TranscriptReader {
         }
     }
 
+    /// Whether `"usage"` occurs in the line. The last kilobyte is searched first: an assistant
+    /// line's `usage` closes its `message`, a few hundred bytes before the end, after all of the
+    /// content, so most lines that have it are not searched whole.
+    fn mentions_usage(&self, raw: &[u8]) -> bool {
+        let tail = raw.len().saturating_sub(1024);
+        self.usage_marker.find(&raw[tail..]).is_some() || self.usage_marker.find(&raw[..(tail + 6).min(raw.len())]).is_some()
+    }
+
     fn take(&mut self, file: &str, number: usize, raw: &[u8], terminated: bool) -> Taken {
-        if self.usage_marker.find(raw).is_none() {
+        if !self.mentions_usage(raw) {
             // Without usage it matters not; an unterminated one is left to be re-read whole later.
             return if terminated { Taken::Consumed } else { Taken::Incomplete };
         }

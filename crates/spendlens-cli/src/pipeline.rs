@@ -193,7 +193,7 @@ fn legacy_transcript_state_path(data_dir: &Path) -> PathBuf {
 }
 
 /// Days of transcript lines merged and written at a time: bounds the lines held in memory.
-const TRANSCRIPT_SPAN_DAYS: usize = 8;
+const TRANSCRIPT_SPAN_DAYS: usize = 6;
 
 /// What an incremental transcript ingest did.
 #[derive(Debug, Default)]
@@ -229,21 +229,49 @@ pub fn transcripts(store: &Store, data_dir: &Path, roots: &[PathBuf], email: &st
     let merge = scope.merge(responses)?;
     scope.files.extend(read.cursors);
     let (responses_stored, days_rewritten) = (merge.added(), merge.days.len());
-    // A few days at a time, so that only their lines are built at once.
-    for span in merge.spans(TRANSCRIPT_SPAN_DAYS) {
+    // A few days at a time, so that only their lines are built at once; two runs of days at
+    // once (they replace disjoint periods), so that building one's lines overlaps writing the
+    // other's files.
+    let spans: Vec<std::sync::Mutex<Option<transcript::state::Span>>> =
+        merge.spans(TRANSCRIPT_SPAN_DAYS).into_iter().map(|span| std::sync::Mutex::new(Some(span))).collect();
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let write_span = |span: transcript::state::Span| -> Result<()> {
+        let period = span.period();
         // A scope new to the state file replaces what an older, non-incremental ingest stored.
         let stored = if first_time {
             Vec::new()
         } else {
             store
-                .scope_usage_lines(Source::Transcript, email, Some(span.period()))?
+                .scope_usage_lines(Source::Transcript, email, Some(period))?
                 .into_iter()
                 .filter(|line| line.identity.actor_email.as_deref() == Some(email))
                 .collect()
         };
-        let period = span.period();
-        let lines = span.into_lines(stored);
-        store.replace_usage(Source::Transcript, email, Replace::DaysIn(period), &lines)?;
+        store.replace_usage(Source::Transcript, email, Replace::DaysIn(period), &span.into_lines(stored))?;
+        Ok(())
+    };
+    let failures: Vec<anyhow::Error> = std::thread::scope(|scope| {
+        let workers: Vec<_> = (0..2)
+            .map(|_| {
+                scope.spawn(|| -> Result<()> {
+                    loop {
+                        let index = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                        let Some(slot) = spans.get(index) else { return Ok(()) };
+                        let taken = slot.lock().ok().and_then(|mut span| span.take());
+                        if let Some(span) = taken {
+                            write_span(span)?;
+                        }
+                    }
+                })
+            })
+            .collect();
+        workers
+            .into_iter()
+            .filter_map(|worker| worker.join().unwrap_or_else(|_| Err(anyhow::anyhow!("a writing thread panicked"))).err())
+            .collect()
+    });
+    if let Some(failure) = failures.into_iter().next() {
+        return Err(failure);
     }
     // Nothing read, nothing to record: a run over an unchanged tree writes nothing.
     if changed {

@@ -613,6 +613,7 @@ impl TranscriptReader {
             std::mem::swap(&mut self.responses.entries, &mut other.responses.entries);
             std::mem::swap(&mut self.responses.index, &mut other.responses.index);
         }
+        self.responses.entries.reserve(other.responses.len());
         for (key, copy) in other.responses.entries {
             self.responses.offer(key, copy);
         }
@@ -740,6 +741,12 @@ pub fn read_files(files: &[(String, PathBuf)], previous: &BTreeMap<String, FileC
                             }
                             Err(error) => mine.unreadable.push(format!("{}: {error}", job.name)),
                         }
+                    }
+                    // The merge with the state needs every winner's fingerprint: computed here,
+                    // on every core, rather than one by one after the threads are done.
+                    let email = mine.reader.responses.actor_email.as_str();
+                    for (_, copy) in &mine.reader.responses.entries {
+                        copy.fingerprint(email);
                     }
                     if let Ok(mut all) = results.lock() {
                         all.push(mine);

@@ -1,15 +1,24 @@
 //! `spendlens cc daily|monthly|session`: ccusage-style views of this machine's Claude Code
 //! transcripts. Each run first brings the ledger up to date with an incremental transcript ingest
 //! (cheap when nothing changed), then prices the stored lines at list price.
+//!
+//! A rendered view is kept in `DATA_DIR/cache/` with the key of everything it was computed from:
+//! this binary (length and modification time), the price book, the arguments, and the version of
+//! the person's stored files ([`spendlens_store::Store::scope_usage_version`], which changes with
+//! any write to them). A run whose key matches prints the kept view instead of reading and pricing
+//! every line again; any change to the inputs changes the key. The cache is only ever an
+//! optimisation: a missing, unreadable or stale file is recomputed (and rewritten).
 
 use std::path::PathBuf;
 
 use anyhow::{Result, bail};
 use chrono::NaiveDate;
 use clap::{Args, ValueEnum};
+use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use spendlens_analysis::claude_code_usage::{Grouping, Tally, UsageReport, UsageRow, claude_code_usage};
 use spendlens_model::{Day, Money, Period, Source};
+use spendlens_pricing::PriceBook;
 
 use crate::pipeline::{self, TranscriptsIngested};
 use crate::settings::Settings;
@@ -90,13 +99,20 @@ pub fn run(settings: &Settings, args: ClaudeCodeArgs) -> Result<()> {
             until.map_or(NaiveDate::MAX, |until| until.succ_opt().unwrap_or(NaiveDate::MAX)),
         )),
     };
-    let email = transcript_email(args.email);
-    let roots = if args.paths.is_empty() { pipeline::default_transcript_roots() } else { args.paths };
+    let email = transcript_email(args.email.clone());
+    let roots = if args.paths.is_empty() { pipeline::default_transcript_roots() } else { args.paths.clone() };
     let store = crate::commands::open_store(settings)?;
     say_transcripts(&pipeline::transcripts(&store, &settings.data_dir, &roots, &email)?);
     let book = settings.price_book()?;
+    let cache = ViewCache::new(settings, &args, &email, period, &book, store.scope_usage_version(Source::Transcript, &email, period)?);
+    if let Some(view) = cache.as_ref().and_then(ViewCache::read) {
+        eprint!("{}", view.stderr);
+        print!("{}", view.stdout);
+        return Ok(());
+    }
+    // The person's own partition files, read directly: their scope is their email.
     let lines: Vec<_> = store
-        .usage_lines_of(Source::Transcript, None)?
+        .scope_usage_lines(Source::Transcript, &email, period)?
         .into_iter()
         .filter(|line| line.identity.actor_email.as_deref() == Some(email.as_str()))
         .collect();
@@ -106,16 +122,77 @@ pub fn run(settings: &Settings, args: ClaudeCodeArgs) -> Result<()> {
         View::Session => Grouping::Session,
     };
     let report = claude_code_usage(&lines, &book, grouping, period);
+    let mut view = RenderedView::default();
     if !report.totals.unpriced.is_empty() {
         let names: Vec<&str> = report.totals.unpriced.iter().map(String::as_str).collect();
-        eprintln!("unpriced (not in the price book; their cost is left out): {}", names.join(", "));
+        view.stderr = format!("unpriced (not in the price book; their cost is left out): {}\n", names.join(", "));
     }
-    if args.json {
-        println!("{}", serde_json::to_string_pretty(&report_json(&report, args.view))?);
+    view.stdout = if args.json {
+        format!("{}\n", serde_json::to_string_pretty(&report_json(&report, args.view))?)
     } else {
-        print!("{}", report_table(&report, args.view, args.breakdown));
+        report_table(&report, args.view, args.breakdown)
+    };
+    if let Some(cache) = &cache {
+        cache.write(&view);
     }
+    eprint!("{}", view.stderr);
+    print!("{}", view.stdout);
     Ok(())
+}
+
+/// What a view prints.
+#[derive(Debug, Default, Serialize, Deserialize)]
+struct RenderedView {
+    stdout: String,
+    stderr: String,
+}
+
+/// One cached view (per arguments and person) and the key of the inputs it must match.
+struct ViewCache {
+    path: PathBuf,
+    key: String,
+}
+
+#[derive(Serialize, Deserialize)]
+struct CachedView {
+    key: String,
+    view: RenderedView,
+}
+
+impl ViewCache {
+    /// `None` when this binary cannot be stamped (then nothing is cached).
+    fn new(settings: &Settings, args: &ClaudeCodeArgs, email: &str, period: Option<Period>, book: &PriceBook, stored: u64) -> Option<Self> {
+        use std::hash::{Hash, Hasher};
+        let executable = std::env::current_exe().and_then(std::fs::metadata).ok()?;
+        let question = format!("{:?} {period:?} {} {} {email}", args.view, args.json, args.breakdown);
+        let mut slot = std::hash::DefaultHasher::new();
+        question.hash(&mut slot);
+        let mut inputs = std::hash::DefaultHasher::new();
+        (executable.len(), executable.modified().ok(), format!("{book:?}"), stored).hash(&mut inputs);
+        Some(ViewCache {
+            path: settings.data_dir.join("cache").join(format!("cc-{:016x}.json", slot.finish())),
+            key: format!("{question} {:016x}", inputs.finish()),
+        })
+    }
+
+    fn read(&self) -> Option<RenderedView> {
+        let cached: CachedView = serde_json::from_slice(&std::fs::read(&self.path).ok()?).ok()?;
+        (cached.key == self.key).then_some(cached.view)
+    }
+
+    /// Best effort: a view that cannot be kept is computed again next time.
+    fn write(&self, view: &RenderedView) {
+        let Some(directory) = self.path.parent() else { return };
+        let temporary = self.path.with_extension(format!("tmp-{}", std::process::id()));
+        let cached = CachedView { key: self.key.clone(), view: RenderedView { stdout: view.stdout.clone(), stderr: view.stderr.clone() } };
+        let written = std::fs::create_dir_all(directory)
+            .and_then(|()| serde_json::to_vec(&cached).map_err(std::io::Error::other))
+            .and_then(|bytes| std::fs::write(&temporary, bytes))
+            .and_then(|()| std::fs::rename(&temporary, &self.path));
+        if written.is_err() {
+            let _ = std::fs::remove_file(&temporary);
+        }
+    }
 }
 
 fn dollars(money: Money) -> Value {

@@ -131,20 +131,42 @@ pub fn orgmap(data_dir: &Path, path: &Path) -> Result<Ingested> {
     Ok(Ingested { files: 1, lines: map.teams.len() + map.features.len() + usize::from(map.claude_code.is_some()), problems: Vec::new() })
 }
 
-/// Every `*.jsonl` under the given folders (recursively, in a stable order).
+/// Every `*.jsonl` under the given folders (recursively), by canonical path, sorted, each once.
+///
+/// Only the roots and symbolic links are canonicalised: an entry of a canonical directory that is
+/// not a link is canonical already, so a tree of thousands of files costs no `realpath` per file.
+/// Directories are visited once each, so a link back to an ancestor does not loop.
 pub fn transcript_files(roots: &[PathBuf]) -> Vec<PathBuf> {
     let mut files = Vec::new();
-    let mut pending: Vec<PathBuf> = roots.to_vec();
+    let mut visited = std::collections::HashSet::new();
+    let mut pending: Vec<PathBuf> = roots.iter().map(|root| std::fs::canonicalize(root).unwrap_or_else(|_| root.clone())).collect();
+    let is_transcript = |path: &Path| path.extension().is_some_and(|ext| ext == "jsonl");
     while let Some(path) = pending.pop() {
-        if path.is_dir() {
-            if let Ok(entries) = std::fs::read_dir(&path) {
-                pending.extend(entries.filter_map(|entry| entry.ok().map(|entry| entry.path())));
+        if !path.is_dir() {
+            if is_transcript(&path) {
+                files.push(path);
             }
-        } else if path.extension().is_some_and(|ext| ext == "jsonl") {
-            files.push(path);
+            continue;
+        }
+        if !visited.insert(path.clone()) {
+            continue;
+        }
+        let Ok(entries) = std::fs::read_dir(&path) else { continue };
+        for entry in entries.flatten() {
+            let Ok(kind) = entry.file_type() else { continue };
+            if kind.is_dir() {
+                pending.push(entry.path());
+            } else if kind.is_symlink() {
+                if let Ok(target) = std::fs::canonicalize(entry.path()) {
+                    pending.push(target);
+                }
+            } else if is_transcript(&entry.path()) {
+                files.push(entry.path());
+            }
         }
     }
     files.sort();
+    files.dedup();
     files
 }
 
@@ -173,8 +195,17 @@ pub fn default_transcript_roots() -> Vec<PathBuf> {
 
 /// The transcript state file of a data directory.
 pub fn transcript_state_path(data_dir: &Path) -> PathBuf {
+    data_dir.join("transcripts-state.bin")
+}
+
+/// Where earlier builds kept the transcript state (JSON): removed once the binary state is
+/// written; without it, a scope is read afresh, which gives the same lines.
+fn legacy_transcript_state_path(data_dir: &Path) -> PathBuf {
     data_dir.join("transcripts-state.json")
 }
+
+/// Days of transcript lines merged and written at a time: bounds the lines held in memory.
+const TRANSCRIPT_SPAN_DAYS: usize = 6;
 
 /// What an incremental transcript ingest did.
 #[derive(Debug, Default)]
@@ -197,15 +228,7 @@ pub struct TranscriptsIngested {
 /// the responses into the stored days; see `spendlens_ingest::transcript::state` for the design.
 /// Unreadable lines are reported, not fatal.
 pub fn transcripts(store: &Store, data_dir: &Path, roots: &[PathBuf], email: &str) -> Result<TranscriptsIngested> {
-    let mut files: Vec<(String, PathBuf)> = transcript_files(roots)
-        .into_iter()
-        .map(|path| {
-            let canonical = std::fs::canonicalize(&path).unwrap_or_else(|_| path.clone());
-            (canonical.display().to_string(), canonical)
-        })
-        .collect();
-    files.sort();
-    files.dedup();
+    let files: Vec<(String, PathBuf)> = transcript_files(roots).into_iter().map(|path| (path.display().to_string(), path)).collect();
     let state_path = transcript_state_path(data_dir);
     let mut state = transcript::state::TranscriptState::load(&state_path)?;
     let first_time = !state.scopes.contains_key(email);
@@ -214,31 +237,70 @@ pub fn transcripts(store: &Store, data_dir: &Path, roots: &[PathBuf], email: &st
     let read = transcript::read_files(&files, &scope.files, email);
     bar.finish_and_clear();
     let (responses, problems, incomplete_tails) = read.reader.into_responses();
-    let merge = scope.merge(responses);
+    let changed = first_time || !read.cursors.is_empty() || !responses.is_empty();
+    let merge = scope.merge(responses)?;
     scope.files.extend(read.cursors);
-    if let Some(period) = merge.period() {
+    let (responses_stored, days_rewritten) = (merge.added(), merge.days.len());
+    // A few days at a time, so that only their lines are built at once; two runs of days at
+    // once (they replace disjoint periods), so that building one's lines overlaps writing the
+    // other's files.
+    let spans: Vec<std::sync::Mutex<Option<transcript::state::Span>>> =
+        merge.spans(TRANSCRIPT_SPAN_DAYS).into_iter().map(|span| std::sync::Mutex::new(Some(span))).collect();
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let write_span = |span: transcript::state::Span| -> Result<()> {
+        let period = span.period();
         // A scope new to the state file replaces what an older, non-incremental ingest stored.
         let stored = if first_time {
             Vec::new()
         } else {
             store
-                .usage_lines_of(Source::Transcript, Some(period))?
+                .scope_usage_lines(Source::Transcript, email, Some(period))?
                 .into_iter()
                 .filter(|line| line.identity.actor_email.as_deref() == Some(email))
                 .collect()
         };
-        let lines = merge.apply(stored);
-        store.replace_usage(Source::Transcript, email, Replace::DaysIn(period), &lines)?;
+        store.replace_usage(Source::Transcript, email, Replace::DaysIn(period), &span.into_lines(stored))?;
+        Ok(())
+    };
+    let failures: Vec<anyhow::Error> = std::thread::scope(|scope| {
+        let workers: Vec<_> = (0..2)
+            .map(|_| {
+                scope.spawn(|| -> Result<()> {
+                    loop {
+                        let index = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                        let Some(slot) = spans.get(index) else { return Ok(()) };
+                        let taken = slot.lock().ok().and_then(|mut span| span.take());
+                        if let Some(span) = taken {
+                            write_span(span)?;
+                        }
+                    }
+                })
+            })
+            .collect();
+        workers
+            .into_iter()
+            .filter_map(|worker| worker.join().unwrap_or_else(|_| Err(anyhow::anyhow!("a writing thread panicked"))).err())
+            .collect()
+    });
+    if let Some(failure) = failures.into_iter().next() {
+        return Err(failure);
     }
-    state.save(&state_path)?;
+    // Nothing read, nothing to record: a run over an unchanged tree writes nothing.
+    if changed {
+        state.save(&state_path)?;
+        let legacy = legacy_transcript_state_path(data_dir);
+        if legacy.exists() {
+            std::fs::remove_file(&legacy).with_context(|| format!("removing {}", legacy.display()))?;
+        }
+    }
     let mut all_problems: Vec<String> = read.unreadable;
     all_problems.extend(problems.iter().map(ToString::to_string));
     Ok(TranscriptsIngested {
         files_found: files.len(),
         files_read: read.files_read,
         bytes_read: read.bytes_read,
-        responses_stored: merge.added.len(),
-        days_rewritten: merge.days.len(),
+        responses_stored,
+        days_rewritten,
         problems: all_problems,
         incomplete_tails,
     })

@@ -1002,6 +1002,108 @@ mod tests {
         truth
     }
 
+    /// Every distinct response of a tree, the documented way: (model, day, tokens).
+    fn responses(root: &Path) -> Vec<(String, Day, TokenCounts)> {
+        let mut paths = Vec::new();
+        files_under(root, &mut paths);
+        let mut kept: HashMap<String, (u64, bool, String, Day, TokenCounts)> = HashMap::new();
+        for path in &paths {
+            for raw in fs::read_to_string(path).unwrap().lines() {
+                let Ok(value) = serde_json::from_str::<Value>(raw) else { continue };
+                let model = value["message"]["model"].as_str().unwrap_or("");
+                if value["type"] != "assistant" || model.is_empty() || model == "<synthetic>" {
+                    continue;
+                }
+                let tokens = tokens_of(&value["message"]["usage"]);
+                let day: Day = value["timestamp"].as_str().unwrap()[..10].parse().unwrap();
+                let candidate = (tokens.total(), value["isSidechain"] == false, model.to_string(), day, tokens);
+                let id = value["message"]["id"].as_str().unwrap().to_string();
+                match kept.get(&id) {
+                    Some(old) if (old.0, old.1) >= (candidate.0, candidate.1) => {}
+                    _ => {
+                        kept.insert(id, candidate);
+                    }
+                }
+            }
+        }
+        kept.into_values().map(|(_, _, model, day, tokens)| (model, day, tokens)).collect()
+    }
+
+    /// ccusage 20.0.24's price of one response, from its offline (LiteLLM) table: per token type,
+    /// the tokens of that type beyond 200,000 at the type's `_above_200k_tokens` rate (Sonnet 4.5
+    /// only: input-side x2, output x1.5), every other token at the base rate; 1-hour cache writes
+    /// at their own rate (`cache_creation_input_token_cost_above_1hr`). Dollars per MTok.
+    fn ccusage_price(model: &str, tokens: &TokenCounts) -> Money {
+        let (rates, tiered): ([&str; 5], bool) = match model {
+            "claude-sonnet-4-5-20250929" => (["3", "3.75", "6", "0.30", "15"], true),
+            "claude-opus-4-1-20250805" => (["15", "18.75", "30", "1.50", "75"], false),
+            "claude-haiku-4-5-20251001" => (["1", "1.25", "2", "0.10", "5"], false),
+            other => panic!("no ccusage rate for {other}"),
+        };
+        let counts = [tokens.input, tokens.cache_write_5m, tokens.cache_write_1h, tokens.cache_read, tokens.output];
+        let multipliers = ["2", "2", "2", "2", "1.5"];
+        let mut micros = rust_decimal::Decimal::ZERO;
+        for ((count, rate), multiplier) in counts.into_iter().zip(rates).zip(multipliers) {
+            let rate: rust_decimal::Decimal = rate.parse().unwrap();
+            let (base, above) = if tiered { (count.min(200_000), count.saturating_sub(200_000)) } else { (count, 0) };
+            micros += rust_decimal::Decimal::from(base) * rate
+                + rust_decimal::Decimal::from(above) * rate * multiplier.parse::<rust_decimal::Decimal>().unwrap();
+        }
+        Money::from_decimal(micros / rust_decimal::Decimal::from(1_000_000))
+    }
+
+    /// benches/README.md explains how ccusage's cost of a tree differs from the truth: the gap is
+    /// exactly the sum of the named causes, all in Sonnet 4.5's long-context pricing (the price
+    /// book charges a whole request at long-context rates once its prompt exceeds 200,000 tokens;
+    /// ccusage only a token type's own excess over 200,000). 1-hour cache writes cost the same.
+    #[test]
+    fn ccusage_style_pricing_differs_only_by_the_named_causes() {
+        let book = PriceBook::embedded().unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        // Seed 10 at this size holds both long-context causes (most seeds hold only the second).
+        let config = TreeConfig {
+            seed: 10,
+            files: 60,
+            target_bytes: 20_000_000,
+            big_file_bytes: 3_000_000,
+            models: vec!["claude-sonnet-4-5-20250929", "claude-opus-4-1-20250805", "claude-haiku-4-5-20251001"],
+            ..small()
+        };
+        let truth = write_tree(&config, &book, dir.path()).unwrap();
+        let all = responses(dir.path());
+        assert_eq!(all.len() as u64, truth.responses);
+        let ccusage: Money = all.iter().map(|(model, _, tokens)| ccusage_price(model, tokens)).sum();
+        let list_price = |model: &str, day: Day, tokens: TokenCounts| {
+            let mut query = PriceQuery::new(model.to_string(), day, tokens);
+            query.single_request = true;
+            book.price(&query).unwrap().total
+        };
+        // Cause 1: a prompt over 200,000 tokens with no one type over 200,000: ccusage's base rates.
+        // Cause 2: a type itself over 200,000: ccusage's premium on that type's excess only.
+        let (mut whole_prompt, mut own_excess, mut counts) = (Money::ZERO, Money::ZERO, [0; 2]);
+        let mut one_hour_writes = 0;
+        for (model, day, tokens) in &all {
+            one_hour_writes += tokens.cache_write_1h;
+            let gap = list_price(model, *day, *tokens) - ccusage_price(model, tokens);
+            if !model.starts_with("claude-sonnet-4-5") || tokens.prompt_tokens() <= 200_000 {
+                assert_eq!(gap, Money::ZERO, "{model} {tokens:?}");
+            } else if [tokens.input, tokens.cache_write_5m, tokens.cache_write_1h, tokens.cache_read, tokens.output]
+                .iter()
+                .all(|count| *count <= 200_000)
+            {
+                whole_prompt += gap;
+                counts[0] += 1;
+            } else {
+                own_excess += gap;
+                counts[1] += 1;
+            }
+        }
+        assert!(one_hour_writes > 0, "the tree has 1-hour writes, priced alike by both");
+        assert!(counts[0] > 0 && counts[1] > 0, "both long-context causes occur: {counts:?}");
+        assert_eq!(truth.cost_usd - ccusage, whole_prompt + own_excess);
+        assert!(whole_prompt > Money::ZERO && own_excess > Money::ZERO);
+    }
+
     #[test]
     fn an_independent_parse_finds_the_truth() {
         let book = PriceBook::embedded().unwrap();

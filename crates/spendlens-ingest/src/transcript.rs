@@ -6,14 +6,18 @@
 //! message under a new `requestId`. So responses are de-duplicated across every file read, keyed by
 //! `message.id` (falling back to `requestId`), keeping the best copy by a total order, [`rank`]:
 //! the largest token total, then the main-chain copy, then (for copies alike in both) the smaller
-//! content fingerprint. Because the order is total, the winner does not depend on the order files
-//! are read in, so files are read in parallel and an incremental run can merge new copies with the
-//! winner of an earlier run and reach exactly the cold-run answer.
+//! content [`fingerprint`]. Because the order is total, the winner does not depend on the order
+//! files are read in, so files are read in parallel and an incremental run can merge new copies
+//! with the winner of an earlier run and reach exactly the cold-run answer.
 //!
 //! Reading: lines are found by a structural scanner ([`scan`]) that visits only top-level keys and
 //! `message`'s keys, skipping string contents with `memchr`; only the small `usage` object goes
-//! through serde. Lines without `"usage"` are skipped after a byte search. Files are streamed line
-//! by line (memory bounded by the longest line), on every core ([`read_files`]).
+//! through serde. Lines without `"usage"` are skipped after a byte search. Files are read in
+//! chunks into one buffer per thread, reused from file to file, and lines are scanned in place, so
+//! memory is bounded by the longest line (plus one small record per distinct response), on every
+//! core, largest files first ([`read_files`]). A kept copy is compact: the strings most lines
+//! repeat (session, working directory, model) are shared, a losing copy allocates nothing, and
+//! the fingerprint is computed only when two copies tie on the first two keys.
 //!
 //! Incremental ingest ([`state`]): each file's cursor (length, modification time, offset after the
 //! last complete line, lines consumed) and, per scope (the person), every response key's winner
@@ -26,15 +30,19 @@
 mod scan;
 pub mod state;
 
-use std::cmp::Reverse;
-use std::collections::HashMap;
-use std::io::{BufRead, BufReader, Read, Seek, SeekFrom};
+use std::cell::Cell;
+use std::cmp::{Ordering as Order, Reverse};
+use std::collections::{BTreeMap, HashSet};
+use std::hash::BuildHasher;
+use std::io::{Read, Seek, SeekFrom};
 use std::path::{Path as FilePath, PathBuf};
-use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
 
 use crate::wire::{CacheCreation, ServerToolUse};
 use chrono::{DateTime, Utc};
+use hashbrown::HashTable;
+use rustc_hash::FxBuildHasher;
 use serde::{Deserialize, Serialize};
 use spendlens_model::{Path, ServiceTier, Source, Speed, TokenCounts, UsageLine};
 
@@ -66,55 +74,275 @@ impl std::fmt::Display for Problem {
     }
 }
 
-/// One API response as the best copy read so far.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Response {
-    /// The copy came from the main chain (not a subagent or `/btw` sidechain).
-    pub main_chain: bool,
-    pub line: UsageLine,
-}
-
-impl Response {
-    /// The de-duplication order: larger is kept. See the module docs.
-    pub fn rank(&self) -> (u64, bool, Reverse<u64>) {
-        rank(self.line.tokens.total(), self.main_chain, fingerprint(&self.line))
-    }
-}
-
-/// The de-duplication order over a copy's token total, chain and fingerprint.
+/// The de-duplication order over a copy's token total, chain and fingerprint: larger is kept.
 pub fn rank(total: u64, main_chain: bool, fingerprint: u64) -> (u64, bool, Reverse<u64>) {
     (total, main_chain, Reverse(fingerprint))
 }
 
-/// A stable 64-bit FNV-1a hash of every field a transcript line stores (what the store gives back
+/// A stable 64-bit hash of every field a transcript line stores (what the store gives back
 /// identically: times in microseconds). Names one stored line among a day's lines.
 pub fn fingerprint(line: &UsageLine) -> u64 {
-    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
-    let mut eat = |bytes: &[u8]| {
-        for byte in bytes.iter().chain(&[0xff]) {
-            hash ^= u64::from(*byte);
-            hash = hash.wrapping_mul(0x0000_0100_0000_01b3);
+    let identity = &line.identity;
+    Fields {
+        start: line.start,
+        request_id: identity.request_id.as_deref(),
+        session_id: identity.session_id.as_deref(),
+        project: identity.project.as_deref(),
+        actor_email: identity.actor_email.as_deref(),
+        model: &line.model,
+        service_tier: line.service_tier,
+        speed: line.speed,
+        tokens: &line.tokens,
+        web_search_requests: line.web_search_requests,
+    }
+    .fingerprint()
+}
+
+/// The fields [`fingerprint`] covers, borrowed from a line or from a compact copy.
+struct Fields<'a> {
+    start: DateTime<Utc>,
+    request_id: Option<&'a str>,
+    session_id: Option<&'a str>,
+    project: Option<&'a str>,
+    actor_email: Option<&'a str>,
+    model: &'a str,
+    service_tier: ServiceTier,
+    speed: Speed,
+    tokens: &'a TokenCounts,
+    web_search_requests: u64,
+}
+
+impl Fields<'_> {
+    /// Eight bytes at a time, each field length-prefixed (absent and empty differ), then a final
+    /// avalanche: fast enough to compute for every stored response.
+    fn fingerprint(&self) -> u64 {
+        let mut hash = Hash64::default();
+        hash.number(self.start.timestamp_micros() as u64);
+        for text in [self.request_id, self.session_id, self.project, self.actor_email] {
+            match text {
+                Some(text) => hash.text(text.as_bytes()),
+                None => hash.number(u64::MAX),
+            }
         }
-    };
-    eat(&line.start.timestamp_micros().to_le_bytes());
-    for text in [&line.identity.request_id, &line.identity.session_id, &line.identity.project, &line.identity.actor_email] {
-        eat(text.as_deref().unwrap_or("\u{0}").as_bytes());
+        hash.text(self.model.as_bytes());
+        hash.text(self.service_tier.as_str().as_bytes());
+        hash.text(self.speed.as_str().as_bytes());
+        let tokens = self.tokens;
+        for count in
+            [tokens.input, tokens.cache_write_5m, tokens.cache_write_1h, tokens.cache_read, tokens.output, self.web_search_requests]
+        {
+            hash.number(count);
+        }
+        hash.finish()
     }
-    eat(line.model.as_bytes());
-    eat(line.service_tier.as_str().as_bytes());
-    eat(line.speed.as_str().as_bytes());
-    let tokens = &line.tokens;
-    for count in [tokens.input, tokens.cache_write_5m, tokens.cache_write_1h, tokens.cache_read, tokens.output, line.web_search_requests] {
-        eat(&count.to_le_bytes());
+}
+
+/// A word-at-a-time 64-bit hash (multiply-rotate per word, murmur3's finaliser at the end).
+struct Hash64(u64);
+
+impl Default for Hash64 {
+    fn default() -> Self {
+        Hash64(0x243f_6a88_85a3_08d3)
     }
-    hash
+}
+
+impl Hash64 {
+    const MULTIPLIER: u64 = 0x9e37_79b9_7f4a_7c15;
+
+    fn number(&mut self, word: u64) {
+        self.0 = (self.0 ^ word).wrapping_mul(Self::MULTIPLIER).rotate_left(29);
+    }
+
+    fn text(&mut self, bytes: &[u8]) {
+        self.number(bytes.len() as u64);
+        let mut chunks = bytes.chunks_exact(8);
+        for chunk in &mut chunks {
+            let mut word = [0u8; 8];
+            word.copy_from_slice(chunk);
+            self.number(u64::from_le_bytes(word));
+        }
+        let rest = chunks.remainder();
+        if !rest.is_empty() {
+            let mut word = [0u8; 8];
+            word[..rest.len()].copy_from_slice(rest);
+            self.number(u64::from_le_bytes(word));
+        }
+    }
+
+    fn finish(&self) -> u64 {
+        let mut hash = self.0;
+        hash ^= hash >> 33;
+        hash = hash.wrapping_mul(0xff51_afd7_ed55_8ccd);
+        hash ^= hash >> 33;
+        hash = hash.wrapping_mul(0xc4ce_b9fe_1a85_ec53);
+        hash ^ (hash >> 33)
+    }
+}
+
+/// The best copy of one response read so far, compact: the strings many lines repeat are shared.
+#[derive(Debug, Clone)]
+struct Candidate {
+    start: DateTime<Utc>,
+    /// `requestId`, else `message.id` (the store has no message-id column).
+    request_id: Box<str>,
+    session_id: Option<Arc<str>>,
+    project: Option<Arc<str>>,
+    model: Arc<str>,
+    service_tier: ServiceTier,
+    speed: Speed,
+    tokens: TokenCounts,
+    web_search_requests: u64,
+    main_chain: bool,
+    /// Computed on first need (a tie on total and chain, or the merge with the state).
+    fingerprint: Cell<Option<u64>>,
+}
+
+impl Candidate {
+    fn fields<'a>(&'a self, actor_email: &'a str) -> Fields<'a> {
+        Fields {
+            start: self.start,
+            request_id: Some(&self.request_id),
+            session_id: self.session_id.as_deref(),
+            project: self.project.as_deref(),
+            actor_email: Some(actor_email),
+            model: &self.model,
+            service_tier: self.service_tier,
+            speed: self.speed,
+            tokens: &self.tokens,
+            web_search_requests: self.web_search_requests,
+        }
+    }
+
+    fn fingerprint(&self, actor_email: &str) -> u64 {
+        if let Some(known) = self.fingerprint.get() {
+            return known;
+        }
+        let computed = self.fields(actor_email).fingerprint();
+        self.fingerprint.set(Some(computed));
+        computed
+    }
+
+    /// Whether this copy ranks above `kept` (see [`rank`]).
+    fn beats(&self, kept: &Candidate, actor_email: &str) -> bool {
+        match (self.tokens.total(), self.main_chain).cmp(&(kept.tokens.total(), kept.main_chain)) {
+            Order::Greater => true,
+            Order::Less => false,
+            Order::Equal => self.fingerprint(actor_email) < kept.fingerprint(actor_email),
+        }
+    }
+
+    fn line(&self, actor_email: &str) -> UsageLine {
+        let mut line = UsageLine::new(self.start, self.start, Source::Transcript, self.model.as_ref());
+        line.path = Path::ClaudeCode;
+        line.identity.actor_email = Some(actor_email.to_string());
+        line.identity.session_id = self.session_id.as_deref().map(Into::into);
+        line.identity.request_id = Some(self.request_id.to_string());
+        line.identity.project = self.project.as_deref().map(Into::into);
+        line.service_tier = self.service_tier;
+        line.speed = self.speed;
+        line.tokens = self.tokens;
+        line.web_search_requests = self.web_search_requests;
+        line.requests = Some(1);
+        line
+    }
+}
+
+/// Shares the strings lines repeat (a file's session and working directory, the model).
+#[derive(Debug, Default)]
+struct Strings {
+    known: HashSet<Arc<str>, FxBuildHasher>,
+    /// The last string handed out per field: consecutive lines mostly repeat it.
+    last: [Option<Arc<str>>; 3],
+}
+
+impl Strings {
+    const SESSION: usize = 0;
+    const PROJECT: usize = 1;
+    const MODEL: usize = 2;
+
+    fn share(&mut self, field: usize, text: &str) -> Arc<str> {
+        if let Some(last) = &self.last[field]
+            && last.as_ref() == text
+        {
+            return Arc::clone(last);
+        }
+        let shared = match self.known.get(text) {
+            Some(known) => Arc::clone(known),
+            None => {
+                let new: Arc<str> = Arc::from(text);
+                self.known.insert(Arc::clone(&new));
+                new
+            }
+        };
+        self.last[field] = Some(Arc::clone(&shared));
+        shared
+    }
+}
+
+/// The best copy of every response read, by key (`message.id`, else `requestId`), with whom they
+/// are attributed to. The copies sit in a vector; the hash table holds only their indices.
+#[derive(Debug, Default)]
+pub struct Responses {
+    actor_email: String,
+    entries: Vec<(Box<str>, Candidate)>,
+    index: HashTable<u32>,
+}
+
+fn hash_key(key: &str) -> u64 {
+    FxBuildHasher.hash_one(key)
+}
+
+impl Responses {
+    fn new(actor_email: String) -> Self {
+        Responses { actor_email, entries: Vec::new(), index: HashTable::new() }
+    }
+
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+
+    fn find(&self, key: &str) -> Option<usize> {
+        let entries = &self.entries;
+        self.index.find(hash_key(key), |index| entries[*index as usize].0.as_ref() == key).map(|index| *index as usize)
+    }
+
+    fn insert_new(&mut self, key: Box<str>, copy: Candidate) {
+        let hash = hash_key(&key);
+        let position = u32::try_from(self.entries.len()).unwrap_or(u32::MAX);
+        self.entries.push((key, copy));
+        let entries = &self.entries;
+        self.index.insert_unique(hash, position, |index| hash_key(&entries[*index as usize].0));
+    }
+
+    /// Offers a copy under `key`; it is kept if it ranks above the copy kept so far.
+    fn offer(&mut self, key: Box<str>, copy: Candidate) {
+        match self.find(&key) {
+            Some(index) => {
+                if copy.beats(&self.entries[index].1, &self.actor_email) {
+                    self.entries[index].1 = copy;
+                }
+            }
+            None => self.insert_new(key, copy),
+        }
+    }
+
+    /// One line per response, sorted by time then request id.
+    pub fn into_lines(self) -> Vec<UsageLine> {
+        let mut lines: Vec<UsageLine> = self.entries.iter().map(|(_, copy)| copy.line(&self.actor_email)).collect();
+        lines.sort_by(|a, b| a.start.cmp(&b.start).then_with(|| a.identity.request_id.cmp(&b.identity.request_id)));
+        lines
+    }
 }
 
 /// Collects responses from any number of transcript files, de-duplicating across all of them.
 #[derive(Debug)]
 pub struct TranscriptReader {
-    actor_email: String,
-    responses: HashMap<String, Response>,
+    responses: Responses,
+    strings: Strings,
     problems: Vec<Problem>,
     incomplete_tails: usize,
     usage_marker: memchr::memmem::Finder<'static>,
@@ -140,12 +368,15 @@ enum Taken {
     Incomplete,
 }
 
+/// Bytes read from a file at a time (the buffer grows only for a longer line).
+const CHUNK_BYTES: usize = 1 << 20;
+
 impl TranscriptReader {
     /// Lines are attributed to `actor_email` (the configured email or the OS user).
     pub fn new(actor_email: impl Into<String>) -> Self {
         TranscriptReader {
-            actor_email: actor_email.into(),
-            responses: HashMap::new(),
+            responses: Responses::new(actor_email.into()),
+            strings: Strings::default(),
             problems: Vec::new(),
             incomplete_tails: 0,
             usage_marker: memchr::memmem::Finder::new(b"\"usage\""),
@@ -171,33 +402,77 @@ impl TranscriptReader {
         }
     }
 
-    /// Reads a stream from `cursor` on, up to `limit` bytes in all; returns the advanced cursor's
-    /// offset and line count, and the bytes read.
-    fn read_stream(&mut self, file: &str, stream: impl Read, mut cursor: FileCursor) -> std::io::Result<(FileCursor, u64)> {
-        let mut reader = BufReader::with_capacity(1 << 18, stream);
-        let mut buffer = Vec::new();
-        let mut bytes_read = 0;
-        loop {
-            buffer.clear();
-            let count = reader.read_until(b'\n', &mut buffer)? as u64;
-            if count == 0 {
-                break;
-            }
-            bytes_read += count;
-            let terminated = buffer.last() == Some(&b'\n');
-            let line = if terminated { &buffer[..buffer.len() - 1] } else { &buffer[..] };
-            let number = usize::try_from(cursor.lines + 1).unwrap_or(usize::MAX);
-            if self.take(file, number, line, terminated) == Taken::Incomplete {
-                break;
-            }
-            cursor.offset += count;
-            cursor.lines += 1;
+    /// Reads up to `limit` bytes of a stream that starts at `cursor`, in chunks through `buffer`
+    /// (kept between files); returns the advanced cursor's offset and line count, and the bytes
+    /// read.
+    fn read_stream(
+        &mut self,
+        file: &str,
+        mut stream: impl Read,
+        mut cursor: FileCursor,
+        limit: u64,
+        buffer: &mut Vec<u8>,
+    ) -> std::io::Result<(FileCursor, u64)> {
+        if buffer.len() < CHUNK_BYTES {
+            buffer.resize(CHUNK_BYTES, 0);
         }
-        Ok((cursor, bytes_read))
+        let mut remaining = limit;
+        let mut bytes_read = 0u64;
+        // Bytes at the front of the buffer not consumed yet: the start of an unfinished line.
+        let mut kept = 0;
+        loop {
+            if kept == buffer.len() {
+                // A line longer than the buffer: memory grows with the longest line, no further.
+                let doubled = buffer.len() * 2;
+                buffer.resize(doubled, 0);
+            }
+            let room = (buffer.len() - kept).min(usize::try_from(remaining).unwrap_or(usize::MAX));
+            let count = if room == 0 {
+                0
+            } else {
+                match stream.read(&mut buffer[kept..kept + room]) {
+                    Ok(count) => count,
+                    Err(error) if error.kind() == std::io::ErrorKind::Interrupted => continue,
+                    Err(error) => return Err(error),
+                }
+            };
+            remaining -= count as u64;
+            bytes_read += count as u64;
+            let end = kept + count;
+            let mut start = 0;
+            while let Some(found) = memchr::memchr(b'\n', &buffer[start..end]) {
+                let number = usize::try_from(cursor.lines + 1).unwrap_or(usize::MAX);
+                // A terminated line is always consumed (read, skipped or reported).
+                self.take(file, number, &buffer[start..start + found], true);
+                cursor.offset += found as u64 + 1;
+                cursor.lines += 1;
+                start += found + 1;
+            }
+            if count == 0 {
+                if start < end {
+                    let number = usize::try_from(cursor.lines + 1).unwrap_or(usize::MAX);
+                    if self.take(file, number, &buffer[start..end], false) == Taken::Consumed {
+                        cursor.offset += (end - start) as u64;
+                        cursor.lines += 1;
+                    }
+                }
+                return Ok((cursor, bytes_read));
+            }
+            buffer.copy_within(start..end, 0);
+            kept = end - start;
+        }
+    }
+
+    /// Whether `"usage"` occurs in the line. The last kilobyte is searched first: an assistant
+    /// line's `usage` closes its `message`, a few hundred bytes before the end, after all of the
+    /// content, so most lines that have it are not searched whole.
+    fn mentions_usage(&self, raw: &[u8]) -> bool {
+        let tail = raw.len().saturating_sub(1024);
+        self.usage_marker.find(&raw[tail..]).is_some() || self.usage_marker.find(&raw[..(tail + 6).min(raw.len())]).is_some()
     }
 
     fn take(&mut self, file: &str, number: usize, raw: &[u8], terminated: bool) -> Taken {
-        if self.usage_marker.find(raw).is_none() {
+        if !self.mentions_usage(raw) {
             // Without usage it matters not; an unterminated one is left to be re-read whole later.
             return if terminated { Taken::Consumed } else { Taken::Incomplete };
         }
@@ -232,72 +507,127 @@ impl TranscriptReader {
             return Ok(());
         }
         let usage: Usage<'_> = serde_json::from_slice(raw_usage).map_err(|error| format!("message.usage: {error}"))?;
-        let key = match (&line.message_id, &line.request_id) {
-            (Some(id), _) => id.to_string(),
-            (None, Some(request)) => request.to_string(),
+        let (key, request_id) = match (line.message_id.as_deref(), line.request_id.as_deref()) {
+            (Some(id), request) => (id, request.unwrap_or(id)),
+            (None, Some(request)) => (request, request),
             (None, None) => return Err("an assistant line with usage but neither message.id nor requestId".into()),
         };
         let timestamp = line.timestamp.as_deref().ok_or("an assistant line without a timestamp")?;
         let time: DateTime<Utc> =
             DateTime::parse_from_rfc3339(timestamp).map_err(|_| format!("timestamp {timestamp:?} is not RFC 3339"))?.with_timezone(&Utc);
         // The store keeps microseconds: so must the fingerprint's copy.
-        let time = DateTime::from_timestamp_micros(time.timestamp_micros()).unwrap_or(time);
+        let start = DateTime::from_timestamp_micros(time.timestamp_micros()).unwrap_or(time);
         let (write_5m, write_1h) = match usage.cache_creation {
             Some(split) if split.ephemeral_5m_input_tokens + split.ephemeral_1h_input_tokens > 0 => {
                 (split.ephemeral_5m_input_tokens, split.ephemeral_1h_input_tokens)
             }
             _ => (usage.cache_creation_input_tokens, 0),
         };
-        let mut usage_line = UsageLine::new(time, time, Source::Transcript, model);
-        usage_line.path = Path::ClaudeCode;
-        usage_line.identity.actor_email = Some(self.actor_email.clone());
-        usage_line.identity.session_id = line.session_id.map(Into::into);
-        // The store has no message-id column: a response without a request id is named by its message.
-        usage_line.identity.request_id = line.request_id.or(line.message_id).map(Into::into);
-        usage_line.identity.project = line.cwd.map(Into::into);
-        usage_line.service_tier = usage.service_tier.and_then(|tier| tier.parse().ok()).unwrap_or(ServiceTier::Standard);
-        usage_line.speed = if usage.speed == Some("fast") { Speed::Fast } else { Speed::Standard };
-        usage_line.tokens = TokenCounts {
+        let tokens = TokenCounts {
             input: usage.input_tokens,
             cache_write_5m: write_5m,
             cache_write_1h: write_1h,
             cache_read: usage.cache_read_input_tokens,
             output: usage.output_tokens,
         };
-        usage_line.web_search_requests = usage.server_tool_use.map_or(0, |tools| tools.web_search_requests);
-        usage_line.requests = Some(1);
-        self.offer(key, Response { main_chain: !line.is_sidechain, line: usage_line });
+        let main_chain = !line.is_sidechain;
+        let service_tier = usage.service_tier.and_then(|tier| tier.parse().ok()).unwrap_or(ServiceTier::Standard);
+        let speed = if usage.speed == Some("fast") { Speed::Fast } else { Speed::Standard };
+        let web_search_requests = usage.server_tool_use.map_or(0, |tools| tools.web_search_requests);
+
+        // A copy that loses to the kept one allocates nothing.
+        let found = self.responses.find(key);
+        if let Some(index) = found {
+            let kept = &self.responses.entries[index].1;
+            let email = self.responses.actor_email.as_str();
+            let wins = match (tokens.total(), main_chain).cmp(&(kept.tokens.total(), kept.main_chain)) {
+                Order::Greater => true,
+                Order::Less => false,
+                Order::Equal => {
+                    let fields = Fields {
+                        start,
+                        request_id: Some(request_id),
+                        session_id: line.session_id.as_deref(),
+                        project: line.cwd.as_deref(),
+                        actor_email: Some(email),
+                        model,
+                        service_tier,
+                        speed,
+                        tokens: &tokens,
+                        web_search_requests,
+                    };
+                    fields.fingerprint() < kept.fingerprint(email)
+                }
+            };
+            if !wins {
+                return Ok(());
+            }
+        }
+        let strings = &mut self.strings;
+        let session_id = line.session_id.as_deref().map(|text| strings.share(Strings::SESSION, text));
+        let project = line.cwd.as_deref().map(|text| strings.share(Strings::PROJECT, text));
+        let model = strings.share(Strings::MODEL, model);
+        match found {
+            // A later streamed copy of the same response: updated in place, its request id kept
+            // when it is the same (it nearly always is).
+            Some(index) => {
+                let kept = &mut self.responses.entries[index].1;
+                if kept.request_id.as_ref() != request_id {
+                    kept.request_id = request_id.into();
+                }
+                kept.start = start;
+                kept.session_id = session_id;
+                kept.project = project;
+                kept.model = model;
+                kept.service_tier = service_tier;
+                kept.speed = speed;
+                kept.tokens = tokens;
+                kept.web_search_requests = web_search_requests;
+                kept.main_chain = main_chain;
+                kept.fingerprint.set(None);
+            }
+            None => {
+                let copy = Candidate {
+                    start,
+                    request_id: request_id.into(),
+                    session_id,
+                    project,
+                    model,
+                    service_tier,
+                    speed,
+                    tokens,
+                    web_search_requests,
+                    main_chain,
+                    fingerprint: Cell::new(None),
+                };
+                self.responses.insert_new(key.into(), copy);
+            }
+        }
         Ok(())
     }
 
-    /// Keeps `response` if it ranks above the copy kept for `key`.
-    fn offer(&mut self, key: String, response: Response) {
-        match self.responses.get(&key) {
-            Some(kept) if kept.rank() >= response.rank() => {}
-            _ => {
-                self.responses.insert(key, response);
-            }
-        }
-    }
-
     /// Folds another reader's findings into this one (the order does not matter).
-    pub fn absorb(&mut self, other: TranscriptReader) {
-        for (key, response) in other.responses {
-            self.offer(key, response);
+    pub fn absorb(&mut self, mut other: TranscriptReader) {
+        // The smaller set is offered to the larger.
+        if self.responses.len() < other.responses.len() {
+            std::mem::swap(&mut self.responses.entries, &mut other.responses.entries);
+            std::mem::swap(&mut self.responses.index, &mut other.responses.index);
+        }
+        self.responses.entries.reserve(other.responses.len());
+        for (key, copy) in other.responses.entries {
+            self.responses.offer(key, copy);
         }
         self.problems.extend(other.problems);
         self.incomplete_tails += other.incomplete_tails;
     }
 
-    /// The best copy of every response, by key, with the problems found.
-    pub fn into_responses(self) -> (HashMap<String, Response>, Vec<Problem>, usize) {
+    /// The best copy of every response, with the problems found and the half-written tails.
+    pub fn into_responses(self) -> (Responses, Vec<Problem>, usize) {
         (self.responses, self.problems, self.incomplete_tails)
     }
 
     pub fn finish(self) -> TranscriptBatch {
-        let mut lines: Vec<UsageLine> = self.responses.into_values().map(|response| response.line).collect();
-        lines.sort_by(|a, b| a.start.cmp(&b.start).then_with(|| a.identity.request_id.cmp(&b.identity.request_id)));
-        TranscriptBatch { lines, problems: self.problems, incomplete_tails: self.incomplete_tails }
+        TranscriptBatch { lines: self.responses.into_lines(), problems: self.problems, incomplete_tails: self.incomplete_tails }
     }
 }
 
@@ -335,14 +665,18 @@ fn modified_ns(metadata: &std::fs::Metadata) -> u64 {
         .map_or(0, |age| u64::try_from(age.as_nanos()).unwrap_or(u64::MAX))
 }
 
-/// Reads one file from where `previous` stopped: nothing when unchanged, the whole file when it
-/// shrank or its modification time moved back. Returns the new cursor and the bytes read.
-fn read_one(
-    reader: &mut TranscriptReader,
-    name: &str,
-    path: &FilePath,
-    previous: Option<FileCursor>,
-) -> std::io::Result<Option<(FileCursor, u64)>> {
+/// One file to read: from where, up to which length, stamped with which modification time.
+struct Job<'a> {
+    name: &'a str,
+    path: &'a FilePath,
+    start: FileCursor,
+    length: u64,
+    modified_ns: u64,
+}
+
+/// Where to read `path` from, given its `previous` cursor: nowhere when unchanged, from the
+/// cursor when it grew, the whole file when it shrank or its modification time moved back.
+fn plan<'a>(name: &'a str, path: &'a FilePath, previous: Option<FileCursor>) -> std::io::Result<Option<Job<'a>>> {
     let metadata = std::fs::metadata(path)?;
     let length = metadata.len();
     let modified = modified_ns(&metadata);
@@ -351,53 +685,76 @@ fn read_one(
         Some(cursor) if length >= cursor.offset && modified >= cursor.modified_ns => cursor,
         _ => FileCursor::default(),
     };
-    let mut file = std::fs::File::open(path)?;
-    file.seek(SeekFrom::Start(start.offset))?;
-    let (mut cursor, bytes) = reader.read_stream(name, file.take(length - start.offset), start)?;
-    cursor.length = length;
-    cursor.modified_ns = modified;
-    Ok(Some((cursor, bytes)))
+    Ok(Some(Job { name, path, start, length, modified_ns: modified }))
+}
+
+/// Reads one planned file; returns the new cursor and the bytes read.
+fn read_job(reader: &mut TranscriptReader, job: &Job<'_>, buffer: &mut Vec<u8>) -> std::io::Result<(FileCursor, u64)> {
+    let mut file = std::fs::File::open(job.path)?;
+    file.seek(SeekFrom::Start(job.start.offset))?;
+    let (mut cursor, bytes) = reader.read_stream(job.name, file, job.start, job.length - job.start.offset, buffer)?;
+    cursor.length = job.length;
+    cursor.modified_ns = job.modified_ns;
+    Ok((cursor, bytes))
 }
 
 /// Reads `files` (canonical path, path) on every core, each from its previous cursor, into one
-/// de-duplicated reader attributed to `actor_email`.
-pub fn read_files(files: &[(String, PathBuf)], previous: &std::collections::BTreeMap<String, FileCursor>, actor_email: &str) -> FilesRead {
-    let threads = std::thread::available_parallelism().map_or(1, usize::from).clamp(1, files.len().max(1));
-    let next = AtomicUsize::new(0);
-    let empty = || FilesRead {
-        reader: TranscriptReader::new(actor_email),
-        cursors: Vec::new(),
-        files_read: 0,
-        bytes_read: 0,
-        unreadable: Vec::new(),
-    };
-    let results: Mutex<Vec<FilesRead>> = Mutex::new(Vec::new());
-    std::thread::scope(|scope| {
-        for _ in 0..threads {
-            scope.spawn(|| {
-                // Each thread takes the next file until none is left, so one huge file does not
-                // hold up a share of small ones.
-                let mut mine = empty();
-                loop {
-                    let index = next.fetch_add(1, Ordering::Relaxed);
-                    let Some((name, path)) = files.get(index) else { break };
-                    match read_one(&mut mine.reader, name, path, previous.get(name).copied()) {
-                        Ok(Some((cursor, read))) => {
-                            mine.files_read += 1;
-                            mine.bytes_read += read;
-                            mine.cursors.push((name.clone(), cursor));
-                        }
-                        Ok(None) => {}
-                        Err(error) => mine.unreadable.push(format!("{name}: {error}")),
-                    }
-                }
-                if let Ok(mut all) = results.lock() {
-                    all.push(mine);
-                }
-            });
+/// de-duplicated reader attributed to `actor_email`. Unchanged files are only looked at (one
+/// `stat` each); the others are read largest first, so that a huge file starts early and the
+/// small ones fill in around it.
+pub fn read_files(files: &[(String, PathBuf)], previous: &BTreeMap<String, FileCursor>, actor_email: &str) -> FilesRead {
+    let mut merged =
+        FilesRead { reader: TranscriptReader::new(actor_email), cursors: Vec::new(), files_read: 0, bytes_read: 0, unreadable: Vec::new() };
+    let mut jobs = Vec::new();
+    for (name, path) in files {
+        match plan(name, path, previous.get(name).copied()) {
+            Ok(Some(job)) => jobs.push(job),
+            Ok(None) => {}
+            Err(error) => merged.unreadable.push(format!("{name}: {error}")),
         }
-    });
-    let mut merged = empty();
+    }
+    jobs.sort_by_key(|job| Reverse(job.length - job.start.offset.min(job.length)));
+    let threads = std::thread::available_parallelism().map_or(1, usize::from).clamp(1, jobs.len().max(1));
+    let next = AtomicUsize::new(0);
+    let results: Mutex<Vec<FilesRead>> = Mutex::new(Vec::new());
+    if !jobs.is_empty() {
+        std::thread::scope(|scope| {
+            for _ in 0..threads {
+                scope.spawn(|| {
+                    // Each thread takes the next file until none is left.
+                    let mut mine = FilesRead {
+                        reader: TranscriptReader::new(actor_email),
+                        cursors: Vec::new(),
+                        files_read: 0,
+                        bytes_read: 0,
+                        unreadable: Vec::new(),
+                    };
+                    let mut buffer = Vec::new();
+                    loop {
+                        let index = next.fetch_add(1, Ordering::Relaxed);
+                        let Some(job) = jobs.get(index) else { break };
+                        match read_job(&mut mine.reader, job, &mut buffer) {
+                            Ok((cursor, read)) => {
+                                mine.files_read += 1;
+                                mine.bytes_read += read;
+                                mine.cursors.push((job.name.to_string(), cursor));
+                            }
+                            Err(error) => mine.unreadable.push(format!("{}: {error}", job.name)),
+                        }
+                    }
+                    // The merge with the state needs every winner's fingerprint: computed here,
+                    // on every core, rather than one by one after the threads are done.
+                    let email = mine.reader.responses.actor_email.as_str();
+                    for (_, copy) in &mine.reader.responses.entries {
+                        copy.fingerprint(email);
+                    }
+                    if let Ok(mut all) = results.lock() {
+                        all.push(mine);
+                    }
+                });
+            }
+        });
+    }
     for part in results.into_inner().unwrap_or_default() {
         merged.reader.absorb(part.reader);
         merged.cursors.extend(part.cursors);
@@ -519,7 +876,7 @@ mod file_tests {
         let read = read_files(&files, &scope.files, "a");
         assert_eq!((read.files_read, read.reader.incomplete_tails), (1, 1));
         let (responses, _, _) = read.reader.into_responses();
-        let merge = scope.merge(responses);
+        let merge = scope.merge(responses).unwrap();
         scope.files.extend(read.cursors);
         let stored = merge.apply(Vec::new());
         assert_eq!(totals(&stored), (1, 4, 3));
@@ -536,7 +893,7 @@ mod file_tests {
         assert!(read.bytes_read < std::fs::metadata(&path).unwrap().len());
         let (responses, problems, _) = read.reader.into_responses();
         assert!(problems.is_empty(), "{problems:?}");
-        let merge = scope.merge(responses);
+        let merge = scope.merge(responses).unwrap();
         scope.files.extend(read.cursors);
         let mut warm = merge.apply(stored);
         // Applying twice (a crash before the state was saved) changes nothing.
@@ -553,14 +910,91 @@ mod file_tests {
         assert_eq!((again.files_read, again.bytes_read), (0, 0));
     }
 
+    /// Files are read in chunks: lines longer than a chunk, lines split across chunk ends and a
+    /// half-written tail read exactly as the whole bytes do.
+    #[test]
+    fn chunked_reading_equals_reading_the_whole_bytes() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("s.jsonl");
+        let huge = assistant("big", "r-big", "2026-10-01T08:00:00Z", 1, false, "s")
+            .replace("\"text\":\"", &format!("\"text\":\"{}", "x".repeat(3 * CHUNK_BYTES)));
+        let mut text = huge + "\n{not json \"usage\"\n";
+        for index in 0..40_000 {
+            text.push_str(&assistant(
+                &format!("m{}", index % 7000),
+                &format!("r{}", index % 7000),
+                "2026-10-02T09:00:00Z",
+                index,
+                index % 3 == 0,
+                "s",
+            ));
+            text.push('\n');
+        }
+        let tail = assistant("m9", "r9", "2026-10-03T09:00:00Z", 5, false, "s");
+        text.push_str(&tail[..tail.len() - 7]);
+        std::fs::write(&path, &text).unwrap();
+        let files = vec![(path.display().to_string(), path.clone())];
+        let read = read_files(&files, &BTreeMap::new(), "a");
+        assert_eq!(read.bytes_read, text.len() as u64);
+        let cursor = read.cursors[0].1;
+        assert_eq!(cursor.offset, text.rfind('\n').unwrap() as u64 + 1);
+        assert_eq!(cursor.lines, 40_002);
+        let chunked = read.reader.finish();
+        let mut whole = TranscriptReader::new("a");
+        whole.read(&files[0].0, text.as_bytes());
+        assert_eq!(chunked, whole.finish());
+        assert_eq!(chunked.lines.len(), 7001);
+        assert_eq!((chunked.problems.len(), chunked.problems[0].line, chunked.incomplete_tails), (1, 2, 1));
+    }
+
+    /// Written a few days at a time, a merge replaces exactly what one write of it would.
+    #[test]
+    fn spans_tile_the_merge() {
+        let mut scope = ScopeState::default();
+        let mut reader = TranscriptReader::new("a");
+        let days = ["2026-09-01", "2026-09-02", "2026-09-05", "2026-09-09", "2026-09-10", "2026-09-30"];
+        for (index, day) in days.iter().enumerate() {
+            reader.read("f", (assistant(&format!("m{index}"), "r", &format!("{day}T10:00:00Z"), 5, false, "s") + "\n").as_bytes());
+        }
+        let merge = scope.merge(reader.into_responses().0).unwrap();
+        let whole = merge.apply(Vec::new());
+        let period = merge.period().unwrap();
+        let spans = merge.spans(4);
+        assert_eq!(spans.len(), 2);
+        assert_eq!((spans[0].period().start, spans[1].period().end), (period.start, period.end));
+        assert_eq!(spans[0].period().end, spans[1].period().start);
+        let mut lines: Vec<UsageLine> = spans.into_iter().flat_map(|span| span.into_lines(Vec::new())).collect();
+        lines.sort_by_key(|line| line.start);
+        assert_eq!(lines, whole);
+    }
+
     #[test]
     fn the_state_file_round_trips_atomically() {
         let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("transcripts-state.json");
+        let path = dir.path().join("transcripts-state.bin");
         let mut state = state::TranscriptState::load(&path).unwrap();
-        state.scopes.entry("a".into()).or_default().files.insert("f".into(), FileCursor { length: 9, modified_ns: 1, offset: 9, lines: 1 });
+        let scope = state.scopes.entry("a".into()).or_default();
+        scope.files.insert("f".into(), FileCursor { length: 9, modified_ns: 1, offset: 9, lines: 1 });
+        let mut reader = TranscriptReader::new("a");
+        reader.read("f", (assistant("m1", "r1", "2026-10-02T09:00:00Z", 5, true, "s") + "\n").as_bytes());
+        reader.read("f", (assistant("m2", "r2", "2026-10-03T09:00:00Z", 6, false, "s") + "\n").as_bytes());
+        scope.merge(reader.into_responses().0).unwrap();
         state.save(&path).unwrap();
+        let loaded = state::TranscriptState::load(&path).unwrap();
+        assert_eq!(loaded, state);
+        let kept = loaded.scopes["a"].winner("m1").unwrap().unwrap();
+        assert_eq!((kept.day.to_string(), kept.total, kept.main_chain), ("2026-10-02".to_string(), 19, false));
+        assert_eq!(loaded.scopes["a"].responses().unwrap(), 2);
+        // Saved again without decoding its winners, it is the same file.
+        loaded.save(&path).unwrap();
         assert_eq!(state::TranscriptState::load(&path).unwrap(), state);
-        assert!(!dir.path().join("transcripts-state.json.tmp").exists());
+        assert!(!dir.path().join("transcripts-state.bin.tmp").exists());
+        // A damaged file is an error naming it, never a silent empty state.
+        let mut bytes = std::fs::read(&path).unwrap();
+        let middle = bytes.len() / 2;
+        bytes[middle] ^= 1;
+        std::fs::write(&path, bytes).unwrap();
+        let error = state::TranscriptState::load(&path).unwrap_err().to_string();
+        assert!(error.contains("transcripts-state.bin") && error.contains("checksum"), "{error}");
     }
 }

@@ -112,6 +112,17 @@ fn writer_properties() -> WriterProperties {
         .build()
 }
 
+/// One record batch encoded as a Parquet file's bytes (`target` names it in errors).
+pub(crate) fn parquet_bytes(target: &FilePath, batch: &RecordBatch) -> Result<Vec<u8>, StoreError> {
+    let encode_error =
+        |error: datafusion::parquet::errors::ParquetError| StoreError::Encode { path: target.to_path_buf(), detail: error.to_string() };
+    let mut bytes = Vec::new();
+    let mut writer = ArrowWriter::try_new(&mut bytes, batch.schema(), Some(writer_properties())).map_err(encode_error)?;
+    writer.write(batch).map_err(encode_error)?;
+    writer.close().map_err(encode_error)?;
+    Ok(bytes)
+}
+
 /// Writes one record batch as a Parquet file, atomically.
 pub(crate) fn write_parquet(target: &FilePath, batch: &RecordBatch, fail_before_rename: bool) -> Result<(), StoreError> {
     let encode_error =
@@ -245,9 +256,24 @@ fn compatible(stored: &DataType, declared: &DataType) -> bool {
 }
 
 fn check_parquet(path: &FilePath, schema: &Schema) -> Result<(), StoreError> {
+    check_builder(path, &open_parquet(path)?, schema)
+}
+
+fn open_parquet(path: &FilePath) -> Result<ParquetRecordBatchReaderBuilder<File>, StoreError> {
     let file = File::open(path).map_err(|error| StoreError::io("open", path, error))?;
-    let builder = ParquetRecordBatchReaderBuilder::try_new(file)
-        .map_err(|error| StoreError::corrupt(path, format!("not a valid Parquet file: {error}")))?;
+    ParquetRecordBatchReaderBuilder::try_new(file).map_err(|error| StoreError::corrupt(path, format!("not a valid Parquet file: {error}")))
+}
+
+/// Reads a whole data file, after the checks a query's files pass (valid Parquet, no newer
+/// schema version, the table's columns), opening it once.
+pub(crate) fn read_checked_parquet(path: &FilePath, schema: &Schema) -> Result<Vec<RecordBatch>, StoreError> {
+    let builder = open_parquet(path)?;
+    check_builder(path, &builder, schema)?;
+    let reader = builder.build().map_err(|error| StoreError::corrupt(path, format!("not a valid Parquet file: {error}")))?;
+    reader.map(|batch| batch.map_err(|error| StoreError::corrupt(path, format!("not a valid Parquet file: {error}")))).collect()
+}
+
+fn check_builder(path: &FilePath, builder: &ParquetRecordBatchReaderBuilder<File>, schema: &Schema) -> Result<(), StoreError> {
     let version = builder
         .metadata()
         .file_metadata()

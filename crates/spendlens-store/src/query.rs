@@ -6,7 +6,7 @@
 //! rather than skipped. This module holds all of the store's SQL.
 
 use std::collections::BTreeMap;
-use std::path::PathBuf;
+use std::path::{Path as FilePath, PathBuf};
 use std::sync::Arc;
 
 use datafusion::arrow::array::RecordBatch;
@@ -25,7 +25,8 @@ use crate::encode::{
     ACTIVITY_COUNT_COLUMNS, activity_schema, compare_activity, compare_cost, compare_directory, compare_usage, cost_schema,
     directory_schema, usage_schema,
 };
-use crate::layout::{Layout, PARQUET_EXTENSION, Table};
+use crate::files::{list_directory, read_checked_parquet};
+use crate::layout::{Layout, PARQUET_EXTENSION, Table, parse_day_partition, scope_file_name, scope_stem};
 use crate::{Store, StoreError};
 
 /// Usage summed per day, source and every dimension a report slices by.
@@ -315,53 +316,96 @@ impl Store {
         let batches = self.run(&[Table::Usage], &sql, "usage lines")?;
         let mut lines = Vec::new();
         for batch in &batches {
-            let columns = Columns::new(batch, &table);
-            let source = columns.text("source")?;
-            let start = columns.instants("start")?;
-            let end = columns.instants("end")?;
-            let path = columns.text("path")?;
-            let identities = columns.identities()?;
-            let model = columns.text("model")?;
-            let service_tier = columns.text("service_tier")?;
-            let context_window = columns.text("context_window")?;
-            let inference_geo = columns.text("inference_geo")?;
-            let speed = columns.text("speed")?;
-            let [input, cache_write_5m, cache_write_1h, cache_read, output] = TOKEN_COLUMNS.map(|name| columns.counts(name));
-            let (input, cache_write_5m, cache_write_1h, cache_read, output) =
-                (input?, cache_write_5m?, cache_write_1h?, cache_read?, output?);
-            let web_search_requests = columns.counts("web_search_requests")?;
-            let code_execution_seconds = columns.counts("code_execution_seconds")?;
-            let requests = columns.counts("requests")?;
-            let reported_cost = columns.money("reported_cost_usd")?;
-            for row in 0..columns.rows() {
-                lines.push(UsageLine {
-                    start: start.required(row)?,
-                    end: end.required(row)?,
-                    source: source.parsed(row)?,
-                    path: path.parsed(row)?,
-                    identity: identities.identity(row),
-                    model: model.required(row)?,
-                    service_tier: service_tier.parsed(row)?,
-                    context_window: context_window.parsed(row)?,
-                    inference_geo: inference_geo.parsed(row)?,
-                    speed: speed.parsed(row)?,
-                    tokens: TokenCounts {
-                        input: input.required(row)?,
-                        cache_write_5m: cache_write_5m.required(row)?,
-                        cache_write_1h: cache_write_1h.required(row)?,
-                        cache_read: cache_read.required(row)?,
-                        output: output.required(row)?,
-                    },
-                    web_search_requests: web_search_requests.required(row)?,
-                    code_execution_seconds: code_execution_seconds.required(row)?,
-                    requests: requests.optional(row),
-                    reported_cost: reported_cost.optional(row)?,
-                });
-            }
+            lines.extend(decode_usage_lines(batch, &table, None)?);
         }
         lines.sort_by(|left, right| {
             left.day().cmp(&right.day()).then_with(|| left.source.cmp(&right.source)).then_with(|| compare_usage(left, right))
         });
+        Ok(lines)
+    }
+
+    /// The partition files of one scope of one source with a day in `period` (all if `None`),
+    /// in day order.
+    fn scope_files(&self, source: Source, scope: &str, period: Option<Period>) -> Result<Vec<PathBuf>, StoreError> {
+        let file_name = scope_file_name(&scope_stem(scope)?);
+        let mut files = Vec::new();
+        for (name, path, is_directory) in list_directory(&self.layout.source(Table::Usage, source))? {
+            let Some(day) = parse_day_partition(&name).filter(|_| is_directory) else { continue };
+            if period.is_some_and(|period| !period.contains(day)) {
+                continue;
+            }
+            let file = path.join(&file_name);
+            if file.is_file() {
+                files.push(file);
+            }
+        }
+        Ok(files)
+    }
+
+    /// A number that changes whenever one of the scope's usage files with a day in `period` is
+    /// written, replaced or removed (a hash of each file's name, inode, length and modification
+    /// time): lets a caller keep what it computed from [`Store::scope_usage_lines`] until then.
+    pub fn scope_usage_version(&self, source: Source, scope: &str, period: Option<Period>) -> Result<u64, StoreError> {
+        use std::hash::{Hash, Hasher};
+        let mut hash = std::hash::DefaultHasher::new();
+        for file in self.scope_files(source, scope, period)? {
+            let metadata = std::fs::metadata(&file).map_err(|error| StoreError::io("inspect", &file, error))?;
+            file.hash(&mut hash);
+            metadata.len().hash(&mut hash);
+            metadata.modified().ok().and_then(|time| time.duration_since(std::time::UNIX_EPOCH).ok()).hash(&mut hash);
+            #[cfg(unix)]
+            std::os::unix::fs::MetadataExt::ino(&metadata).hash(&mut hash);
+        }
+        Ok(hash.finish())
+    }
+
+    /// Every usage line of one scope of one source filed under a day in `period` (all if `None`),
+    /// read straight from the scope's partition files, days in parallel, with no query engine:
+    /// the hot path of per-person views (`spendlens cc`) and of merging new transcript lines.
+    /// Each file passes the same checks as before a query. Ordered by day, then every field.
+    pub fn scope_usage_lines(&self, source: Source, scope: &str, period: Option<Period>) -> Result<Vec<UsageLine>, StoreError> {
+        let table = self.table_path(Table::Usage);
+        let files = self.scope_files(source, scope, period)?;
+        let schema = usage_schema();
+        let read_one = |file: &PathBuf| -> Result<Vec<UsageLine>, StoreError> {
+            let mut lines = Vec::new();
+            for batch in read_checked_parquet(file, &schema)? {
+                lines.extend(decode_usage_lines(&batch, &table, Some(source))?);
+            }
+            Ok(lines)
+        };
+        let threads = std::thread::available_parallelism().map_or(1, usize::from).clamp(1, files.len().max(1));
+        let per_thread = files.len().div_ceil(threads).max(1);
+        let parts: Vec<Result<Vec<UsageLine>, StoreError>> = std::thread::scope(|threads| {
+            let handles: Vec<_> = files
+                .chunks(per_thread)
+                .map(|chunk| {
+                    let read_one = &read_one;
+                    threads.spawn(move || {
+                        let mut lines = Vec::new();
+                        for file in chunk {
+                            lines.extend(read_one(file)?);
+                        }
+                        Ok(lines)
+                    })
+                })
+                .collect();
+            handles
+                .into_iter()
+                .map(|handle| {
+                    handle.join().unwrap_or_else(|_| Err(StoreError::InvalidInput { detail: "a reading thread panicked".into() }))
+                })
+                .collect()
+        });
+        let mut lines = Vec::new();
+        for part in parts {
+            lines.extend(part?);
+        }
+        // Files are written sorted and listed in day order: sorting is only a safeguard.
+        let order = |left: &UsageLine, right: &UsageLine| left.day().cmp(&right.day()).then_with(|| compare_usage(left, right));
+        if !lines.is_sorted_by(|left, right| order(left, right) != std::cmp::Ordering::Greater) {
+            lines.sort_by(order);
+        }
         Ok(lines)
     }
 
@@ -576,4 +620,60 @@ impl Store {
         }
         Ok(StoreTotals { overall, by_source })
     }
+}
+
+/// Usage lines of one batch, its source from the `source` column or, for a batch read straight
+/// from a partition file (which holds no partition columns), from `source`.
+fn decode_usage_lines(batch: &RecordBatch, table: &FilePath, source: Option<Source>) -> Result<Vec<UsageLine>, StoreError> {
+    let columns = Columns::new(batch, table);
+    let sources = match source {
+        Some(_) => None,
+        None => Some(columns.text("source")?),
+    };
+    let start = columns.instants("start")?;
+    let end = columns.instants("end")?;
+    let path = columns.text("path")?;
+    let identities = columns.identities()?;
+    let model = columns.text("model")?;
+    let service_tier = columns.text("service_tier")?;
+    let context_window = columns.text("context_window")?;
+    let inference_geo = columns.text("inference_geo")?;
+    let speed = columns.text("speed")?;
+    let [input, cache_write_5m, cache_write_1h, cache_read, output] = TOKEN_COLUMNS.map(|name| columns.counts(name));
+    let (input, cache_write_5m, cache_write_1h, cache_read, output) = (input?, cache_write_5m?, cache_write_1h?, cache_read?, output?);
+    let web_search_requests = columns.counts("web_search_requests")?;
+    let code_execution_seconds = columns.counts("code_execution_seconds")?;
+    let requests = columns.counts("requests")?;
+    let reported_cost = columns.money("reported_cost_usd")?;
+    let mut lines = Vec::with_capacity(columns.rows());
+    for row in 0..columns.rows() {
+        lines.push(UsageLine {
+            start: start.required(row)?,
+            end: end.required(row)?,
+            source: match (&sources, source) {
+                (Some(column), _) => column.parsed(row)?,
+                (None, Some(source)) => source,
+                (None, None) => return Err(StoreError::corrupt(table, "a usage batch without a source".to_string())),
+            },
+            path: path.parsed(row)?,
+            identity: identities.identity(row),
+            model: model.required(row)?,
+            service_tier: service_tier.parsed(row)?,
+            context_window: context_window.parsed(row)?,
+            inference_geo: inference_geo.parsed(row)?,
+            speed: speed.parsed(row)?,
+            tokens: TokenCounts {
+                input: input.required(row)?,
+                cache_write_5m: cache_write_5m.required(row)?,
+                cache_write_1h: cache_write_1h.required(row)?,
+                cache_read: cache_read.required(row)?,
+                output: output.required(row)?,
+            },
+            web_search_requests: web_search_requests.required(row)?,
+            code_execution_seconds: code_execution_seconds.required(row)?,
+            requests: requests.optional(row),
+            reported_cost: reported_cost.optional(row)?,
+        });
+    }
+    Ok(lines)
 }

@@ -6,7 +6,8 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
-use std::path::Path as FilePath;
+use std::io::Write;
+use std::path::{Path as FilePath, PathBuf};
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, Ordering};
 
@@ -16,7 +17,8 @@ use spendlens_model::{ActivityLine, CostLine, Day, DirectoryEntry, Period, Sourc
 use crate::StoreError;
 use crate::encode::{activity_batch, cost_batch, directory_batch, usage_batch};
 use crate::files::{
-    FileChecker, ensure_directory, list_directory, remove_if_present, remove_stale_temporaries, write_bytes_atomically, write_parquet,
+    FileChecker, ensure_directory, list_directory, parquet_bytes, remove_if_present, remove_stale_temporaries, write_atomically,
+    write_bytes_atomically, write_parquet,
 };
 use crate::layout::{FORMAT_NAME, Layout, Marker, SCHEMA_VERSION, Table, parse_day_partition, scope_file_name, scope_stem};
 
@@ -183,7 +185,7 @@ impl Store {
     }
 
     #[allow(clippy::too_many_arguments)]
-    fn replace_days<T>(
+    fn replace_days<T: Sync>(
         &self,
         table: Table,
         source: Source,
@@ -191,7 +193,7 @@ impl Store {
         replace: Replace,
         lines: &[T],
         day_of: impl Fn(&T) -> Day,
-        encode: impl Fn(&mut Vec<&T>) -> Result<RecordBatch, StoreError>,
+        encode: impl Fn(&mut Vec<&T>) -> Result<RecordBatch, StoreError> + Sync,
     ) -> Result<WriteSummary, StoreError> {
         let stem = scope_stem(scope)?;
         let file_name = scope_file_name(&stem);
@@ -199,19 +201,25 @@ impl Store {
         for line in lines {
             by_day.entry(day_of(line)).or_default().push(line);
         }
-        // Encode everything first: bad input fails the write before any file changes.
-        let mut batches = Vec::with_capacity(by_day.len());
-        for (day, mut rows) in by_day {
-            batches.push((day, encode(&mut rows)?));
-        }
-        let written_days: BTreeSet<Day> = batches.iter().map(|(day, _)| *day).collect();
+        // Encode everything first, on every core (days are independent): bad input fails the
+        // write before any file changes.
+        let days: Vec<(Day, Vec<&T>)> = by_day.into_iter().collect();
+        let encoded = encode_days(days, |day, rows| {
+            let target = self.layout.day(table, source, day).join(&file_name);
+            let batch = encode(rows)?;
+            let bytes = parquet_bytes(&target, &batch)?;
+            Ok(Encoded { day, target, rows: batch.num_rows(), bytes })
+        })?;
+        let written_days: BTreeSet<Day> = encoded.iter().map(|file| file.day).collect();
 
         let _guard = self.lock_writes();
         let mut summary = WriteSummary::default();
-        for (day, batch) in &batches {
-            let target = self.layout.day(table, source, *day).join(&file_name);
-            self.write_file(&target, batch)?;
-            summary.rows += batch.num_rows();
+        for file in &encoded {
+            let fail = self.fail_before_rename.swap(false, Ordering::SeqCst);
+            write_atomically(&file.target, fail, |mut handle| {
+                handle.write_all(&file.bytes).map_err(|error| StoreError::io("write", &file.target, error))
+            })?;
+            summary.rows += file.rows;
             summary.files_written += 1;
         }
         let emptied = |day: Day| {
@@ -232,6 +240,51 @@ impl Store {
         }
         Ok(summary)
     }
+}
+
+/// One day's partition file, encoded and ready to write.
+struct Encoded {
+    day: Day,
+    target: PathBuf,
+    rows: usize,
+    bytes: Vec<u8>,
+}
+
+/// Encodes each day's rows with `encode`, the days split over the cores, in day order.
+fn encode_days<T: Sync>(
+    days: Vec<(Day, Vec<&T>)>,
+    encode: impl Fn(Day, &mut Vec<&T>) -> Result<Encoded, StoreError> + Sync,
+) -> Result<Vec<Encoded>, StoreError> {
+    let threads = std::thread::available_parallelism().map_or(1, usize::from).clamp(1, days.len().max(1));
+    if threads == 1 {
+        return days.into_iter().map(|(day, mut rows)| encode(day, &mut rows)).collect();
+    }
+    let per_thread = days.len().div_ceil(threads);
+    let mut chunks: Vec<Vec<(Day, Vec<&T>)>> = Vec::with_capacity(threads);
+    let mut rest = days.into_iter();
+    loop {
+        let chunk: Vec<(Day, Vec<&T>)> = rest.by_ref().take(per_thread).collect();
+        if chunk.is_empty() {
+            break;
+        }
+        chunks.push(chunk);
+    }
+    let encode = &encode;
+    let results: Vec<Result<Vec<Encoded>, StoreError>> = std::thread::scope(|scope| {
+        let handles: Vec<_> = chunks
+            .into_iter()
+            .map(|chunk| scope.spawn(move || chunk.into_iter().map(|(day, mut rows)| encode(day, &mut rows)).collect()))
+            .collect();
+        handles
+            .into_iter()
+            .map(|handle| handle.join().unwrap_or_else(|_| Err(StoreError::InvalidInput { detail: "an encoding thread panicked".into() })))
+            .collect()
+    });
+    let mut encoded = Vec::new();
+    for result in results {
+        encoded.extend(result?);
+    }
+    Ok(encoded)
 }
 
 impl Drop for Store {

@@ -202,3 +202,90 @@ fn cc_monthly_and_session_views_keep_ccusage_names() {
     assert!(table.contains("└─ claude-haiku-4-5-20251001"), "{table}");
     assert!(table.contains("Cache Create"), "{table}");
 }
+
+/// Every file of `from` (relative path, bytes), sorted.
+fn files_of(from: &Path) -> Vec<(std::path::PathBuf, Vec<u8>)> {
+    let mut files = Vec::new();
+    let mut pending = vec![from.to_path_buf()];
+    while let Some(directory) = pending.pop() {
+        for entry in std::fs::read_dir(&directory).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                pending.push(path);
+            } else if path.extension().is_some_and(|extension| extension == "jsonl") {
+                files.push((path.strip_prefix(from).unwrap().to_path_buf(), std::fs::read(&path).unwrap()));
+            }
+        }
+    }
+    files.sort();
+    files
+}
+
+/// A generated tree (streamed copies, resumed sessions, sidechain replays, malformed lines,
+/// half-written tails): `cc daily` finds the generator's truth, cold, and after an incremental
+/// ingest of the same files caught half-written (every file cut mid-line, some not there yet).
+#[test]
+fn cc_daily_on_a_generated_tree_equals_its_truth_cold_and_incrementally() {
+    use spendlens_demo::{TreeConfig, write_tree};
+    let dir = tempfile::tempdir().unwrap();
+    let complete = dir.path().join("complete");
+    let config = TreeConfig {
+        seed: 11,
+        files: 60,
+        target_bytes: 8_000_000,
+        big_files: 1,
+        big_file_bytes: 2_000_000,
+        days: 12,
+        ..TreeConfig::default()
+    };
+    let book = spendlens_pricing::PriceBook::embedded().unwrap();
+    let truth = write_tree(&config, &book, &complete).unwrap();
+    let (cold, _) = daily(&dir.path().join("cold"), &complete);
+    let totals = &cold["totals"];
+    let tokens = truth.tokens;
+    assert_eq!(totals["inputTokens"], tokens.input);
+    assert_eq!(totals["outputTokens"], tokens.output);
+    assert_eq!(totals["cacheCreationTokens"], tokens.cache_write_5m + tokens.cache_write_1h);
+    assert_eq!(totals["cacheReadTokens"], tokens.cache_read);
+    close(&totals["totalCost"], truth.cost_usd.to_f64_lossy());
+    let days = cold["daily"].as_array().unwrap();
+    assert_eq!(days.len(), truth.cost_by_day.len());
+    for row in days {
+        let day: spendlens_model::Day = row["date"].as_str().unwrap().parse().unwrap();
+        assert_eq!(row["outputTokens"], truth.by_day[&day].output, "{day}");
+        close(&row["totalCost"], truth.cost_by_day[&day].to_f64_lossy());
+    }
+
+    // The same tree caught mid-write: every other file cut inside a line, every fifth missing.
+    let growing = dir.path().join("growing");
+    let files = files_of(&complete);
+    for (index, (relative, bytes)) in files.iter().enumerate() {
+        let target = growing.join(relative);
+        std::fs::create_dir_all(target.parent().unwrap()).unwrap();
+        match index % 5 {
+            0 => {}
+            1 | 3 => std::fs::write(&target, &bytes[..bytes.len() * 2 / 5]).unwrap(),
+            _ => std::fs::write(&target, bytes).unwrap(),
+        }
+    }
+    let warm = dir.path().join("warm");
+    run(&warm, &growing, &["ingest", "transcripts"]);
+    for (relative, bytes) in &files {
+        let target = growing.join(relative);
+        let written = std::fs::metadata(&target).map_or(0, |metadata| metadata.len() as usize);
+        let mut file = std::fs::OpenOptions::new().create(true).append(true).open(&target).unwrap();
+        file.write_all(&bytes[written..]).unwrap();
+    }
+    let (incremental, log) = daily(&warm, &growing);
+    assert!(log.contains(&format!("of {} file(s)", files.len())), "{log}");
+    assert_eq!(incremental, cold);
+
+    // Nothing changed: the kept view. One more response: a new view, never the kept one.
+    assert!(warm.join("cache").read_dir().unwrap().next().is_some(), "a view is kept");
+    assert_eq!(daily(&warm, &growing).0, cold);
+    let session = growing.join(&files[1].0);
+    let mut file = std::fs::OpenOptions::new().append(true).open(&session).unwrap();
+    writeln!(file, "{}", assistant("msg_new", "req_new", "s9", "2026-10-31T12:00:00.000Z", HAIKU, T4, false)).unwrap();
+    let (after, _) = daily(&warm, &growing);
+    assert_eq!(after["totals"]["outputTokens"], tokens.output + T4.output);
+}

@@ -60,39 +60,36 @@ impl<'a> Cursor<'a> {
         }
     }
 
-    /// A string starting at the cursor's `"`: returns its raw contents and whether they hold escapes.
-    fn raw_string(&mut self) -> Scan<(&'a [u8], bool)> {
+    /// A string starting at the cursor's `"`: returns its raw contents (escapes left in place).
+    ///
+    /// One `memchr` per closing-quote candidate, not per escape: a `"` ends the string unless an
+    /// odd run of backslashes precedes it (text and code are full of `\n` but hold few `\"`).
+    fn raw_string(&mut self) -> Scan<&'a [u8]> {
         if self.peek() != Some(b'"') {
             return self.fail("expected a string");
         }
         let start = self.at + 1;
         let mut at = start;
-        let mut escaped = false;
         loop {
-            let Some(found) = memchr::memchr2(b'"', b'\\', &self.bytes[at..]) else {
+            let Some(found) = next_quote(&self.bytes[at..]) else {
                 self.at = self.bytes.len();
                 return self.fail("unterminated string");
             };
             at += found;
-            if self.bytes[at] == b'\\' {
-                escaped = true;
-                at += 2;
-                if at > self.bytes.len() {
-                    self.at = self.bytes.len();
-                    return self.fail("unterminated string");
-                }
-            } else {
+            let backslashes = self.bytes[start..at].iter().rev().take_while(|byte| **byte == b'\\').count();
+            if backslashes % 2 == 0 {
                 self.at = at + 1;
-                return Ok((&self.bytes[start..at], escaped));
+                return Ok(&self.bytes[start..at]);
             }
+            at += 1;
         }
     }
 
     /// A string value, unescaped only when it held escapes.
     fn string(&mut self) -> Scan<Cow<'a, str>> {
         let begin = self.at;
-        let (raw, escaped) = self.raw_string()?;
-        if escaped {
+        let raw = self.raw_string()?;
+        if memchr::memchr(b'\\', raw).is_some() {
             let quoted = &self.bytes[begin..self.at];
             serde_json::from_slice::<String>(quoted).map(Cow::Owned).map_err(|error| format!("bad string at column {}: {error}", begin + 1))
         } else {
@@ -193,7 +190,7 @@ impl<'a> Cursor<'a> {
             return Ok(());
         }
         loop {
-            let (key, _) = self.raw_string()?;
+            let key = self.raw_string()?;
             self.expect(b':')?;
             member(self, key)?;
             match self.peek() {
@@ -207,6 +204,32 @@ impl<'a> Cursor<'a> {
             }
         }
     }
+}
+
+/// Bytes searched eight at a time before handing the search to `memchr`: most strings of a line
+/// are short (keys, ids, small values, text between escaped quotes), where a word-at-a-time loop
+/// beats `memchr`'s set-up; long text goes to `memchr`.
+const WORDS_FIRST: usize = 8;
+
+/// The position of the next `"`.
+fn next_quote(haystack: &[u8]) -> Option<usize> {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGHS: u64 = 0x8080_8080_8080_8080;
+    const QUOTES: u64 = ONES * b'"' as u64;
+    let mut at = 0;
+    for _ in 0..WORDS_FIRST {
+        let Some(chunk) = haystack.get(at..at + 8) else { break };
+        let mut word = [0u8; 8];
+        word.copy_from_slice(chunk);
+        let zeroed = u64::from_le_bytes(word) ^ QUOTES;
+        // A byte of `zeroed` is zero where a quote is; the lowest flagged byte is always one.
+        let flagged = zeroed.wrapping_sub(ONES) & !zeroed & HIGHS;
+        if flagged != 0 {
+            return Some(at + (flagged.trailing_zeros() / 8) as usize);
+        }
+        at += 8;
+    }
+    memchr::memchr(b'"', &haystack[at..]).map(|found| found + at)
 }
 
 /// Scans one line (without its newline). Keys are compared raw: the names Claude Code writes hold
@@ -268,6 +291,31 @@ mod tests {
         assert_eq!(fields.cwd.as_deref(), Some("C:\\src\\café"));
         assert_eq!(fields.usage, Some(&br#"{"input_tokens":3}"#[..]));
         assert_eq!(fields.model.as_deref(), Some("m"));
+    }
+
+    #[test]
+    fn a_quote_ends_a_string_after_an_even_run_of_backslashes() {
+        // "a\\" ends after its escaped backslash; "b\\\"c" holds a backslash and an escaped quote.
+        let line = br#"{"x":"a\\","cwd":"b\\\"c","y":"\\\\"}"#;
+        let fields = scan(line).unwrap();
+        assert_eq!(fields.cwd.as_deref(), Some("b\\\"c"));
+        assert!(scan(br#"{"cwd":"a\"}"#).is_err(), "an escaped closing quote leaves the string open");
+    }
+
+    #[test]
+    fn the_word_at_a_time_search_finds_the_first_quote() {
+        // Every position of a first quote, before and past the words searched first, among bytes
+        // that trip naive bit tricks (0x21, 0x23, 0xa2, 0x00).
+        for length in 0..(WORDS_FIRST * 8 + 20) {
+            for quote in 0..=length {
+                let mut haystack: Vec<u8> = (0..length).map(|index| [0x21, 0x23, 0xa2, 0x00, b'a'][index % 5]).collect();
+                if quote < length {
+                    haystack[quote] = b'"';
+                    haystack.extend_from_slice(b"x\"");
+                }
+                assert_eq!(next_quote(&haystack), memchr::memchr(b'"', &haystack), "{haystack:?}");
+            }
+        }
     }
 
     #[test]

@@ -12,7 +12,7 @@ use datafusion::arrow::array::{
 };
 use datafusion::arrow::compute::cast;
 use datafusion::arrow::datatypes::DataType;
-use spendlens_model::{Day, Identity, Money};
+use spendlens_model::{Day, Identity, Money, TokenCounts};
 
 use crate::StoreError;
 use crate::convert::{date32_to_day, decimal128_to_money, micros_to_instant};
@@ -79,6 +79,19 @@ impl<'a> Columns<'a> {
 
     pub(crate) fn instants(&self, name: &'static str) -> Result<InstantColumn, StoreError> {
         Ok(InstantColumn { name, values: self.typed(name, &timestamp_type())?, table: self.table.to_path_buf() })
+    }
+
+    /// The five token columns (input, 5-minute and 1-hour cache writes, cache reads, output), named
+    /// in that order.
+    pub(crate) fn tokens(&self, names: [&'static str; 5]) -> Result<TokenColumns, StoreError> {
+        let [input, cache_write_5m, cache_write_1h, cache_read, output] = names.map(|name| self.counts(name));
+        Ok(TokenColumns {
+            input: input?,
+            cache_write_5m: cache_write_5m?,
+            cache_write_1h: cache_write_1h?,
+            cache_read: cache_read?,
+            output: output?,
+        })
     }
 
     /// The seven identity columns.
@@ -153,6 +166,26 @@ impl CountColumn {
 
     pub(crate) fn required(&self, row: usize) -> Result<u64, StoreError> {
         self.optional(row).ok_or_else(|| missing(&self.table, self.name, row))
+    }
+}
+
+pub(crate) struct TokenColumns {
+    input: CountColumn,
+    cache_write_5m: CountColumn,
+    cache_write_1h: CountColumn,
+    cache_read: CountColumn,
+    output: CountColumn,
+}
+
+impl TokenColumns {
+    pub(crate) fn required(&self, row: usize) -> Result<TokenCounts, StoreError> {
+        Ok(TokenCounts {
+            input: self.input.required(row)?,
+            cache_write_5m: self.cache_write_5m.required(row)?,
+            cache_write_1h: self.cache_write_1h.required(row)?,
+            cache_read: self.cache_read.required(row)?,
+            output: self.output.required(row)?,
+        })
     }
 }
 

@@ -242,10 +242,7 @@ impl Store {
             let context_window = columns.text("context_window")?;
             let inference_geo = columns.text("inference_geo")?;
             let speed = columns.text("speed")?;
-            let tokens = TOKEN_COLUMNS.map(|name| columns.counts(name));
-            let [input, cache_write_5m, cache_write_1h, cache_read, output] = tokens;
-            let (input, cache_write_5m, cache_write_1h, cache_read, output) =
-                (input?, cache_write_5m?, cache_write_1h?, cache_read?, output?);
+            let tokens = columns.tokens(TOKEN_COLUMNS)?;
             let web_search_requests = columns.counts("web_search_requests")?;
             let code_execution_seconds = columns.counts("code_execution_seconds")?;
             let requests = columns.counts("requests")?;
@@ -266,13 +263,7 @@ impl Store {
                     context_window: context_window.parsed(row)?,
                     inference_geo: inference_geo.parsed(row)?,
                     speed: speed.parsed(row)?,
-                    tokens: TokenCounts {
-                        input: input.required(row)?,
-                        cache_write_5m: cache_write_5m.required(row)?,
-                        cache_write_1h: cache_write_1h.required(row)?,
-                        cache_read: cache_read.required(row)?,
-                        output: output.required(row)?,
-                    },
+                    tokens: tokens.required(row)?,
                     web_search_requests: web_search_requests.required(row)?,
                     code_execution_seconds: code_execution_seconds.required(row)?,
                     requests: requests.optional(row),
@@ -566,19 +557,11 @@ impl Store {
             let columns = Columns::new(batch, &table);
             let source = columns.text("source")?;
             let rows = columns.tallies("rows")?;
-            let [input, cache_write_5m, cache_write_1h, cache_read, output] = TOKEN_COLUMNS.map(|name| columns.counts(name));
-            let (input, cache_write_5m, cache_write_1h, cache_read, output) =
-                (input?, cache_write_5m?, cache_write_1h?, cache_read?, output?);
+            let tokens = columns.tokens(TOKEN_COLUMNS)?;
             for row in 0..columns.rows() {
                 let totals = by_source.entry(source.parsed(row)?).or_default();
                 totals.usage_rows += rows.required(row)?;
-                totals.tokens.add(&TokenCounts {
-                    input: input.required(row)?,
-                    cache_write_5m: cache_write_5m.required(row)?,
-                    cache_write_1h: cache_write_1h.required(row)?,
-                    cache_read: cache_read.required(row)?,
-                    output: output.required(row)?,
-                });
+                totals.tokens.add(&tokens.required(row)?);
             }
         }
 
@@ -639,8 +622,7 @@ fn decode_usage_lines(batch: &RecordBatch, table: &FilePath, source: Option<Sour
     let context_window = columns.text("context_window")?;
     let inference_geo = columns.text("inference_geo")?;
     let speed = columns.text("speed")?;
-    let [input, cache_write_5m, cache_write_1h, cache_read, output] = TOKEN_COLUMNS.map(|name| columns.counts(name));
-    let (input, cache_write_5m, cache_write_1h, cache_read, output) = (input?, cache_write_5m?, cache_write_1h?, cache_read?, output?);
+    let tokens = columns.tokens(TOKEN_COLUMNS)?;
     let web_search_requests = columns.counts("web_search_requests")?;
     let code_execution_seconds = columns.counts("code_execution_seconds")?;
     let requests = columns.counts("requests")?;
@@ -662,13 +644,7 @@ fn decode_usage_lines(batch: &RecordBatch, table: &FilePath, source: Option<Sour
             context_window: context_window.parsed(row)?,
             inference_geo: inference_geo.parsed(row)?,
             speed: speed.parsed(row)?,
-            tokens: TokenCounts {
-                input: input.required(row)?,
-                cache_write_5m: cache_write_5m.required(row)?,
-                cache_write_1h: cache_write_1h.required(row)?,
-                cache_read: cache_read.required(row)?,
-                output: output.required(row)?,
-            },
+            tokens: tokens.required(row)?,
             web_search_requests: web_search_requests.required(row)?,
             code_execution_seconds: code_execution_seconds.required(row)?,
             requests: requests.optional(row),

@@ -189,15 +189,12 @@ pub fn assemble(input: LedgerInput<'_>) -> Ledger {
     let names = Names::new(input.directory, input.usage);
     let mut ledger = Ledger::default();
     let groups = split_groups(input, &mut ledger.unpriced_models);
-    // One billing source per day for Console spend: the cost report where it has the day (it is
-    // the billing record), else the Cost Analytics endpoint.
-    let cost_report_days: BTreeSet<Day> =
-        input.costs.iter().filter(|cost| cost.source == Source::AdminCost).map(|cost| cost.start).collect();
+    let billing = ConsoleBilling::of(input.costs);
     let mut set_aside: BTreeMap<(Day, Source), (usize, Money)> = BTreeMap::new();
     for cost in input.costs {
         match cost.source {
             Source::AdminCost => place_cost_report_line(cost, &groups, &names, input.orgmap, team_of_seat, &mut ledger.entries),
-            Source::AdminAnalyticsCost if cost_report_days.contains(&cost.start) => {
+            Source::AdminAnalyticsCost if billing.sets_aside(cost) => {
                 let slot = set_aside.entry((cost.start, cost.source)).or_default();
                 slot.0 += 1;
                 slot.1 += cost.amount;
@@ -211,6 +208,24 @@ pub fn assemble(input: LedgerInput<'_>) -> Ledger {
         .map(|((day, source), (lines, amount))| SetAside { day, source, lines, amount, because: Source::AdminCost })
         .collect();
     ledger
+}
+
+/// One billing source per day for Console spend: the cost report where it has the day (it is the
+/// billing record), else the Cost Analytics endpoint. Ledger assembly and invoice reconciliation
+/// both ask it.
+pub struct ConsoleBilling {
+    cost_report_days: BTreeSet<Day>,
+}
+
+impl ConsoleBilling {
+    pub fn of(costs: &[CostLine]) -> Self {
+        ConsoleBilling { cost_report_days: costs.iter().filter(|cost| cost.source == Source::AdminCost).map(|cost| cost.start).collect() }
+    }
+
+    /// Whether `cost` is a Cost Analytics line on a day the cost report bills.
+    pub fn sets_aside(&self, cost: &CostLine) -> bool {
+        cost.source == Source::AdminAnalyticsCost && self.cost_report_days.contains(&cost.start)
+    }
 }
 
 fn split_groups(input: LedgerInput<'_>, unpriced: &mut BTreeMap<String, u64>) -> HashMap<SplitKey, Vec<KeyUsage>> {

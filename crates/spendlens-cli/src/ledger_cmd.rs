@@ -6,7 +6,7 @@ use clap::Args;
 use spendlens_analysis::{PlacementFilter, placements};
 use spendlens_model::{Money, Path};
 
-use crate::cli::ReportArgs;
+use crate::cli::{ReportArgs, ReportFormat};
 use crate::commands::{assemble_ledger, open_store, report_period};
 use crate::settings::Settings;
 
@@ -33,7 +33,12 @@ pub fn run(settings: &Settings, args: &LedgerArgs) -> Result<()> {
     let ledger = assemble_ledger(settings, &store, period)?;
     let filter = PlacementFilter { path: args.path, api_key: args.key.clone(), driver: args.driver.clone() };
     let placed = placements(&ledger.entries, period, &filter);
-    if args.period.json || args.period.format == crate::cli::ReportFormat::Json {
+    let json = match args.period.format() {
+        ReportFormat::Json => true,
+        ReportFormat::Table => false,
+        other => bail!("spendlens ledger prints a table or JSON, not {other:?} (use --format table or --json)"),
+    };
+    if json {
         let total: Money = placed.iter().map(|placement| placement.total_usd).sum();
         let value = serde_json::json!({ "period": period, "total_usd": total, "placements": placed });
         println!("{}", serde_json::to_string_pretty(&value)?);

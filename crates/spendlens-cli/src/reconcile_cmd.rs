@@ -15,12 +15,11 @@ use crate::settings::Settings;
 fn invoice_from_sources(costs: &[CostLine], period: Period) -> Vec<CostLine> {
     let mut groups: BTreeMap<(u8, Option<String>, String, String, String), CostLine> = BTreeMap::new();
     // The ledger's rule: the Cost Analytics endpoint bills only days the cost report lacks.
-    let cost_report_days: std::collections::BTreeSet<spendlens_model::Day> =
-        costs.iter().filter(|cost| cost.source == Source::AdminCost).map(|cost| cost.start).collect();
+    let billing = spendlens_analysis::ConsoleBilling::of(costs);
     for cost in costs.iter().filter(|cost| period.contains(cost.start)) {
         let key = match cost.source {
             Source::Roster => (1, None, String::new(), String::new(), String::new()),
-            Source::AdminAnalyticsCost if cost_report_days.contains(&cost.start) => continue,
+            Source::AdminAnalyticsCost if billing.sets_aside(cost) => continue,
             Source::AdminCost | Source::AdminAnalyticsCost => (
                 0,
                 cost.model.clone(),

@@ -171,6 +171,9 @@ fn the_report_table_of_a_small_demo_is_stable() {
     }
     let one_key = json(&data, &["ledger", "--month", "2026-10", "--key", "apikey_01m068", "--json"]);
     assert_eq!(one_key["placements"][0]["path"], "unassigned");
+    let refused = crate::support::spendlens(&data, &["ledger", "--month", "2026-10", "--format", "csv"]);
+    assert!(!refused.status.success());
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("prints a table or JSON"));
 
     // September is only partly in a 45-day demo: the change carries a warning, not a bare +100%.
     assert!(markdown.contains("Note: 2026-09 has billed data on"), "{markdown}");

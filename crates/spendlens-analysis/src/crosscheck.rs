@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 use spendlens_model::{CostLine, Day, Money, Period, ServiceTier, Source, UsageLine};
-use spendlens_pricing::{PriceBook, PriceQuery, normalise_model_id};
+use spendlens_pricing::{PriceBook, normalise_model_id};
 
 /// Why priced usage and billed cost differ.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -86,12 +86,13 @@ struct Group {
 /// Compares Admin usage-report lines with Admin cost-report lines in `period`.
 pub fn crosscheck(usage: &[UsageLine], costs: &[CostLine], book: &PriceBook, period: Period) -> CrossCheck {
     let mut groups: BTreeMap<(Day, Option<String>, String), Group> = BTreeMap::new();
+    let mut pricer = book.pricer();
     for line in usage.iter().filter(|line| line.source == Source::AdminUsage && period.contains(line.day())) {
         let group = groups.entry((line.day(), line.identity.workspace_id.clone(), normalise_model_id(&line.model))).or_default();
         group.has_usage = true;
         group.priority |= line.service_tier == ServiceTier::Priority;
-        match book.price(&PriceQuery::from_line(line)) {
-            Ok(priced) => group.priced += priced.total,
+        match pricer.line_cost(line) {
+            Ok(cost) => group.priced += cost.total,
             Err(_) => group.unpriced = true,
         }
     }

@@ -17,7 +17,7 @@ use spendlens_model::{
     ContextWindow, CostKind, CostLine, Day, DirectoryEntry, DirectoryKind, InferenceGeo, KeyTarget, Money, OrgMap, Path, Period,
     ServiceTier, Source, TokenType, UsageLine,
 };
-use spendlens_pricing::{ComponentKind, PriceBook, PriceQuery, normalise_model_id};
+use spendlens_pricing::{ComponentKind, PriceBook, normalise_model_id};
 
 /// Who or what drives a ledger entry.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -237,6 +237,7 @@ fn split_groups(input: LedgerInput<'_>, unpriced: &mut BTreeMap<String, u64>) ->
     let splits = |line: &&UsageLine| {
         line.source == Source::AdminUsage || (line.source == Source::AdminAnalyticsUsage && !usage_report_days.contains(&line.day()))
     };
+    let mut pricer = input.book.pricer();
     for line in input.usage.iter().filter(splits) {
         let key = SplitKey {
             day: line.day(),
@@ -247,10 +248,10 @@ fn split_groups(input: LedgerInput<'_>, unpriced: &mut BTreeMap<String, u64>) ->
             geo: line.inference_geo,
         };
         let weights = groups.entry(key).or_default().entry(line.identity.api_key_id.clone()).or_default();
-        match input.book.price(&PriceQuery::from_line(line)) {
-            Ok(priced) => {
-                for component in priced.components {
-                    *weights.entry(component.kind).or_default() += component.amount.as_decimal();
+        match pricer.line_cost(line) {
+            Ok(cost) => {
+                for (kind, amount) in cost.components() {
+                    *weights.entry(kind).or_default() += amount.as_decimal();
                 }
             }
             Err(_) => {

@@ -4,7 +4,9 @@ use rust_decimal::Decimal;
 use serde::Serialize;
 use spendlens_model::{ContextWindow, Day, InferenceGeo, Money, ServiceTier, Speed, TokenCounts, TokenType, UsageLine};
 
-use crate::book::{PriceBook, RateCard};
+use rustc_hash::FxHashMap;
+
+use crate::book::{ModelPrices, PriceBook, RateCard};
 
 /// Why a quantity could not be priced. Unpriced usage is reported, never counted as $0.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -134,28 +136,160 @@ impl Priced {
 
 const MILLION: Decimal = Decimal::from_parts(1_000_000, 0, 0, false, 0);
 
+/// What a query's price depends on besides its quantities: the card after every multiplier, and
+/// the rules that made it, in words.
+#[derive(Debug, Clone)]
+struct Terms {
+    model: String,
+    card_from: Day,
+    card: RateCard,
+    web_search_per_1000: Decimal,
+    code_execution_per_hour: Decimal,
+    applied: Vec<String>,
+    notes: Vec<String>,
+}
+
+/// The shape of a query the terms depend on (the quantities only choose `long_context`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+struct Shape {
+    date: Day,
+    service_tier: ServiceTier,
+    inference_geo: InferenceGeo,
+    speed: Speed,
+    long_context: bool,
+}
+
+fn token_amount(quantity: u64, rate: Decimal) -> Money {
+    Money::from_decimal(Decimal::from(quantity) * rate / MILLION)
+}
+
+fn web_search_amount(searches: u64, rate: Decimal) -> Money {
+    Money::from_decimal(Decimal::from(searches) * rate / Decimal::ONE_THOUSAND)
+}
+
+fn code_execution_amount(seconds: u64, rate: Decimal) -> Money {
+    Money::from_decimal(Decimal::from(seconds) * rate / Decimal::from(3600))
+}
+
+/// A query with its model borrowed: what [`Pricer`] prices without allocating.
+#[derive(Debug, Clone, Copy)]
+struct Query<'q> {
+    model: &'q str,
+    date: Day,
+    service_tier: ServiceTier,
+    context_window: ContextWindow,
+    inference_geo: InferenceGeo,
+    speed: Speed,
+    tokens: TokenCounts,
+    web_search_requests: u64,
+    code_execution_seconds: u64,
+    single_request: bool,
+}
+
+impl<'q> From<&'q PriceQuery> for Query<'q> {
+    fn from(query: &'q PriceQuery) -> Self {
+        Query {
+            model: &query.model,
+            date: query.date,
+            service_tier: query.service_tier,
+            context_window: query.context_window,
+            inference_geo: query.inference_geo,
+            speed: query.speed,
+            tokens: query.tokens,
+            web_search_requests: query.web_search_requests,
+            code_execution_seconds: query.code_execution_seconds,
+            single_request: query.single_request,
+        }
+    }
+}
+
+impl<'q> From<&'q UsageLine> for Query<'q> {
+    /// As [`PriceQuery::from_line`].
+    fn from(line: &'q UsageLine) -> Self {
+        Query {
+            model: &line.model,
+            date: line.day(),
+            service_tier: line.service_tier,
+            context_window: line.context_window,
+            inference_geo: line.inference_geo,
+            speed: line.speed,
+            tokens: line.tokens,
+            web_search_requests: line.web_search_requests,
+            code_execution_seconds: line.code_execution_seconds,
+            single_request: line.requests == Some(1),
+        }
+    }
+}
+
+/// Whether the long-context card applies: a single request whose prompt is over the model's
+/// threshold, or a rollup in the long-context bucket.
+fn long_context(model: &ModelPrices, query: &Query<'_>) -> bool {
+    model.long_context.as_ref().is_some_and(|long| {
+        (query.single_request && query.tokens.prompt_tokens() > long.threshold_tokens) || query.context_window == ContextWindow::Long
+    })
+}
+
 impl PriceBook {
     /// Prices one quantity set. Errors name the model; nothing unknown is priced at $0.
     pub fn price(&self, query: &PriceQuery) -> Result<Priced, PriceError> {
         let model = self.resolve(&query.model).ok_or_else(|| PriceError::UnknownModel { model: query.model.clone() })?;
-        let (card_from, base) = model.card_on(query.date).ok_or_else(|| PriceError::NoRateOnDate {
+        let terms = self.terms(model, query_shape(model, &Query::from(query)))?;
+        let Terms { model, card_from, card, web_search_per_1000, code_execution_per_hour, applied, mut notes } = terms;
+        let token_rates = [
+            (TokenType::Input, card.input),
+            (TokenType::CacheWrite5m, card.cache_write_5m),
+            (TokenType::CacheWrite1h, card.cache_write_1h),
+            (TokenType::CacheRead, card.cache_read),
+            (TokenType::Output, card.output),
+        ];
+        let mut components: Vec<Component> = token_rates
+            .into_iter()
+            .map(|(token_type, rate)| {
+                let quantity = query.tokens.get(token_type);
+                Component { kind: ComponentKind::Token(token_type), quantity, rate, amount: token_amount(quantity, rate) }
+            })
+            .collect();
+        if query.web_search_requests > 0 {
+            components.push(Component {
+                kind: ComponentKind::WebSearch,
+                quantity: query.web_search_requests,
+                rate: web_search_per_1000,
+                amount: web_search_amount(query.web_search_requests, web_search_per_1000),
+            });
+        }
+        if query.code_execution_seconds > 0 {
+            components.push(Component {
+                kind: ComponentKind::CodeExecution,
+                quantity: query.code_execution_seconds,
+                rate: code_execution_per_hour,
+                amount: code_execution_amount(query.code_execution_seconds, code_execution_per_hour),
+            });
+            notes.push(format!(
+                "code execution priced gross: the free {} container-hours per organisation per day are credited per org-day",
+                self.rules.code_execution_free_hours_per_day.normalize()
+            ));
+        }
+        let total = components.iter().map(|c| c.amount).sum();
+        Ok(Priced { model, card_from, components, total, applied, notes })
+    }
+
+    /// The card and multipliers for `model` in `shape`, with the rules applied named.
+    fn terms(&self, model: &ModelPrices, shape: Shape) -> Result<Terms, PriceError> {
+        let (card_from, base) = model.card_on(shape.date).ok_or_else(|| PriceError::NoRateOnDate {
             model: model.id.clone(),
-            date: query.date,
-            first: model.rates.first().map(|(from, _)| *from).unwrap_or(query.date),
+            date: shape.date,
+            first: model.rates.first().map(|(from, _)| *from).unwrap_or(shape.date),
         })?;
         let mut applied = Vec::new();
         let mut notes = Vec::new();
 
         let mut card: RateCard = base;
-        if let Some(long) = &model.long_context {
-            let over_threshold = query.single_request && query.tokens.prompt_tokens() > long.threshold_tokens;
-            if over_threshold || query.context_window == ContextWindow::Long {
-                card = long.apply(&base);
-                applied.push(format!("long context (prompt > {} tokens)", long.threshold_tokens));
-            }
+        if let Some(long) = model.long_context.as_ref().filter(|_| shape.long_context) {
+            card = long.apply(&base);
+            applied.push(format!("long context (prompt > {} tokens)", long.threshold_tokens));
         }
         let mut factor = Decimal::ONE;
-        match query.service_tier {
+        match shape.service_tier {
             ServiceTier::Standard => {}
             ServiceTier::Batch => {
                 factor *= self.rules.batch_multiplier;
@@ -173,65 +307,122 @@ impl PriceBook {
                 ),
             },
         }
-        if query.inference_geo == InferenceGeo::Us
+        if shape.inference_geo == InferenceGeo::Us
             && let Some(multiplier) = model.us_residency_multiplier
         {
             factor *= multiplier;
             applied.push(format!("US-only inference x{}", multiplier.normalize()));
         }
-        if query.speed == Speed::Fast {
+        if shape.speed == Speed::Fast {
             let multiplier = model.fast_multiplier.ok_or_else(|| PriceError::NoFastRate { model: model.id.clone() })?;
             factor *= multiplier;
             applied.push(format!("fast mode x{}", multiplier.normalize()));
         }
-        for discount in self.discounts.iter().filter(|d| d.applies(&model.id, query.date)) {
+        for discount in self.discounts.iter().filter(|d| d.applies(&model.id, shape.date)) {
             factor *= discount.multiplier;
             applied.push(format!("contract discount x{} ({})", discount.multiplier.normalize(), discount.origin));
         }
-        let card = card.scaled(factor);
+        Ok(Terms {
+            model: model.id.clone(),
+            card_from,
+            card: card.scaled(factor),
+            web_search_per_1000: self.rules.web_search_per_1000,
+            code_execution_per_hour: self.rules.code_execution_per_hour,
+            applied,
+            notes,
+        })
+    }
 
-        let token_rates = [
-            (TokenType::Input, card.input),
-            (TokenType::CacheWrite5m, card.cache_write_5m),
-            (TokenType::CacheWrite1h, card.cache_write_1h),
-            (TokenType::CacheRead, card.cache_read),
-            (TokenType::Output, card.output),
-        ];
-        let mut components: Vec<Component> = token_rates
-            .into_iter()
-            .map(|(token_type, rate)| {
-                let quantity = query.tokens.get(token_type);
-                Component {
-                    kind: ComponentKind::Token(token_type),
-                    quantity,
-                    rate,
-                    amount: Money::from_decimal(Decimal::from(quantity) * rate / MILLION),
-                }
-            })
-            .collect();
-        if query.web_search_requests > 0 {
-            let rate = self.rules.web_search_per_1000;
-            components.push(Component {
-                kind: ComponentKind::WebSearch,
-                quantity: query.web_search_requests,
-                rate,
-                amount: Money::from_decimal(Decimal::from(query.web_search_requests) * rate / Decimal::ONE_THOUSAND),
-            });
+    /// A pricer for many queries against this book (see [`Pricer`]).
+    pub fn pricer(&self) -> Pricer<'_> {
+        Pricer { book: self, resolved: FxHashMap::default(), models: Vec::new(), terms: FxHashMap::default() }
+    }
+}
+
+fn query_shape(model: &ModelPrices, query: &Query<'_>) -> Shape {
+    Shape {
+        date: query.date,
+        service_tier: query.service_tier,
+        inference_geo: query.inference_geo,
+        speed: query.speed,
+        long_context: long_context(model, query),
+    }
+}
+
+/// The dollars of one quantity set, component by component, without the words of [`Priced`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Cost {
+    /// By token type, in [`TokenType::ALL`] order.
+    pub tokens: [Money; 5],
+    /// Present when the query had searches.
+    pub web_search: Option<Money>,
+    /// Present when the query had code-execution seconds.
+    pub code_execution: Option<Money>,
+    pub total: Money,
+}
+
+impl Cost {
+    /// The components [`PriceBook::price`] lists, in its order, with their amounts.
+    pub fn components(&self) -> impl Iterator<Item = (ComponentKind, Money)> + '_ {
+        let tokens = TokenType::ALL.iter().zip(self.tokens).map(|(token_type, amount)| (ComponentKind::Token(*token_type), amount));
+        tokens
+            .chain(self.web_search.map(|amount| (ComponentKind::WebSearch, amount)))
+            .chain(self.code_execution.map(|amount| (ComponentKind::CodeExecution, amount)))
+    }
+}
+
+/// Prices many queries against one book, fast: a model id is resolved once, and the card for each
+/// (model, day, tier, geography, speed, long context) is worked out once and kept. Every amount is
+/// computed exactly as [`PriceBook::price`] computes it, so the two always agree to the last digit.
+pub struct Pricer<'book> {
+    book: &'book PriceBook,
+    /// Raw model id to its place in `models` (`None`: unknown to the book).
+    resolved: FxHashMap<String, Option<usize>>,
+    models: Vec<&'book ModelPrices>,
+    terms: FxHashMap<(usize, Shape), Result<Terms, PriceError>>,
+}
+
+impl Pricer<'_> {
+    /// The cost of `query`, or why it has none (the same error [`PriceBook::price`] gives).
+    pub fn cost(&mut self, query: &PriceQuery) -> Result<Cost, PriceError> {
+        self.cost_of(Query::from(query))
+    }
+
+    /// The cost of one usage line, as `cost(&PriceQuery::from_line(line))` without copying it.
+    pub fn line_cost(&mut self, line: &UsageLine) -> Result<Cost, PriceError> {
+        self.cost_of(Query::from(line))
+    }
+
+    fn cost_of(&mut self, query: Query<'_>) -> Result<Cost, PriceError> {
+        let book = self.book;
+        let place = match self.resolved.get(query.model) {
+            Some(known) => *known,
+            None => {
+                let place = book.resolve(query.model).map(|model| match self.models.iter().position(|known| known.id == model.id) {
+                    Some(place) => place,
+                    None => {
+                        self.models.push(model);
+                        self.models.len() - 1
+                    }
+                });
+                self.resolved.insert(query.model.to_string(), place);
+                place
+            }
+        };
+        let place = place.ok_or_else(|| PriceError::UnknownModel { model: query.model.to_string() })?;
+        let model = self.models[place];
+        let key = (place, query_shape(model, &query));
+        let terms = self.terms.entry(key).or_insert_with(|| book.terms(model, key.1)).as_ref().map_err(Clone::clone)?;
+        let card = &terms.card;
+        let rates = [card.input, card.cache_write_5m, card.cache_write_1h, card.cache_read, card.output];
+        let mut tokens = [Money::ZERO; 5];
+        for ((amount, token_type), rate) in tokens.iter_mut().zip(TokenType::ALL).zip(rates) {
+            *amount = token_amount(query.tokens.get(*token_type), rate);
         }
-        if query.code_execution_seconds > 0 {
-            let rate = self.rules.code_execution_per_hour;
-            components.push(Component {
-                kind: ComponentKind::CodeExecution,
-                quantity: query.code_execution_seconds,
-                rate,
-                amount: Money::from_decimal(Decimal::from(query.code_execution_seconds) * rate / Decimal::from(3600)),
-            });
-            notes.push(format!(
-                "code execution priced gross: the free {} container-hours per organisation per day are credited per org-day",
-                self.rules.code_execution_free_hours_per_day.normalize()
-            ));
-        }
-        let total = components.iter().map(|c| c.amount).sum();
-        Ok(Priced { model: model.id.clone(), card_from, components, total, applied, notes })
+        let web_search = (query.web_search_requests > 0).then(|| web_search_amount(query.web_search_requests, terms.web_search_per_1000));
+        let code_execution =
+            (query.code_execution_seconds > 0).then(|| code_execution_amount(query.code_execution_seconds, terms.code_execution_per_hour));
+        let total = tokens.iter().copied().chain(web_search).chain(code_execution).sum();
+        Ok(Cost { tokens, web_search, code_execution, total })
     }
 }

@@ -229,3 +229,73 @@ fn every_embedded_model_has_sane_cache_ratios() {
         }
     }
 }
+
+/// The pricer must give `price`'s answer to the last digit, for every model, every rule and both
+/// sides of every threshold, and the same error where there is none; a repeated query must not
+/// get a stale card.
+#[test]
+fn the_pricer_agrees_with_price_on_every_rule_and_model() {
+    let user = r#"
+[[model]]
+id = "claude-opus-6"
+rates = [{ from = "2026-11-20", input = "6", output = "30" }]
+
+[[discount]]
+models = "claude-sonnet-*"
+multiplier = "0.85"
+from = "2026-11-10"
+"#;
+    let book = PriceBook::embedded().unwrap().with_overrides(user, "user.toml").unwrap();
+    let mut models: Vec<String> = book.models().map(|model| model.id.clone()).collect();
+    models.extend(["claude-sonnet-4-5-20250929".into(), "anthropic/claude-haiku-4-5".into(), "claude-unknown-9".into()]);
+    let dates = ["2023-01-01", "2025-06-01", "2026-11-09", "2026-11-10", "2026-11-25"];
+    let token_sets = [
+        tokens(0, 0, 0, 0, 0),
+        tokens(1_234, 567, 89, 10_111, 1_213),
+        tokens(150_000, 40_000, 10_000, 1, 5),
+        tokens(200_001, 0, 0, 0, 77),
+        tokens(7, 0, 0, 0, 1),
+    ];
+    let mut pricer = book.pricer();
+    let mut compared = (0, 0);
+    for round in 0..2 {
+        for model in &models {
+            for date in dates {
+                for tier in ServiceTier::ALL {
+                    for geo in InferenceGeo::ALL {
+                        for speed in Speed::ALL {
+                            for window in ContextWindow::ALL {
+                                for (index, tokens) in token_sets.iter().enumerate() {
+                                    let query = PriceQuery {
+                                        service_tier: *tier,
+                                        context_window: *window,
+                                        inference_geo: *geo,
+                                        speed: *speed,
+                                        web_search_requests: (index as u64 % 3) * 2,
+                                        code_execution_seconds: (index as u64 % 2) * 90,
+                                        single_request: index % 2 == 1 || round == 1,
+                                        ..PriceQuery::new(model.clone(), day(date), *tokens)
+                                    };
+                                    match (book.price(&query), pricer.cost(&query)) {
+                                        (Ok(priced), Ok(cost)) => {
+                                            assert_eq!(cost.total, priced.total, "{query:?}");
+                                            let listed: Vec<_> = priced.components.iter().map(|c| (c.kind, c.amount)).collect();
+                                            assert_eq!(cost.components().collect::<Vec<_>>(), listed, "{query:?}");
+                                            compared.0 += 1;
+                                        }
+                                        (Err(expected), Err(found)) => {
+                                            assert_eq!(found, expected);
+                                            compared.1 += 1;
+                                        }
+                                        (expected, found) => panic!("{query:?}: price {expected:?}, pricer {found:?}"),
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+    assert!(compared.0 > 1_000 && compared.1 > 100, "{compared:?}");
+}

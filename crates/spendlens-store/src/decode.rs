@@ -96,9 +96,14 @@ impl<'a> Columns<'a> {
 
     /// The seven identity columns.
     pub(crate) fn identities(&self) -> Result<IdentityColumns, StoreError> {
+        self.identities_where(|_| true)
+    }
+
+    /// The identity columns `read` names; the others read as absent.
+    pub(crate) fn identities_where(&self, read: impl Fn(&str) -> bool) -> Result<IdentityColumns, StoreError> {
         let mut columns = Vec::with_capacity(IDENTITY_COLUMNS.len());
         for name in IDENTITY_COLUMNS {
-            columns.push(self.text(name)?);
+            columns.push(if read(name) { Some(self.text(name)?) } else { None });
         }
         Ok(IdentityColumns { columns })
     }
@@ -251,12 +256,12 @@ impl InstantColumn {
 }
 
 pub(crate) struct IdentityColumns {
-    columns: Vec<TextColumn>,
+    columns: Vec<Option<TextColumn>>,
 }
 
 impl IdentityColumns {
     pub(crate) fn identity(&self, row: usize) -> Identity {
-        let value = |index: usize| self.columns.get(index).and_then(|column| column.optional(row));
+        let value = |index: usize| self.columns.get(index).and_then(Option::as_ref).and_then(|column| column.optional(row));
         Identity {
             workspace_id: value(0),
             api_key_id: value(1),

@@ -15,8 +15,8 @@ use std::time::SystemTime;
 
 use datafusion::arrow::array::RecordBatch;
 use datafusion::arrow::datatypes::{DataType, Schema};
-use datafusion::parquet::arrow::ArrowWriter;
 use datafusion::parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+use datafusion::parquet::arrow::{ArrowWriter, ProjectionMask};
 use datafusion::parquet::basic::{Compression, ZstdLevel};
 use datafusion::parquet::file::metadata::KeyValue;
 use datafusion::parquet::file::properties::WriterProperties;
@@ -98,6 +98,69 @@ pub(crate) fn write_atomically(
         return Err(StoreError::io("rename into place", target, error));
     }
     sync_directory(directory)
+}
+
+/// Writes several files, each whole or not at all, as [`write_atomically`] does one, with fewer
+/// waits for the disk: every temporary file is written before any is synced (the kernel starts
+/// writing the first while the last is filled), each directory is synced once, and nothing is
+/// renamed until every temporary file is on disk.
+///
+/// When `fail_before_rename` is set the write stops after the syncs, leaving the temporary files
+/// behind as a crash would.
+pub(crate) fn write_files_atomically(files: &[(&FilePath, &[u8])], fail_before_rename: bool) -> Result<(), StoreError> {
+    let mut directories: Vec<&FilePath> = Vec::with_capacity(files.len());
+    for (target, _) in files {
+        let directory =
+            target.parent().ok_or_else(|| StoreError::InvalidInput { detail: format!("{} has no directory", target.display()) })?;
+        if !directories.contains(&directory) {
+            ensure_directory(directory)?;
+            directories.push(directory);
+        }
+    }
+    let mut temporaries: Vec<(PathBuf, File)> = Vec::with_capacity(files.len());
+    let remove_all = |temporaries: &[(PathBuf, File)]| {
+        // Best effort: a temporary name is never read, and the next open removes it anyway.
+        for (temporary, _) in temporaries {
+            let _ = fs::remove_file(temporary);
+        }
+    };
+    for (target, bytes) in files {
+        let written = temporary_path(target).and_then(|temporary| {
+            let mut file = OpenOptions::new()
+                .write(true)
+                .create_new(true)
+                .open(&temporary)
+                .map_err(|error| StoreError::io("create", &temporary, error))?;
+            let result = file.write_all(bytes).map_err(|error| StoreError::io("write", &temporary, error));
+            temporaries.push((temporary, file));
+            result
+        });
+        if let Err(error) = written {
+            remove_all(&temporaries);
+            return Err(error);
+        }
+    }
+    for (temporary, file) in &temporaries {
+        if let Err(error) = file.sync_all() {
+            let error = StoreError::io("sync", temporary, error);
+            remove_all(&temporaries);
+            return Err(error);
+        }
+    }
+    if fail_before_rename {
+        let first = temporaries.first().map(|(temporary, _)| temporary.clone()).unwrap_or_default();
+        return Err(StoreError::InjectedFailure { path: first });
+    }
+    for (index, ((temporary, _), (target, _))) in temporaries.iter().zip(files).enumerate() {
+        if let Err(error) = fs::rename(temporary, target) {
+            remove_all(&temporaries[index..]);
+            return Err(StoreError::io("rename into place", target, error));
+        }
+    }
+    for directory in directories {
+        sync_directory(directory)?;
+    }
+    Ok(())
 }
 
 /// Writes `bytes` atomically (the marker file).
@@ -265,10 +328,15 @@ fn open_parquet(path: &FilePath) -> Result<ParquetRecordBatchReaderBuilder<File>
 }
 
 /// Reads a whole data file, after the checks a query's files pass (valid Parquet, no newer
-/// schema version, the table's columns), opening it once.
-pub(crate) fn read_checked_parquet(path: &FilePath, schema: &Schema) -> Result<Vec<RecordBatch>, StoreError> {
-    let builder = open_parquet(path)?;
+/// schema version, the table's columns), opening it once. Only the columns named in `only` are
+/// decoded (every column when `None`); the file must still hold every column of `schema`.
+pub(crate) fn read_checked_parquet(path: &FilePath, schema: &Schema, only: Option<&[&str]>) -> Result<Vec<RecordBatch>, StoreError> {
+    let mut builder = open_parquet(path)?;
     check_builder(path, &builder, schema)?;
+    if let Some(names) = only {
+        let mask = ProjectionMask::columns(builder.parquet_schema(), names.iter().copied());
+        builder = builder.with_projection(mask);
+    }
     let reader = builder.build().map_err(|error| StoreError::corrupt(path, format!("not a valid Parquet file: {error}")))?;
     reader.map(|batch| batch.map_err(|error| StoreError::corrupt(path, format!("not a valid Parquet file: {error}")))).collect()
 }

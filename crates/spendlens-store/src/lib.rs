@@ -72,5 +72,5 @@ mod store;
 
 pub use error::StoreError;
 pub use layout::SCHEMA_VERSION;
-pub use query::{StoreTotals, Totals, UsageRollup};
+pub use query::{StoreTotals, Totals, UsageDetail, UsageRollup};
 pub use store::{Replace, Store, WriteSummary};

@@ -352,32 +352,72 @@ impl Store {
 
     /// Every usage line of one scope of one source filed under a day in `period` (all if `None`),
     /// read straight from the scope's partition files, days in parallel, with no query engine:
-    /// the hot path of per-person views (`spendlens cc`) and of merging new transcript lines.
-    /// Each file passes the same checks as before a query. Ordered by day, then every field.
-    pub fn scope_usage_lines(&self, source: Source, scope: &str, period: Option<Period>) -> Result<Vec<UsageLine>, StoreError> {
+    /// the hot path of merging new transcript lines. Each file passes the same checks as before a
+    /// query. Ordered by day, then every field read (`detail` says which).
+    pub fn scope_usage_lines(
+        &self,
+        source: Source,
+        scope: &str,
+        period: Option<Period>,
+        detail: UsageDetail,
+    ) -> Result<Vec<UsageLine>, StoreError> {
+        let parts = self.scope_usage_fold(source, scope, period, detail, Vec::new, |lines: &mut Vec<UsageLine>, day| {
+            lines.extend(day);
+        })?;
+        // Lines are large: moved once, into a vector of the right size.
+        let mut lines = Vec::with_capacity(parts.iter().map(Vec::len).sum());
+        for part in parts {
+            lines.extend(part);
+        }
+        Ok(lines)
+    }
+
+    /// Folds the lines [`Store::scope_usage_lines`] reads without holding them all at once (the
+    /// hot path of per-person views, `spendlens cc`): the scope's days are split into consecutive
+    /// runs, one per core; each run starts from `start()` and is handed its day files' lines a
+    /// file at a time, in order. The runs' accumulators come back in day order.
+    pub fn scope_usage_fold<A: Send>(
+        &self,
+        source: Source,
+        scope: &str,
+        period: Option<Period>,
+        detail: UsageDetail,
+        start: impl Fn() -> A + Sync,
+        fold: impl Fn(&mut A, Vec<UsageLine>) + Sync,
+    ) -> Result<Vec<A>, StoreError> {
         let table = self.table_path(Table::Usage);
         let files = self.scope_files(source, scope, period)?;
         let schema = usage_schema();
+        let only: Option<Vec<&str>> = match detail {
+            UsageDetail::Full => None,
+            UsageDetail::Priced => {
+                Some(schema.fields().iter().map(|field| field.name().as_str()).filter(|name| !PRICED_LEAVES_OUT.contains(name)).collect())
+            }
+        };
         let read_one = |file: &PathBuf| -> Result<Vec<UsageLine>, StoreError> {
             let mut lines = Vec::new();
-            for batch in read_checked_parquet(file, &schema)? {
-                lines.extend(decode_usage_lines(&batch, &table, Some(source))?);
+            for batch in read_checked_parquet(file, &schema, only.as_deref())? {
+                decode_usage_lines_into(&batch, &table, Some(source), detail, &mut lines)?;
+            }
+            // Files are written sorted: sorting is only a safeguard.
+            if !lines.is_sorted_by(|left, right| compare_usage(left, right) != std::cmp::Ordering::Greater) {
+                lines.sort_by(compare_usage);
             }
             Ok(lines)
         };
         let threads = std::thread::available_parallelism().map_or(1, usize::from).clamp(1, files.len().max(1));
         let per_thread = files.len().div_ceil(threads).max(1);
-        let parts: Vec<Result<Vec<UsageLine>, StoreError>> = std::thread::scope(|threads| {
+        let parts: Vec<Result<A, StoreError>> = std::thread::scope(|threads| {
             let handles: Vec<_> = files
                 .chunks(per_thread)
                 .map(|chunk| {
-                    let read_one = &read_one;
+                    let (read_one, start, fold) = (&read_one, &start, &fold);
                     threads.spawn(move || {
-                        let mut lines = Vec::new();
+                        let mut accumulator = start();
                         for file in chunk {
-                            lines.extend(read_one(file)?);
+                            fold(&mut accumulator, read_one(file)?);
                         }
-                        Ok(lines)
+                        Ok(accumulator)
                     })
                 })
                 .collect();
@@ -388,16 +428,7 @@ impl Store {
                 })
                 .collect()
         });
-        let mut lines = Vec::new();
-        for part in parts {
-            lines.extend(part?);
-        }
-        // Files are written sorted and listed in day order: sorting is only a safeguard.
-        let order = |left: &UsageLine, right: &UsageLine| left.day().cmp(&right.day()).then_with(|| compare_usage(left, right));
-        if !lines.is_sorted_by(|left, right| order(left, right) != std::cmp::Ordering::Greater) {
-            lines.sort_by(order);
-        }
-        Ok(lines)
+        parts.into_iter().collect()
     }
 
     /// Every cost line whose start day is in `period` (all if `None`), with its source restored
@@ -607,7 +638,36 @@ impl Store {
 
 /// Usage lines of one batch, its source from the `source` column or, for a batch read straight
 /// from a partition file (which holds no partition columns), from `source`.
+/// How much of each usage line [`Store::scope_usage_lines`] reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UsageDetail {
+    /// Every field.
+    Full,
+    /// What pricing a line and grouping it by day, model, person, session and project need: the
+    /// columns that name single requests, API keys and workspaces, and the reported cost, are not
+    /// read (those fields come back empty). Reads in well under the time of `Full`, most of which
+    /// goes to one distinct request id per line.
+    Priced,
+}
+
+/// The columns [`UsageDetail::Priced`] does not read.
+const PRICED_LEAVES_OUT: [&str; 5] = ["request_id", "api_key_id", "api_key_name", "workspace_id", "reported_cost_usd"];
+
 fn decode_usage_lines(batch: &RecordBatch, table: &FilePath, source: Option<Source>) -> Result<Vec<UsageLine>, StoreError> {
+    let mut lines = Vec::with_capacity(batch.num_rows());
+    decode_usage_lines_into(batch, table, source, UsageDetail::Full, &mut lines)?;
+    Ok(lines)
+}
+
+/// Decodes a batch's rows onto the end of `lines`.
+fn decode_usage_lines_into(
+    batch: &RecordBatch,
+    table: &FilePath,
+    source: Option<Source>,
+    detail: UsageDetail,
+    lines: &mut Vec<UsageLine>,
+) -> Result<(), StoreError> {
+    let read = |name: &str| detail == UsageDetail::Full || !PRICED_LEAVES_OUT.contains(&name);
     let columns = Columns::new(batch, table);
     let sources = match source {
         Some(_) => None,
@@ -616,7 +676,7 @@ fn decode_usage_lines(batch: &RecordBatch, table: &FilePath, source: Option<Sour
     let start = columns.instants("start")?;
     let end = columns.instants("end")?;
     let path = columns.text("path")?;
-    let identities = columns.identities()?;
+    let identities = columns.identities_where(read)?;
     let model = columns.text("model")?;
     let service_tier = columns.text("service_tier")?;
     let context_window = columns.text("context_window")?;
@@ -626,8 +686,8 @@ fn decode_usage_lines(batch: &RecordBatch, table: &FilePath, source: Option<Sour
     let web_search_requests = columns.counts("web_search_requests")?;
     let code_execution_seconds = columns.counts("code_execution_seconds")?;
     let requests = columns.counts("requests")?;
-    let reported_cost = columns.money("reported_cost_usd")?;
-    let mut lines = Vec::with_capacity(columns.rows());
+    let reported_cost = if read("reported_cost_usd") { Some(columns.money("reported_cost_usd")?) } else { None };
+    lines.reserve(columns.rows());
     for row in 0..columns.rows() {
         lines.push(UsageLine {
             start: start.required(row)?,
@@ -648,8 +708,11 @@ fn decode_usage_lines(batch: &RecordBatch, table: &FilePath, source: Option<Sour
             web_search_requests: web_search_requests.required(row)?,
             code_execution_seconds: code_execution_seconds.required(row)?,
             requests: requests.optional(row),
-            reported_cost: reported_cost.optional(row)?,
+            reported_cost: match &reported_cost {
+                Some(column) => column.optional(row)?,
+                None => None,
+            },
         });
     }
-    Ok(lines)
+    Ok(())
 }

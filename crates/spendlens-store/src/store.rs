@@ -6,7 +6,6 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
-use std::io::Write;
 use std::path::{Path as FilePath, PathBuf};
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -17,8 +16,8 @@ use spendlens_model::{ActivityLine, CostLine, Day, DirectoryEntry, Period, Sourc
 use crate::StoreError;
 use crate::encode::{activity_batch, cost_batch, directory_batch, usage_batch};
 use crate::files::{
-    FileChecker, ensure_directory, list_directory, parquet_bytes, remove_if_present, remove_stale_temporaries, write_atomically,
-    write_bytes_atomically, write_parquet,
+    FileChecker, ensure_directory, list_directory, parquet_bytes, remove_if_present, remove_stale_temporaries, write_bytes_atomically,
+    write_files_atomically, write_parquet,
 };
 use crate::layout::{FORMAT_NAME, Layout, Marker, SCHEMA_VERSION, Table, parse_day_partition, scope_file_name, scope_stem};
 
@@ -214,14 +213,12 @@ impl Store {
 
         let _guard = self.lock_writes();
         let mut summary = WriteSummary::default();
-        for file in &encoded {
-            let fail = self.fail_before_rename.swap(false, Ordering::SeqCst);
-            write_atomically(&file.target, fail, |mut handle| {
-                handle.write_all(&file.bytes).map_err(|error| StoreError::io("write", &file.target, error))
-            })?;
-            summary.rows += file.rows;
-            summary.files_written += 1;
+        let files: Vec<(&FilePath, &[u8])> = encoded.iter().map(|file| (file.target.as_path(), file.bytes.as_slice())).collect();
+        if !files.is_empty() {
+            write_files_atomically(&files, self.fail_before_rename.swap(false, Ordering::SeqCst))?;
         }
+        summary.rows = encoded.iter().map(|file| file.rows).sum();
+        summary.files_written = encoded.len();
         let emptied = |day: Day| {
             !written_days.contains(&day)
                 && match replace {

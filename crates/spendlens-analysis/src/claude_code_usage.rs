@@ -7,9 +7,9 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use chrono::{DateTime, Utc};
-use spendlens_model::{Money, Period, TokenCounts, UsageLine};
-use spendlens_pricing::{PriceBook, PriceQuery};
+use chrono::{DateTime, Datelike, Utc};
+use spendlens_model::{Day, Money, Period, TokenCounts, UsageLine};
+use spendlens_pricing::{PriceBook, Pricer};
 
 /// How rows are grouped.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -91,51 +91,146 @@ pub struct UsageReport {
 
 /// Groups `lines` whose UTC day falls in `period` (every line when `None`).
 pub fn claude_code_usage(lines: &[UsageLine], book: &PriceBook, grouping: Grouping, period: Option<Period>) -> UsageReport {
-    let mut rows: BTreeMap<String, UsageRow> = BTreeMap::new();
+    let mut grouper = UsageGrouper::new(book, grouping, period);
     for line in lines {
-        if period.is_some_and(|period| !period.contains(line.day())) {
-            continue;
+        grouper.add(line);
+    }
+    grouper.finish()
+}
+
+/// Groups lines one at a time, as [`claude_code_usage`] does a slice, so that lines can be read,
+/// priced and grouped in runs without being held together. Runs of consecutive days grouped apart
+/// combine with [`UsageGrouper::absorb_later`] into what one grouper fed every line in order makes.
+pub struct UsageGrouper<'book> {
+    pricer: Pricer<'book>,
+    grouping: Grouping,
+    period: Option<Period>,
+    /// Days, or the first day of each month.
+    days: BTreeMap<Day, UsageRow>,
+    sessions: BTreeMap<String, UsageRow>,
+}
+
+impl<'book> UsageGrouper<'book> {
+    pub fn new(book: &'book PriceBook, grouping: Grouping, period: Option<Period>) -> Self {
+        UsageGrouper { pricer: book.pricer(), grouping, period, days: BTreeMap::new(), sessions: BTreeMap::new() }
+    }
+
+    /// Adds one line; lines come in time order (the store's order).
+    pub fn add(&mut self, line: &UsageLine) {
+        let day = line.day();
+        if self.period.is_some_and(|period| !period.contains(day)) {
+            return;
         }
-        let key = match grouping {
-            Grouping::Daily => line.day().format("%Y-%m-%d").to_string(),
-            Grouping::Monthly => line.day().format("%Y-%m").to_string(),
-            Grouping::Session => line.identity.session_id.clone().unwrap_or_else(|| "unknown".into()),
+        let cost = self.pricer.line_cost(line).ok().map(|cost| cost.total);
+        match self.grouping {
+            Grouping::Daily => self.days.entry(day).or_insert_with(|| UsageRow::starting(line)).add(line, cost),
+            Grouping::Monthly => {
+                self.days.entry(day.with_day(1).unwrap_or(day)).or_insert_with(|| UsageRow::starting(line)).add(line, cost);
+            }
+            Grouping::Session => {
+                // The session id is copied only for a session's first line.
+                let session = line.identity.session_id.as_deref().unwrap_or("unknown");
+                match self.sessions.get_mut(session) {
+                    Some(row) => row.add(line, cost),
+                    None => {
+                        let mut row = UsageRow::starting(line);
+                        row.add(line, cost);
+                        self.sessions.insert(session.to_string(), row);
+                    }
+                }
+            }
+        }
+    }
+
+    /// Adds what `later` grouped: lines whose days all come after the days of every line this
+    /// grouper saw.
+    pub fn absorb_later(&mut self, later: UsageGrouper<'_>) {
+        for (day, row) in later.days {
+            match self.days.get_mut(&day) {
+                Some(kept) => kept.absorb_later(row),
+                None => {
+                    self.days.insert(day, row);
+                }
+            }
+        }
+        for (session, row) in later.sessions {
+            match self.sessions.get_mut(&session) {
+                Some(kept) => kept.absorb_later(row),
+                None => {
+                    self.sessions.insert(session, row);
+                }
+            }
+        }
+    }
+
+    pub fn finish(self) -> UsageReport {
+        let grouping = self.grouping;
+        let mut rows: Vec<UsageRow> = match grouping {
+            Grouping::Session => self.sessions.into_iter().map(|(session, row)| UsageRow { key: session, ..row }).collect(),
+            Grouping::Daily | Grouping::Monthly => {
+                let format = if grouping == Grouping::Monthly { "%Y-%m" } else { "%Y-%m-%d" };
+                self.days.into_iter().map(|(day, row)| UsageRow { key: day.format(format).to_string(), project: None, ..row }).collect()
+            }
         };
-        let cost = book.price(&PriceQuery::from_line(line)).ok().map(|priced| priced.total);
-        let row = rows.entry(key.clone()).or_insert_with(|| UsageRow {
-            key,
+        if grouping == Grouping::Session {
+            rows.sort_by(|a, b| a.last_activity.cmp(&b.last_activity).then_with(|| a.key.cmp(&b.key)));
+        }
+        let mut totals = Tally::default();
+        for row in &rows {
+            totals.absorb(&row.tally);
+        }
+        UsageReport { rows, totals }
+    }
+}
+
+impl UsageRow {
+    /// An empty row, its activity starting at `line`'s time (its key is set when the report is made).
+    fn starting(line: &UsageLine) -> Self {
+        UsageRow {
+            key: String::new(),
             tally: Tally::default(),
             models: BTreeMap::new(),
             first_activity: line.start,
             last_activity: line.start,
             project: None,
-        });
-        row.tally.add(&line.tokens, cost, &line.model);
-        row.models.entry(line.model.clone()).or_default().add(&line.tokens, cost, &line.model);
-        row.first_activity = row.first_activity.min(line.start);
-        if line.start >= row.last_activity {
-            row.last_activity = line.start;
+        }
+    }
+
+    fn add(&mut self, line: &UsageLine, cost: Option<Money>) {
+        self.tally.add(&line.tokens, cost, &line.model);
+        match self.models.get_mut(&line.model) {
+            Some(tally) => tally.add(&line.tokens, cost, &line.model),
+            None => self.models.entry(line.model.clone()).or_default().add(&line.tokens, cost, &line.model),
+        }
+        self.first_activity = self.first_activity.min(line.start);
+        if line.start >= self.last_activity {
+            self.last_activity = line.start;
             if line.identity.project.is_some() {
-                row.project.clone_from(&line.identity.project);
+                self.project.clone_from(&line.identity.project);
             }
         }
-        if row.project.is_none() {
-            row.project.clone_from(&line.identity.project);
+        if self.project.is_none() {
+            self.project.clone_from(&line.identity.project);
         }
     }
-    let mut rows: Vec<UsageRow> = rows.into_values().collect();
-    if grouping == Grouping::Session {
-        rows.sort_by(|a, b| a.last_activity.cmp(&b.last_activity).then_with(|| a.key.cmp(&b.key)));
-    } else {
-        for row in &mut rows {
-            row.project = None;
+
+    /// Adds a row grouped from later lines, as if its lines had been added one by one.
+    fn absorb_later(&mut self, later: UsageRow) {
+        self.tally.absorb(&later.tally);
+        for (model, tally) in later.models {
+            self.models.entry(model).or_default().absorb(&tally);
+        }
+        self.first_activity = self.first_activity.min(later.first_activity);
+        if later.last_activity >= self.last_activity {
+            self.last_activity = later.last_activity;
+            if later.project.is_some() {
+                self.project = later.project.clone();
+            }
+        }
+        if self.project.is_none() {
+            self.project = later.project;
         }
     }
-    let mut totals = Tally::default();
-    for row in &rows {
-        totals.absorb(&row.tally);
-    }
-    UsageReport { rows, totals }
 }
 
 #[cfg(test)]
@@ -175,5 +270,53 @@ mod tests {
         let sessions = claude_code_usage(&lines, &book, Grouping::Session, Some(Period::parse_month("2026-10").unwrap()));
         assert_eq!(sessions.rows.len(), 1);
         assert_eq!(sessions.rows[0].project.as_deref(), Some("/p"));
+    }
+
+    #[test]
+    fn runs_of_days_grouped_apart_combine_into_the_whole() {
+        let book = PriceBook::embedded().unwrap();
+        let tokens =
+            |n: u64| TokenCounts { input: 1_000 * n, cache_write_5m: 10 * n, cache_write_1h: 7, cache_read: 90 * n, output: 33 * n };
+        // Sessions and months spanning every split; projects changing, missing, tied in time.
+        let mut lines = Vec::new();
+        for (index, time) in [
+            "2026-09-30T23:00:00Z",
+            "2026-10-01T08:00:00Z",
+            "2026-10-01T08:00:00Z",
+            "2026-10-02T09:00:00Z",
+            "2026-10-31T23:59:59Z",
+            "2026-11-01T00:00:00Z",
+            "2026-11-03T12:00:00Z",
+        ]
+        .into_iter()
+        .enumerate()
+        {
+            let model = ["claude-sonnet-4-5-20250929", "claude-haiku-4-5", "claude-mystery-9"][index % 3];
+            let mut line = line(time, ["a", "b"][index % 2], model, tokens(index as u64 + 1));
+            line.identity.project = match index % 3 {
+                0 => None,
+                1 => Some(format!("/p{index}")),
+                _ => Some("/q".into()),
+            };
+            lines.push(line);
+        }
+        let period = Period::new("2026-09-15".parse().unwrap(), "2026-11-02".parse().unwrap());
+        for grouping in [Grouping::Daily, Grouping::Monthly, Grouping::Session] {
+            for filter in [None, Some(period)] {
+                let whole = claude_code_usage(&lines, &book, grouping, filter);
+                // Every split between two days.
+                for split in 1..lines.len() {
+                    if lines[split - 1].day() == lines[split].day() {
+                        continue;
+                    }
+                    let mut first = UsageGrouper::new(&book, grouping, filter);
+                    lines[..split].iter().for_each(|line| first.add(line));
+                    let mut second = UsageGrouper::new(&book, grouping, filter);
+                    lines[split..].iter().for_each(|line| second.add(line));
+                    first.absorb_later(second);
+                    assert_eq!(first.finish(), whole, "{grouping:?} split at {split}");
+                }
+            }
+        }
     }
 }

@@ -16,9 +16,10 @@ use chrono::NaiveDate;
 use clap::{Args, ValueEnum};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
-use spendlens_analysis::claude_code_usage::{Grouping, Tally, UsageReport, UsageRow, claude_code_usage};
+use spendlens_analysis::claude_code_usage::{Grouping, Tally, UsageGrouper, UsageReport, UsageRow};
 use spendlens_model::{Day, Money, Period, Source};
 use spendlens_pricing::PriceBook;
+use spendlens_store::UsageDetail;
 
 use crate::pipeline::{self, TranscriptsIngested};
 use crate::settings::Settings;
@@ -110,18 +111,31 @@ pub fn run(settings: &Settings, args: ClaudeCodeArgs) -> Result<()> {
         print!("{}", view.stdout);
         return Ok(());
     }
-    // The person's own partition files, read directly: their scope is their email.
-    let lines: Vec<_> = store
-        .scope_usage_lines(Source::Transcript, &email, period)?
-        .into_iter()
-        .filter(|line| line.identity.actor_email.as_deref() == Some(email.as_str()))
-        .collect();
     let grouping = match args.view {
         View::Daily => Grouping::Daily,
         View::Monthly => Grouping::Monthly,
         View::Session => Grouping::Session,
     };
-    let report = claude_code_usage(&lines, &book, grouping, period);
+    // The person's own partition files, read directly (their scope is their email), each run of
+    // days priced and grouped on its own core as it is read.
+    let runs = store.scope_usage_fold(
+        Source::Transcript,
+        &email,
+        period,
+        UsageDetail::Priced,
+        || UsageGrouper::new(&book, grouping, period),
+        |grouper, lines| {
+            for line in lines.iter().filter(|line| line.identity.actor_email.as_deref() == Some(email.as_str())) {
+                grouper.add(line);
+            }
+        },
+    )?;
+    let mut runs = runs.into_iter();
+    let mut grouper = runs.next().unwrap_or_else(|| UsageGrouper::new(&book, grouping, period));
+    for later in runs {
+        grouper.absorb_later(later);
+    }
+    let report = grouper.finish();
     let mut view = RenderedView::default();
     if !report.totals.unpriced.is_empty() {
         let names: Vec<&str> = report.totals.unpriced.iter().map(String::as_str).collect();

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result, bail};
 use spendlens_ingest::{IngestError, Pages, admin_cost, admin_usage, analytics, claude_code_analytics, directory, roster, transcript};
 use spendlens_model::{CostLine, Day, DirectoryEntry, Source, UsageLine};
-use spendlens_store::{Replace, Store};
+use spendlens_store::{Replace, Store, UsageDetail};
 
 use crate::progress;
 
@@ -139,10 +139,12 @@ pub fn orgmap(data_dir: &Path, path: &Path) -> Result<Ingested> {
 pub fn transcript_files(roots: &[PathBuf]) -> Vec<PathBuf> {
     let mut files = Vec::new();
     let mut visited = std::collections::HashSet::new();
-    let mut pending: Vec<PathBuf> = roots.iter().map(|root| std::fs::canonicalize(root).unwrap_or_else(|_| root.clone())).collect();
+    // (path, known to be a directory): roots and symlink targets are looked at when taken.
+    let mut pending: Vec<(PathBuf, bool)> =
+        roots.iter().map(|root| (std::fs::canonicalize(root).unwrap_or_else(|_| root.clone()), false)).collect();
     let is_transcript = |path: &Path| path.extension().is_some_and(|ext| ext == "jsonl");
-    while let Some(path) = pending.pop() {
-        if !path.is_dir() {
+    while let Some((path, known_directory)) = pending.pop() {
+        if !known_directory && !path.is_dir() {
             if is_transcript(&path) {
                 files.push(path);
             }
@@ -155,10 +157,10 @@ pub fn transcript_files(roots: &[PathBuf]) -> Vec<PathBuf> {
         for entry in entries.flatten() {
             let Ok(kind) = entry.file_type() else { continue };
             if kind.is_dir() {
-                pending.push(entry.path());
+                pending.push((entry.path(), true));
             } else if kind.is_symlink() {
                 if let Ok(target) = std::fs::canonicalize(entry.path()) {
-                    pending.push(target);
+                    pending.push((target, false));
                 }
             } else if is_transcript(&entry.path()) {
                 files.push(entry.path());
@@ -254,7 +256,7 @@ pub fn transcripts(store: &Store, data_dir: &Path, roots: &[PathBuf], email: &st
             Vec::new()
         } else {
             store
-                .scope_usage_lines(Source::Transcript, email, Some(period))?
+                .scope_usage_lines(Source::Transcript, email, Some(period), UsageDetail::Full)?
                 .into_iter()
                 .filter(|line| line.identity.actor_email.as_deref() == Some(email))
                 .collect()

@@ -39,26 +39,11 @@ use std::path::{Path as FilePath, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
-use crate::wire::{CacheCreation, ServerToolUse};
 use chrono::{DateTime, Utc};
 use hashbrown::HashTable;
 use rustc_hash::FxBuildHasher;
 use serde::{Deserialize, Serialize};
 use spendlens_model::{Path, ServiceTier, Source, Speed, TokenCounts, UsageLine};
-
-#[derive(Debug, Default, Deserialize)]
-#[serde(default)]
-struct Usage<'a> {
-    input_tokens: u64,
-    output_tokens: u64,
-    cache_read_input_tokens: u64,
-    cache_creation_input_tokens: u64,
-    cache_creation: Option<CacheCreation>,
-    #[serde(borrow)]
-    service_tier: Option<&'a str>,
-    speed: Option<&'a str>,
-    server_tool_use: Option<ServerToolUse>,
-}
 
 /// A line that could not be read, with where it is.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -369,7 +354,7 @@ enum Taken {
 }
 
 /// Bytes read from a file at a time (the buffer grows only for a longer line).
-const CHUNK_BYTES: usize = 1 << 20;
+const CHUNK_BYTES: usize = 1 << 18;
 
 impl TranscriptReader {
     /// Lines are attributed to `actor_email` (the configured email or the OS user).
@@ -506,7 +491,7 @@ impl TranscriptReader {
         if model.is_empty() || model == "<synthetic>" {
             return Ok(());
         }
-        let usage: Usage<'_> = serde_json::from_slice(raw_usage).map_err(|error| format!("message.usage: {error}"))?;
+        let usage = scan::usage(raw_usage).map_err(|error| format!("message.usage: {error}"))?;
         let (key, request_id) = match (line.message_id.as_deref(), line.request_id.as_deref()) {
             (Some(id), request) => (id, request.unwrap_or(id)),
             (None, Some(request)) => (request, request),
@@ -518,9 +503,7 @@ impl TranscriptReader {
         // The store keeps microseconds: so must the fingerprint's copy.
         let start = DateTime::from_timestamp_micros(time.timestamp_micros()).unwrap_or(time);
         let (write_5m, write_1h) = match usage.cache_creation {
-            Some(split) if split.ephemeral_5m_input_tokens + split.ephemeral_1h_input_tokens > 0 => {
-                (split.ephemeral_5m_input_tokens, split.ephemeral_1h_input_tokens)
-            }
+            Some((write_5m, write_1h)) if write_5m + write_1h > 0 => (write_5m, write_1h),
             _ => (usage.cache_creation_input_tokens, 0),
         };
         let tokens = TokenCounts {
@@ -532,8 +515,8 @@ impl TranscriptReader {
         };
         let main_chain = !line.is_sidechain;
         let service_tier = usage.service_tier.and_then(|tier| tier.parse().ok()).unwrap_or(ServiceTier::Standard);
-        let speed = if usage.speed == Some("fast") { Speed::Fast } else { Speed::Standard };
-        let web_search_requests = usage.server_tool_use.map_or(0, |tools| tools.web_search_requests);
+        let speed = if usage.speed.as_deref() == Some("fast") { Speed::Fast } else { Speed::Standard };
+        let web_search_requests = usage.web_search_requests;
 
         // A copy that loses to the kept one allocates nothing.
         let found = self.responses.find(key);

@@ -62,26 +62,37 @@ impl<'a> Cursor<'a> {
 
     /// A string starting at the cursor's `"`: returns its raw contents (escapes left in place).
     ///
-    /// One `memchr` per closing-quote candidate, not per escape: a `"` ends the string unless an
-    /// odd run of backslashes precedes it (text and code are full of `\n` but hold few `\"`).
+    /// A `"` ends the string unless an odd run of backslashes precedes it (text and code are full
+    /// of `\n` but hold few `\"`), so only quotes are searched for, and each is checked by looking
+    /// back.
     fn raw_string(&mut self) -> Scan<&'a [u8]> {
         if self.peek() != Some(b'"') {
             return self.fail("expected a string");
         }
         let start = self.at + 1;
-        let mut at = start;
-        loop {
-            let Some(found) = next_quote(&self.bytes[at..]) else {
-                self.at = self.bytes.len();
-                return self.fail("unterminated string");
-            };
+        let contents = &self.bytes[start..];
+        let unescaped = |at: usize| contents[..at].iter().rev().take_while(|byte| **byte == b'\\').count() % 2 == 0;
+        // Most strings (keys, ids, short values) end within a few words.
+        let short = contents.len().min(SHORT_STRING);
+        let mut at = 0;
+        while let Some(found) = next_quote(&contents[at..short]) {
             at += found;
-            let backslashes = self.bytes[start..at].iter().rev().take_while(|byte| **byte == b'\\').count();
-            if backslashes % 2 == 0 {
-                self.at = at + 1;
-                return Ok(&self.bytes[start..at]);
+            if unescaped(at) {
+                self.at = start + at + 1;
+                return Ok(&contents[..at]);
             }
             at += 1;
+        }
+        match quote_where(&contents[short..], |found| unescaped(short + found)) {
+            Some(found) => {
+                let end = short + found;
+                self.at = start + end + 1;
+                Ok(&contents[..end])
+            }
+            None => {
+                self.at = self.bytes.len();
+                self.fail("unterminated string")
+            }
         }
     }
 
@@ -206,19 +217,16 @@ impl<'a> Cursor<'a> {
     }
 }
 
-/// Bytes searched eight at a time before handing the search to `memchr`: most strings of a line
-/// are short (keys, ids, small values, text between escaped quotes), where a word-at-a-time loop
-/// beats `memchr`'s set-up; long text goes to `memchr`.
-const WORDS_FIRST: usize = 8;
+/// The bytes of a string searched a word at a time, before sixteen-byte blocks take over.
+const SHORT_STRING: usize = 32;
 
-/// The position of the next `"`.
+/// The position of the next `"`, eight bytes at a time.
 fn next_quote(haystack: &[u8]) -> Option<usize> {
     const ONES: u64 = 0x0101_0101_0101_0101;
     const HIGHS: u64 = 0x8080_8080_8080_8080;
     const QUOTES: u64 = ONES * b'"' as u64;
     let mut at = 0;
-    for _ in 0..WORDS_FIRST {
-        let Some(chunk) = haystack.get(at..at + 8) else { break };
+    while let Some(chunk) = haystack.get(at..at + 8) {
         let mut word = [0u8; 8];
         word.copy_from_slice(chunk);
         let zeroed = u64::from_le_bytes(word) ^ QUOTES;
@@ -229,7 +237,39 @@ fn next_quote(haystack: &[u8]) -> Option<usize> {
         }
         at += 8;
     }
-    memchr::memchr(b'"', &haystack[at..]).map(|found| found + at)
+    haystack[at..].iter().position(|byte| *byte == b'"').map(|found| at + found)
+}
+
+/// The first quote in `haystack` that `ends` accepts, thirty-two bytes at a time: each block's quotes as a bit mask, walked bit by bit, so a
+/// block with several escaped quotes is loaded once.
+#[cfg(all(target_arch = "x86_64", target_feature = "sse2"))]
+fn quote_where(haystack: &[u8], mut ends: impl FnMut(usize) -> bool) -> Option<usize> {
+    use safe_arch::{cmp_eq_mask_i8_m128i, m128i, move_mask_i8_m128i, set_splat_i8_m128i};
+    let quote = set_splat_i8_m128i(b'"' as i8);
+    let lane = |at: usize| {
+        let mut bytes = [0u8; 16];
+        bytes.copy_from_slice(&haystack[at..at + 16]);
+        cmp_eq_mask_i8_m128i(m128i::from(bytes), quote)
+    };
+    let mut at = 0;
+    while at + 32 <= haystack.len() {
+        let mut quotes = (move_mask_i8_m128i(lane(at)) as u32 & 0xffff) | ((move_mask_i8_m128i(lane(at + 16)) as u32) << 16);
+        while quotes != 0 {
+            let found = at + quotes.trailing_zeros() as usize;
+            if ends(found) {
+                return Some(found);
+            }
+            quotes &= quotes - 1;
+        }
+        at += 32;
+    }
+    (at..haystack.len()).find(|found| haystack[*found] == b'"' && ends(*found))
+}
+
+/// The first quote in `haystack` that `ends` accepts.
+#[cfg(not(all(target_arch = "x86_64", target_feature = "sse2")))]
+fn quote_where(haystack: &[u8], mut ends: impl FnMut(usize) -> bool) -> Option<usize> {
+    memchr::memchr_iter(b'"', haystack).find(|found| ends(*found))
 }
 
 /// Scans one line (without its newline). Keys are compared raw: the names Claude Code writes hold
@@ -272,6 +312,141 @@ pub(super) fn scan(line: &[u8]) -> Result<Fields<'_>, String> {
     Ok(fields)
 }
 
+/// `message.usage`, read by the scanner rather than serde (it is parsed on every assistant line):
+/// the counts as exact integers, the tier and speed as written. Absent fields are zero or absent;
+/// other fields are skipped.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub(super) struct UsageCounts<'a> {
+    pub input_tokens: u64,
+    pub output_tokens: u64,
+    pub cache_read_input_tokens: u64,
+    pub cache_creation_input_tokens: u64,
+    /// `cache_creation`'s 5-minute and 1-hour split, when given.
+    pub cache_creation: Option<(u64, u64)>,
+    pub service_tier: Option<Cow<'a, str>>,
+    pub speed: Option<Cow<'a, str>>,
+    /// `server_tool_use.web_search_requests`.
+    pub web_search_requests: u64,
+}
+
+impl<'a> Cursor<'a> {
+    /// A count: a JSON integer from 0 to `u64::MAX`, nothing else (no sign, fraction or exponent).
+    fn count(&mut self, name: &str) -> Scan<u64> {
+        self.skip_whitespace();
+        let start = self.at;
+        let token = self.scalar().map_err(|_| format!("{name}: expected a whole number at column {}", start + 1))?;
+        std::str::from_utf8(token)
+            .ok()
+            .filter(|digits| digits.bytes().all(|byte| byte.is_ascii_digit()))
+            .and_then(|digits| digits.parse().ok())
+            .ok_or_else(|| format!("{name}: {} is not a whole number of tokens", String::from_utf8_lossy(token)))
+    }
+
+    /// `null` or an object whose members `member` reads.
+    fn optional_object(&mut self, member: impl FnMut(&mut Self, &[u8]) -> Scan<()>) -> Scan<bool> {
+        if self.peek() == Some(b'n') {
+            return match self.scalar()? {
+                b"null" => Ok(false),
+                _ => self.fail("expected an object or null"),
+            };
+        }
+        self.object(member).map(|()| true)
+    }
+
+    /// `null` or a string.
+    fn nullable_string(&mut self, name: &str) -> Scan<Option<Cow<'a, str>>> {
+        match self.peek() {
+            Some(b'"') => self.string().map(Some),
+            Some(b'n') if self.scalar()? == b"null" => Ok(None),
+            _ => Err(format!("{name}: expected a string or null at column {}", self.at + 1)),
+        }
+    }
+}
+
+/// Fails on the second sight of a field, as serde does.
+fn first_sight(seen: &mut u32, field: u32, name: &str) -> Scan<()> {
+    if *seen & (1 << field) != 0 {
+        return Err(format!("duplicate field {name}"));
+    }
+    *seen |= 1 << field;
+    Ok(())
+}
+
+/// Reads a usage object (the raw bytes [`scan`] hands back as `usage`).
+pub(super) fn usage(bytes: &[u8]) -> Result<UsageCounts<'_>, String> {
+    let mut cursor = Cursor { bytes, at: 0 };
+    let mut usage = UsageCounts::default();
+    let mut seen = 0;
+    cursor.object(|cursor, key| {
+        match key {
+            b"input_tokens" => {
+                first_sight(&mut seen, 0, "input_tokens")?;
+                usage.input_tokens = cursor.count("input_tokens")?;
+            }
+            b"output_tokens" => {
+                first_sight(&mut seen, 1, "output_tokens")?;
+                usage.output_tokens = cursor.count("output_tokens")?;
+            }
+            b"cache_read_input_tokens" => {
+                first_sight(&mut seen, 2, "cache_read_input_tokens")?;
+                usage.cache_read_input_tokens = cursor.count("cache_read_input_tokens")?;
+            }
+            b"cache_creation_input_tokens" => {
+                first_sight(&mut seen, 3, "cache_creation_input_tokens")?;
+                usage.cache_creation_input_tokens = cursor.count("cache_creation_input_tokens")?;
+            }
+            b"cache_creation" => {
+                first_sight(&mut seen, 4, "cache_creation")?;
+                let (mut split, mut seen_inner) = ((0, 0), 0);
+                let given = cursor.optional_object(|cursor, key| {
+                    match key {
+                        b"ephemeral_5m_input_tokens" => {
+                            first_sight(&mut seen_inner, 0, "cache_creation.ephemeral_5m_input_tokens")?;
+                            split.0 = cursor.count("cache_creation.ephemeral_5m_input_tokens")?;
+                        }
+                        b"ephemeral_1h_input_tokens" => {
+                            first_sight(&mut seen_inner, 1, "cache_creation.ephemeral_1h_input_tokens")?;
+                            split.1 = cursor.count("cache_creation.ephemeral_1h_input_tokens")?;
+                        }
+                        _ => cursor.skip_value()?,
+                    }
+                    Ok(())
+                })?;
+                usage.cache_creation = given.then_some(split);
+            }
+            b"service_tier" => {
+                first_sight(&mut seen, 5, "service_tier")?;
+                usage.service_tier = cursor.nullable_string("service_tier")?;
+            }
+            b"speed" => {
+                first_sight(&mut seen, 6, "speed")?;
+                usage.speed = cursor.nullable_string("speed")?;
+            }
+            b"server_tool_use" => {
+                first_sight(&mut seen, 7, "server_tool_use")?;
+                let (mut searches, mut seen_inner) = (0, 0);
+                cursor.optional_object(|cursor, key| {
+                    match key {
+                        b"web_search_requests" => {
+                            first_sight(&mut seen_inner, 0, "server_tool_use.web_search_requests")?;
+                            searches = cursor.count("server_tool_use.web_search_requests")?;
+                        }
+                        _ => cursor.skip_value()?,
+                    }
+                    Ok(())
+                })?;
+                usage.web_search_requests = searches;
+            }
+            _ => cursor.skip_value()?,
+        }
+        Ok(())
+    })?;
+    if cursor.peek().is_some() {
+        return cursor.fail("trailing characters");
+    }
+    Ok(usage)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -303,18 +478,138 @@ mod tests {
     }
 
     #[test]
-    fn the_word_at_a_time_search_finds_the_first_quote() {
-        // Every position of a first quote, before and past the words searched first, among bytes
-        // that trip naive bit tricks (0x21, 0x23, 0xa2, 0x00).
-        for length in 0..(WORDS_FIRST * 8 + 20) {
+    fn the_word_and_block_searches_find_the_quotes_memchr_finds() {
+        // Every position of a first quote, before and past whole words and blocks, among bytes
+        // that trip naive bit tricks (0x21, 0x23, 0xa2, 0x00, 0xdc); then quote_where's choice
+        // among several quotes.
+        for length in 0..(SHORT_STRING * 3 + 20) {
             for quote in 0..=length {
-                let mut haystack: Vec<u8> = (0..length).map(|index| [0x21, 0x23, 0xa2, 0x00, b'a'][index % 5]).collect();
+                let mut haystack: Vec<u8> = (0..length).map(|index| [0x21, 0x23, 0xa2, 0x00, 0xdc, b'a'][index % 6]).collect();
                 if quote < length {
                     haystack[quote] = b'"';
                     haystack.extend_from_slice(b"x\"");
                 }
-                assert_eq!(next_quote(&haystack), memchr::memchr(b'"', &haystack), "{haystack:?}");
+                let expected = memchr::memchr(b'"', &haystack);
+                assert_eq!(next_quote(&haystack), expected, "{haystack:?}");
+                assert_eq!(quote_where(&haystack, |_| true), expected, "{haystack:?}");
+                let second = memchr::memchr_iter(b'"', &haystack).nth(1);
+                assert_eq!(quote_where(&haystack, |found| Some(found) != expected), second, "{haystack:?}");
             }
+        }
+    }
+
+    #[test]
+    fn strings_end_where_a_byte_by_byte_walk_ends_them() {
+        // Every arrangement of quotes, backslashes and plain bytes up to a length, placed after a
+        // prefix that moves them across the word and block boundaries.
+        let walked = |contents: &[u8]| {
+            let mut at = 0;
+            while at < contents.len() {
+                match contents[at] {
+                    b'"' => return Some(at),
+                    b'\\' => at += 2,
+                    _ => at += 1,
+                }
+            }
+            None
+        };
+        let alphabet = [b'"', b'\\', b'a'];
+        for prefix in [0, 5, SHORT_STRING - 3, SHORT_STRING + 11, SHORT_STRING + 16] {
+            for length in 0..=8u32 {
+                for mut code in 0..3usize.pow(length) {
+                    let mut contents = vec![b'a'; prefix];
+                    for _ in 0..length {
+                        contents.push(alphabet[code % 3]);
+                        code /= 3;
+                    }
+                    let mut line = b"{\"k\":\"".to_vec();
+                    line.extend_from_slice(&contents);
+                    let mut cursor = Cursor { bytes: &line, at: 5 };
+                    let found = cursor.raw_string().ok().map(<[u8]>::len);
+                    assert_eq!(found, walked(&contents), "{}", String::from_utf8_lossy(&contents));
+                }
+            }
+        }
+    }
+
+    /// What serde made of a usage object before the scanner read it: the reference.
+    #[derive(Debug, Default, serde::Deserialize)]
+    #[serde(default)]
+    struct SerdeUsage<'a> {
+        input_tokens: u64,
+        output_tokens: u64,
+        cache_read_input_tokens: u64,
+        cache_creation_input_tokens: u64,
+        cache_creation: Option<crate::wire::CacheCreation>,
+        #[serde(borrow)]
+        service_tier: Option<&'a str>,
+        speed: Option<&'a str>,
+        server_tool_use: Option<crate::wire::ServerToolUse>,
+    }
+
+    /// One difference is deliberate: serde also takes a struct written as an array of its fields
+    /// in order (`"cache_creation":[1,2]`); the scanner wants an object, as Claude Code writes.
+    #[test]
+    fn usage_objects_read_as_serde_reads_them() {
+        let values = ["0", "7", "18446744073709551615", "18446744073709551616", "-1", "1.5", "1e3", "null", "\"9\"", "true", "{}", "[]"];
+        let tiers = ["\"standard\"", "\"priority\"", "null", "5", "{}"];
+        let nested = [
+            "null",
+            "{}",
+            "{\"ephemeral_5m_input_tokens\":3,\"ephemeral_1h_input_tokens\":4}",
+            "{\"ephemeral_1h_input_tokens\":-4}",
+            "{\"web_search_requests\":2,\"web_fetch_requests\":1}",
+            "{\"web_search_requests\":null}",
+            "7",
+        ];
+        let mut objects = Vec::new();
+        for (index, value) in values.iter().enumerate() {
+            for key in ["input_tokens", "output_tokens", "cache_read_input_tokens", "cache_creation_input_tokens"] {
+                objects.push(format!("{{\"{key}\":{value},\"output_tokens\":{}}}", index * 3));
+            }
+            objects.push(format!("{{ \"input_tokens\" : {value} , \"unknown\":{{\"input_tokens\":[{value}]}} }}"));
+        }
+        for tier in tiers {
+            objects.push(format!("{{\"service_tier\":{tier},\"speed\":{tier},\"input_tokens\":1}}"));
+        }
+        for inner in nested {
+            objects.push(format!("{{\"cache_creation\":{inner},\"server_tool_use\":{inner},\"cache_creation_input_tokens\":7}}"));
+        }
+        objects.push("{\"cache_creation\":{\"ephemeral_5m_input_tokens\":1,\"ephemeral_5m_input_tokens\":2}}".into());
+        objects.push("{\"speed\":\"fast\",\"speed\":null}".into());
+        objects.extend(["{}", "{\"input_tokens\":1,}", "{\"input_tokens\":1} x", "{\"input_tokens\" 1}", "null"].map(String::from));
+        for object in &objects {
+            let reference = serde_json::from_str::<SerdeUsage<'_>>(object);
+            let read = usage(object.as_bytes());
+            match (reference, read) {
+                (Ok(expected), Ok(found)) => {
+                    let split = expected.cache_creation.map(|split| (split.ephemeral_5m_input_tokens, split.ephemeral_1h_input_tokens));
+                    assert_eq!(
+                        (found.input_tokens, found.output_tokens, found.cache_read_input_tokens, found.cache_creation_input_tokens),
+                        (
+                            expected.input_tokens,
+                            expected.output_tokens,
+                            expected.cache_read_input_tokens,
+                            expected.cache_creation_input_tokens
+                        ),
+                        "{object}"
+                    );
+                    assert_eq!(found.cache_creation, split, "{object}");
+                    assert_eq!(found.service_tier.as_deref(), expected.service_tier, "{object}");
+                    assert_eq!(found.speed.as_deref(), expected.speed, "{object}");
+                    assert_eq!(
+                        found.web_search_requests,
+                        expected.server_tool_use.map_or(0, |tools| tools.web_search_requests),
+                        "{object}"
+                    );
+                }
+                (Err(_), Err(_)) => {}
+                (expected, found) => panic!("{object}: serde {expected:?}, scanner {found:?}"),
+            }
+        }
+        assert!(objects.len() > 60);
+        for array in ["[]", "{\"cache_creation\":[1,2]}"] {
+            assert!(usage(array.as_bytes()).is_err(), "{array}");
         }
     }
 

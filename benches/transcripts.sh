@@ -11,8 +11,10 @@
 # 300 MB, with streamed duplicates, resumed sessions, sidechain replays, malformed lines), warms the
 # page cache (every file read twice, and once more before each timed run), then times on the same
 # tree: `cat` of every file (the I/O floor); ccusage 20.0.24 `daily --json --offline`; spendlens cold
-# (fresh data dir: `ingest transcripts`, then `cc daily --json`); spendlens warm (same data dir,
-# nothing changed). Prints seconds, peak MB and ratios, then each tool's totals against truth.json.
+# (fresh data dir: `ingest transcripts`, then `cc daily --json`); spendlens `cc daily --json` alone on
+# a fresh data dir (one command, as a ccusage user runs it: it ingests first); spendlens warm (same
+# data dir, nothing changed). Prints seconds, peak MB and ratios, then each tool's totals against
+# truth.json.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 size=${1:-3G}
@@ -89,6 +91,10 @@ for run in $(seq "$runs"); do
   timed "ingest_cold.$run" "$bin" --data-dir "$data" ingest transcripts "$tree" --email bench@example.com
   if [ "$has_cc" = yes ]; then
     timed "cc_cold.$run" "$bin" --data-dir "$data" cc daily --json "$tree" --email bench@example.com
+    # What a ccusage user types: one command on a fresh data dir (it ingests, then reports).
+    warm_cache
+    timed "cc_alone.$run" "$bin" --data-dir "$tmp/alone.$run" cc daily --json "$tree" --email bench@example.com
+    rm -rf "$tmp/alone.$run"
   fi
 done
 for run in $(seq "$runs"); do
@@ -129,15 +135,16 @@ rows = {
     "spendlens ingest (cold)": measured("ingest_cold"),
     "spendlens cc daily (cold)": measured("cc_cold"),
     "spendlens cold, together": measured("ingest_cold", "cc_cold"),
+    "spendlens cc daily alone (cold)": measured("cc_alone"),
     "spendlens ingest (warm)": measured("ingest_warm"),
     "spendlens cc daily (warm)": measured("cc_warm"),
     "spendlens warm, together": measured("ingest_warm", "cc_warm"),
 }
 print(f"tree: {truth['files']} files, {truth['bytes'] / 1e6:.0f} MB, {truth['responses']} responses; "
       f"{cores} cores, load average {load_before} before, {load_after} after; median of {runs} runs")
-print(f"{'step':<28} {'seconds':>9} {'(best)':>8} {'peak MB':>9}")
+print(f"{'step':<32} {'seconds':>9} {'(best)':>8} {'peak MB':>9}")
 for name, value in rows.items():
-    print(f"{name:<28} {value[0]:>9.2f} {value[2]:>8.2f} {value[1]:>9.0f}" if value else f"{name:<28} {'-':>9} {'-':>8} {'-':>9}")
+    print(f"{name:<32} {value[0]:>9.2f} {value[2]:>8.2f} {value[1]:>9.0f}" if value else f"{name:<32} {'-':>9} {'-':>8} {'-':>9}")
 
 def ratio(label, top, bottom):
     if top and bottom and bottom[0] > 0:
@@ -150,6 +157,9 @@ warm = rows["spendlens warm, together"] or rows["spendlens ingest (warm)"]
 ratio("spendlens cold / cat", cold, rows["cat (I/O floor)"])
 ratio("ccusage / spendlens cold", rows["ccusage daily --json"], cold)
 ratio("ccusage / spendlens warm", rows["ccusage daily --json"], warm)
+alone = rows["spendlens cc daily alone (cold)"]
+ratio("spendlens cc daily alone / cat", alone, rows["cat (I/O floor)"])
+ratio("ccusage / spendlens cc daily alone", rows["ccusage daily --json"], alone)
 
 tokens = truth["tokens"]
 expected = {
@@ -181,6 +191,7 @@ print()
 check("ccusage", "ccusage")
 check("spendlens cold", "cc_cold")
 check("spendlens warm", "cc_warm")
+check("spendlens cc daily alone", "cc_alone")
 PY
 
 if [ "${EXPLAIN:-0}" = 1 ] && [ -f "$tmp/results/ccusage.1.out" ]; then

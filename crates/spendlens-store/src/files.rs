@@ -51,20 +51,35 @@ pub(crate) fn sync_directory(directory: &FilePath) -> Result<(), StoreError> {
 
 /// Creates `directory` and any missing parents, syncing each parent whose entries changed.
 pub(crate) fn ensure_directory(directory: &FilePath) -> Result<(), StoreError> {
-    if directory.is_dir() {
-        return Ok(());
-    }
-    let mut missing = Vec::new();
-    let mut cursor = Some(directory);
-    while let Some(path) = cursor.filter(|path| !path.as_os_str().is_empty() && !path.is_dir()) {
-        missing.push(path.to_path_buf());
-        cursor = path.parent();
-    }
-    fs::create_dir_all(directory).map_err(|error| StoreError::io("create directory", directory, error))?;
-    for created in missing.iter().rev() {
-        if let Some(parent) = created.parent().filter(|parent| !parent.as_os_str().is_empty()) {
-            sync_directory(parent)?;
+    ensure_directories(&[directory])
+}
+
+/// Creates each of `directories` and any missing parents, then syncs each parent whose entries
+/// changed, once however many directories were made in it.
+fn ensure_directories(directories: &[&FilePath]) -> Result<(), StoreError> {
+    let mut changed: Vec<PathBuf> = Vec::new();
+    for directory in directories {
+        if directory.is_dir() {
+            continue;
         }
+        let mut missing = Vec::new();
+        let mut cursor = Some(*directory);
+        while let Some(path) = cursor.filter(|path| !path.as_os_str().is_empty() && !path.is_dir()) {
+            missing.push(path.to_path_buf());
+            cursor = path.parent();
+        }
+        fs::create_dir_all(directory).map_err(|error| StoreError::io("create directory", directory, error))?;
+        // Outermost first: a parent is synced after the directory holding it exists on disk.
+        for created in missing.iter().rev() {
+            if let Some(parent) = created.parent().filter(|parent| !parent.as_os_str().is_empty())
+                && !changed.iter().any(|known| known == parent)
+            {
+                changed.push(parent.to_path_buf());
+            }
+        }
+    }
+    for parent in &changed {
+        sync_directory(parent)?;
     }
     Ok(())
 }
@@ -113,10 +128,10 @@ pub(crate) fn write_files_atomically(files: &[(&FilePath, &[u8])], fail_before_r
         let directory =
             target.parent().ok_or_else(|| StoreError::InvalidInput { detail: format!("{} has no directory", target.display()) })?;
         if !directories.contains(&directory) {
-            ensure_directory(directory)?;
             directories.push(directory);
         }
     }
+    ensure_directories(&directories)?;
     let mut temporaries: Vec<(PathBuf, File)> = Vec::with_capacity(files.len());
     let remove_all = |temporaries: &[(PathBuf, File)]| {
         // Best effort: a temporary name is never read, and the next open removes it anyway.

@@ -90,3 +90,32 @@ fn a_crash_in_an_activity_write_keeps_the_previous_state() {
     assert!(temporary_files(directory.path()).is_empty(), "open removed the stale temporary file");
     assert_eq!(reopened.activity(None).unwrap(), lines);
 }
+
+#[test]
+fn a_crash_in_a_write_of_several_days_renames_none_of_them() {
+    let directory = tempfile::tempdir().unwrap();
+    let store = Store::open(directory.path()).unwrap();
+    let before = [usage(Source::AdminUsage, "2026-06-01T00:00:00Z", 100, 10), usage(Source::AdminUsage, "2026-06-02T00:00:00Z", 200, 20)];
+    store.replace_usage(Source::AdminUsage, "org", Replace::Days, &before).unwrap();
+    let (totals, rollups) = (store.totals().unwrap(), store.usage_rollup(None).unwrap());
+
+    // Two days already stored and one new day, in one write: all synced, none renamed.
+    store.fail_next_write_before_rename();
+    let after = [
+        usage(Source::AdminUsage, "2026-06-01T00:00:00Z", 1, 1),
+        usage(Source::AdminUsage, "2026-06-02T00:00:00Z", 2, 2),
+        usage(Source::AdminUsage, "2026-06-03T00:00:00Z", 3, 3),
+    ];
+    assert!(matches!(store.replace_usage(Source::AdminUsage, "org", Replace::Days, &after), Err(StoreError::InjectedFailure { .. })));
+    assert_eq!(temporary_files(directory.path()).len(), 3, "each day's synced temporary file is left, as a crash leaves it");
+    assert_eq!(store.totals().unwrap(), totals);
+    assert_eq!(store.usage_rollup(None).unwrap(), rollups);
+    drop(store);
+
+    let reopened = Store::open(directory.path()).unwrap();
+    assert!(temporary_files(directory.path()).is_empty());
+    assert_eq!(reopened.usage_rollup(None).unwrap(), rollups);
+    // The same write, not failed, replaces all three days.
+    reopened.replace_usage(Source::AdminUsage, "org", Replace::Days, &after).unwrap();
+    assert_eq!(reopened.usage_rollup(None).unwrap().len(), 3);
+}

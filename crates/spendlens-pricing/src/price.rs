@@ -56,17 +56,29 @@ impl PriceQuery {
     }
 
     pub fn from_line(line: &UsageLine) -> Self {
+        let Query {
+            model,
+            date,
+            service_tier,
+            context_window,
+            inference_geo,
+            speed,
+            tokens,
+            web_search_requests,
+            code_execution_seconds,
+            single_request,
+        } = Query::from(line);
         PriceQuery {
-            model: line.model.clone(),
-            date: line.day(),
-            service_tier: line.service_tier,
-            context_window: line.context_window,
-            inference_geo: line.inference_geo,
-            speed: line.speed,
-            tokens: line.tokens,
-            web_search_requests: line.web_search_requests,
-            code_execution_seconds: line.code_execution_seconds,
-            single_request: line.requests == Some(1),
+            model: model.to_string(),
+            date,
+            service_tier,
+            context_window,
+            inference_geo,
+            speed,
+            tokens,
+            web_search_requests,
+            code_execution_seconds,
+            single_request,
         }
     }
 }
@@ -204,7 +216,7 @@ impl<'q> From<&'q PriceQuery> for Query<'q> {
 }
 
 impl<'q> From<&'q UsageLine> for Query<'q> {
-    /// As [`PriceQuery::from_line`].
+    /// What a line asks to be priced as ([`PriceQuery::from_line`] owns a copy).
     fn from(line: &'q UsageLine) -> Self {
         Query {
             model: &line.model,

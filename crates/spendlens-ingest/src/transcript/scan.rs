@@ -374,6 +374,12 @@ fn first_sight(seen: &mut u32, field: u32, name: &str) -> Scan<()> {
     Ok(())
 }
 
+/// A count field, on its first sight.
+fn counted(cursor: &mut Cursor<'_>, seen: &mut u32, field: u32, name: &str) -> Scan<u64> {
+    first_sight(seen, field, name)?;
+    cursor.count(name)
+}
+
 /// Reads a usage object (the raw bytes [`scan`] hands back as `usage`).
 pub(super) fn usage(bytes: &[u8]) -> Result<UsageCounts<'_>, String> {
     let mut cursor = Cursor { bytes, at: 0 };
@@ -381,21 +387,11 @@ pub(super) fn usage(bytes: &[u8]) -> Result<UsageCounts<'_>, String> {
     let mut seen = 0;
     cursor.object(|cursor, key| {
         match key {
-            b"input_tokens" => {
-                first_sight(&mut seen, 0, "input_tokens")?;
-                usage.input_tokens = cursor.count("input_tokens")?;
-            }
-            b"output_tokens" => {
-                first_sight(&mut seen, 1, "output_tokens")?;
-                usage.output_tokens = cursor.count("output_tokens")?;
-            }
-            b"cache_read_input_tokens" => {
-                first_sight(&mut seen, 2, "cache_read_input_tokens")?;
-                usage.cache_read_input_tokens = cursor.count("cache_read_input_tokens")?;
-            }
+            b"input_tokens" => usage.input_tokens = counted(cursor, &mut seen, 0, "input_tokens")?,
+            b"output_tokens" => usage.output_tokens = counted(cursor, &mut seen, 1, "output_tokens")?,
+            b"cache_read_input_tokens" => usage.cache_read_input_tokens = counted(cursor, &mut seen, 2, "cache_read_input_tokens")?,
             b"cache_creation_input_tokens" => {
-                first_sight(&mut seen, 3, "cache_creation_input_tokens")?;
-                usage.cache_creation_input_tokens = cursor.count("cache_creation_input_tokens")?;
+                usage.cache_creation_input_tokens = counted(cursor, &mut seen, 3, "cache_creation_input_tokens")?
             }
             b"cache_creation" => {
                 first_sight(&mut seen, 4, "cache_creation")?;
@@ -403,12 +399,10 @@ pub(super) fn usage(bytes: &[u8]) -> Result<UsageCounts<'_>, String> {
                 let given = cursor.optional_object(|cursor, key| {
                     match key {
                         b"ephemeral_5m_input_tokens" => {
-                            first_sight(&mut seen_inner, 0, "cache_creation.ephemeral_5m_input_tokens")?;
-                            split.0 = cursor.count("cache_creation.ephemeral_5m_input_tokens")?;
+                            split.0 = counted(cursor, &mut seen_inner, 0, "cache_creation.ephemeral_5m_input_tokens")?
                         }
                         b"ephemeral_1h_input_tokens" => {
-                            first_sight(&mut seen_inner, 1, "cache_creation.ephemeral_1h_input_tokens")?;
-                            split.1 = cursor.count("cache_creation.ephemeral_1h_input_tokens")?;
+                            split.1 = counted(cursor, &mut seen_inner, 1, "cache_creation.ephemeral_1h_input_tokens")?
                         }
                         _ => cursor.skip_value()?,
                     }
@@ -429,10 +423,7 @@ pub(super) fn usage(bytes: &[u8]) -> Result<UsageCounts<'_>, String> {
                 let (mut searches, mut seen_inner) = (0, 0);
                 cursor.optional_object(|cursor, key| {
                     match key {
-                        b"web_search_requests" => {
-                            first_sight(&mut seen_inner, 0, "server_tool_use.web_search_requests")?;
-                            searches = cursor.count("server_tool_use.web_search_requests")?;
-                        }
+                        b"web_search_requests" => searches = counted(cursor, &mut seen_inner, 0, "server_tool_use.web_search_requests")?,
                         _ => cursor.skip_value()?,
                     }
                     Ok(())

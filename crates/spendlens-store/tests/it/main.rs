@@ -11,4 +11,5 @@ mod open;
 mod replace;
 mod rollup;
 mod round_trip;
+mod scope;
 mod support;

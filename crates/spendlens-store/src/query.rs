@@ -645,8 +645,8 @@ pub enum UsageDetail {
     Full,
     /// What pricing a line and grouping it by day, model, person, session and project need: the
     /// columns that name single requests, API keys and workspaces, and the reported cost, are not
-    /// read (those fields come back empty). Reads in well under the time of `Full`, most of which
-    /// goes to one distinct request id per line.
+    /// decoded (those fields come back empty), the request id above all, one distinct string per
+    /// line.
     Priced,
 }
 

@@ -19,7 +19,8 @@ use datafusion::parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 use datafusion::parquet::arrow::{ArrowWriter, ProjectionMask};
 use datafusion::parquet::basic::{Compression, ZstdLevel};
 use datafusion::parquet::file::metadata::KeyValue;
-use datafusion::parquet::file::properties::WriterProperties;
+use datafusion::parquet::file::properties::{EnabledStatistics, WriterProperties};
+use datafusion::parquet::schema::types::ColumnPath;
 
 use crate::StoreError;
 use crate::layout::{
@@ -186,6 +187,10 @@ pub(crate) fn write_bytes_atomically(target: &FilePath, bytes: &[u8]) -> Result<
 fn writer_properties() -> WriterProperties {
     WriterProperties::builder()
         .set_compression(Compression::ZSTD(ZstdLevel::default()))
+        // Partitions are pruned by their day folder, not by page statistics; request ids are
+        // unique per line, so a dictionary of them only costs.
+        .set_statistics_enabled(EnabledStatistics::Chunk)
+        .set_column_dictionary_enabled(ColumnPath::from("request_id"), false)
         .set_key_value_metadata(Some(vec![KeyValue::new(FILE_VERSION_KEY.to_string(), SCHEMA_VERSION.to_string())]))
         .build()
 }

@@ -332,14 +332,16 @@ pub(super) struct UsageCounts<'a> {
 }
 
 impl<'a> Cursor<'a> {
-    /// A count: a JSON integer from 0 to `u64::MAX`, nothing else (no sign, fraction or exponent).
+    /// A count: a JSON integer from 0 to `u64::MAX`, nothing else (no sign, fraction, exponent or
+    /// leading zero).
     fn count(&mut self, name: &str) -> Scan<u64> {
         self.skip_whitespace();
         let start = self.at;
         let token = self.scalar().map_err(|_| format!("{name}: expected a whole number at column {}", start + 1))?;
         std::str::from_utf8(token)
             .ok()
-            .filter(|digits| digits.bytes().all(|byte| byte.is_ascii_digit()))
+            // JSON writes no leading zeros.
+            .filter(|digits| digits.bytes().all(|byte| byte.is_ascii_digit()) && (digits.len() == 1 || !digits.starts_with('0')))
             .and_then(|digits| digits.parse().ok())
             .ok_or_else(|| format!("{name}: {} is not a whole number of tokens", String::from_utf8_lossy(token)))
     }
@@ -544,7 +546,8 @@ mod tests {
     /// in order (`"cache_creation":[1,2]`); the scanner wants an object, as Claude Code writes.
     #[test]
     fn usage_objects_read_as_serde_reads_them() {
-        let values = ["0", "7", "18446744073709551615", "18446744073709551616", "-1", "1.5", "1e3", "null", "\"9\"", "true", "{}", "[]"];
+        let values =
+            ["0", "7", "007", "18446744073709551615", "18446744073709551616", "-1", "1.5", "1e3", "null", "\"9\"", "true", "{}", "[]"];
         let tiers = ["\"standard\"", "\"priority\"", "null", "5", "{}"];
         let nested = [
             "null",

@@ -85,41 +85,10 @@ fn ensure_directories(directories: &[&FilePath]) -> Result<(), StoreError> {
     Ok(())
 }
 
-/// Writes a file whole or not at all: temporary file, sync, rename, directory sync.
-///
-/// When `fail_before_rename` is set the write stops after the sync, leaving the temporary file
-/// behind as a crash would.
-pub(crate) fn write_atomically(
-    target: &FilePath,
-    fail_before_rename: bool,
-    write: impl FnOnce(&File) -> Result<(), StoreError>,
-) -> Result<(), StoreError> {
-    let directory = target.parent().ok_or_else(|| StoreError::InvalidInput { detail: format!("{} has no directory", target.display()) })?;
-    ensure_directory(directory)?;
-    let temporary = temporary_path(target)?;
-    let file =
-        OpenOptions::new().write(true).create_new(true).open(&temporary).map_err(|error| StoreError::io("create", &temporary, error))?;
-    let written = write(&file).and_then(|()| file.sync_all().map_err(|error| StoreError::io("sync", &temporary, error)));
-    drop(file);
-    if let Err(error) = written {
-        // Best effort: the temporary name is never read, and the next open removes it anyway.
-        let _ = fs::remove_file(&temporary);
-        return Err(error);
-    }
-    if fail_before_rename {
-        return Err(StoreError::InjectedFailure { path: temporary });
-    }
-    if let Err(error) = fs::rename(&temporary, target) {
-        let _ = fs::remove_file(&temporary);
-        return Err(StoreError::io("rename into place", target, error));
-    }
-    sync_directory(directory)
-}
-
-/// Writes several files, each whole or not at all, as [`write_atomically`] does one, with fewer
-/// waits for the disk: every temporary file is written before any is synced (the kernel starts
-/// writing the first while the last is filled), each directory is synced once, and nothing is
-/// renamed until every temporary file is on disk.
+/// Writes files, each whole or not at all: temporary files, sync, rename, directory sync. With
+/// several files, every temporary file is written before any is synced (the kernel starts writing
+/// the first while the last is filled), each directory is synced once, and nothing is renamed
+/// until every temporary file is on disk.
 ///
 /// When `fail_before_rename` is set the write stops after the syncs, leaving the temporary files
 /// behind as a crash would.
@@ -181,7 +150,7 @@ pub(crate) fn write_files_atomically(files: &[(&FilePath, &[u8])], fail_before_r
 
 /// Writes `bytes` atomically (the marker file).
 pub(crate) fn write_bytes_atomically(target: &FilePath, bytes: &[u8]) -> Result<(), StoreError> {
-    write_atomically(target, false, |mut file| file.write_all(bytes).map_err(|error| StoreError::io("write", target, error)))
+    write_files_atomically(&[(target, bytes)], false)
 }
 
 fn writer_properties() -> WriterProperties {
@@ -208,14 +177,7 @@ pub(crate) fn parquet_bytes(target: &FilePath, batch: &RecordBatch) -> Result<Ve
 
 /// Writes one record batch as a Parquet file, atomically.
 pub(crate) fn write_parquet(target: &FilePath, batch: &RecordBatch, fail_before_rename: bool) -> Result<(), StoreError> {
-    let encode_error =
-        |error: datafusion::parquet::errors::ParquetError| StoreError::Encode { path: target.to_path_buf(), detail: error.to_string() };
-    write_atomically(target, fail_before_rename, |file| {
-        let mut writer = ArrowWriter::try_new(file, batch.schema(), Some(writer_properties())).map_err(encode_error)?;
-        writer.write(batch).map_err(encode_error)?;
-        writer.close().map_err(encode_error)?;
-        Ok(())
-    })
+    write_files_atomically(&[(target, &parquet_bytes(target, batch)?)], fail_before_rename)
 }
 
 /// Deletes a file if it exists; reports whether it did.

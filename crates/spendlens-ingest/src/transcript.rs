@@ -12,8 +12,9 @@
 //!
 //! Reading: lines are found by a structural scanner ([`scan`]) that visits only top-level keys and
 //! `message`'s keys, skipping string contents a block at a time; the small `usage` object is read
-//! by the same scanner (no serde on the hot path). Lines without `"usage"` are skipped after a byte search. Files are read in
-//! chunks into one buffer per thread, reused from file to file, and lines are scanned in place, so
+//! by the same scanner (no serde on the hot path). Lines without `"usage"` are skipped after a byte
+//! search. Files are read in 256 KiB chunks into one buffer per thread, reused from file to file,
+//! and lines are scanned in place (still in the core's cache), so
 //! memory is bounded by the longest line (plus one small record per distinct response), on every
 //! core, largest files first ([`read_files`]). A kept copy is compact: the strings most lines
 //! repeat (session, working directory, model) are shared, a losing copy allocates nothing, and

@@ -636,9 +636,7 @@ impl Store {
     }
 }
 
-/// Usage lines of one batch, its source from the `source` column or, for a batch read straight
-/// from a partition file (which holds no partition columns), from `source`.
-/// How much of each usage line [`Store::scope_usage_lines`] reads.
+/// How much of each usage line [`Store::scope_usage_lines`] and [`Store::scope_usage_fold`] read.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum UsageDetail {
     /// Every field.
@@ -653,6 +651,8 @@ pub enum UsageDetail {
 /// The columns [`UsageDetail::Priced`] does not read.
 const PRICED_LEAVES_OUT: [&str; 5] = ["request_id", "api_key_id", "api_key_name", "workspace_id", "reported_cost_usd"];
 
+/// Usage lines of one batch, its source from the `source` column or, for a batch read straight
+/// from a partition file (which holds no partition columns), from `source`.
 fn decode_usage_lines(batch: &RecordBatch, table: &FilePath, source: Option<Source>) -> Result<Vec<UsageLine>, StoreError> {
     let mut lines = Vec::with_capacity(batch.num_rows());
     decode_usage_lines_into(batch, table, source, UsageDetail::Full, &mut lines)?;

@@ -78,8 +78,11 @@ pub struct UsageRow {
     pub models: BTreeMap<String, Tally>,
     pub first_activity: DateTime<Utc>,
     pub last_activity: DateTime<Utc>,
-    /// The working directory of the session's latest line (sessions only).
+    /// The working directory of the session's latest line that names one; of lines at the same
+    /// time, the greatest (sessions only). So the row is the same whatever order lines come in.
     pub project: Option<String>,
+    /// The time of the line `project` came from.
+    project_at: Option<DateTime<Utc>>,
 }
 
 /// Rows in key order (sessions: by last activity), and their totals.
@@ -99,8 +102,10 @@ pub fn claude_code_usage(lines: &[UsageLine], book: &PriceBook, grouping: Groupi
 }
 
 /// Groups lines one at a time, as [`claude_code_usage`] does a slice, so that lines can be read,
-/// priced and grouped in runs without being held together. Runs of consecutive days grouped apart
-/// combine with [`UsageGrouper::absorb_later`] into what one grouper fed every line in order makes.
+/// priced and grouped in parts without being held together. Nothing it keeps depends on the order
+/// lines come in (sums, earliest and latest times, the project by time then name), so parts grouped
+/// apart, in any order, combine with [`UsageGrouper::absorb`] into what one grouper fed every
+/// line makes.
 pub struct UsageGrouper<'book> {
     pricer: Pricer<'book>,
     grouping: Grouping,
@@ -115,7 +120,7 @@ impl<'book> UsageGrouper<'book> {
         UsageGrouper { pricer: book.pricer(), grouping, period, days: BTreeMap::new(), sessions: BTreeMap::new() }
     }
 
-    /// Adds one line; lines come in time order (the store's order).
+    /// Adds one line, in any order.
     pub fn add(&mut self, line: &UsageLine) {
         let day = line.day();
         if self.period.is_some_and(|period| !period.contains(day)) {
@@ -131,10 +136,14 @@ impl<'book> UsageGrouper<'book> {
                 // The session id is copied only for a session's first line.
                 let session = line.identity.session_id.as_deref().unwrap_or("unknown");
                 match self.sessions.get_mut(session) {
-                    Some(row) => row.add(line, cost),
+                    Some(row) => {
+                        row.add(line, cost);
+                        row.add_project(line);
+                    }
                     None => {
                         let mut row = UsageRow::starting(line);
                         row.add(line, cost);
+                        row.add_project(line);
                         self.sessions.insert(session.to_string(), row);
                     }
                 }
@@ -142,20 +151,19 @@ impl<'book> UsageGrouper<'book> {
         }
     }
 
-    /// Adds what `later` grouped: lines whose days all come after the days of every line this
-    /// grouper saw.
-    pub fn absorb_later(&mut self, later: UsageGrouper<'_>) {
-        for (day, row) in later.days {
+    /// Adds what `other` grouped (other lines, of any days).
+    pub fn absorb(&mut self, other: UsageGrouper<'_>) {
+        for (day, row) in other.days {
             match self.days.get_mut(&day) {
-                Some(kept) => kept.absorb_later(row),
+                Some(kept) => kept.absorb(row),
                 None => {
                     self.days.insert(day, row);
                 }
             }
         }
-        for (session, row) in later.sessions {
+        for (session, row) in other.sessions {
             match self.sessions.get_mut(&session) {
-                Some(kept) => kept.absorb_later(row),
+                Some(kept) => kept.absorb(row),
                 None => {
                     self.sessions.insert(session, row);
                 }
@@ -169,7 +177,10 @@ impl<'book> UsageGrouper<'book> {
             Grouping::Session => self.sessions.into_iter().map(|(session, row)| UsageRow { key: session, ..row }).collect(),
             Grouping::Daily | Grouping::Monthly => {
                 let format = if grouping == Grouping::Monthly { "%Y-%m" } else { "%Y-%m-%d" };
-                self.days.into_iter().map(|(day, row)| UsageRow { key: day.format(format).to_string(), project: None, ..row }).collect()
+                self.days
+                    .into_iter()
+                    .map(|(day, row)| UsageRow { key: day.format(format).to_string(), project: None, project_at: None, ..row })
+                    .collect()
             }
         };
         if grouping == Grouping::Session {
@@ -193,6 +204,21 @@ impl UsageRow {
             first_activity: line.start,
             last_activity: line.start,
             project: None,
+            project_at: None,
+        }
+    }
+
+    /// Takes `project`, seen at `at`, if it is later than the kept one (or, at the same time, greater).
+    fn offer_project(&mut self, project: &str, at: DateTime<Utc>) {
+        let newer = match (&self.project, self.project_at) {
+            (Some(kept), Some(kept_at)) => (at, project) > (kept_at, kept.as_str()),
+            _ => true,
+        };
+        if newer {
+            if self.project.as_deref() != Some(project) {
+                self.project = Some(project.to_string());
+            }
+            self.project_at = Some(at);
         }
     }
 
@@ -203,32 +229,26 @@ impl UsageRow {
             None => self.models.entry(line.model.clone()).or_default().add(&line.tokens, cost, &line.model),
         }
         self.first_activity = self.first_activity.min(line.start);
-        if line.start >= self.last_activity {
-            self.last_activity = line.start;
-            if line.identity.project.is_some() {
-                self.project.clone_from(&line.identity.project);
-            }
-        }
-        if self.project.is_none() {
-            self.project.clone_from(&line.identity.project);
+        self.last_activity = self.last_activity.max(line.start);
+    }
+
+    /// Offers `line`'s project (sessions only: day and month rows name none).
+    fn add_project(&mut self, line: &UsageLine) {
+        if let Some(project) = line.identity.project.as_deref() {
+            self.offer_project(project, line.start);
         }
     }
 
-    /// Adds a row grouped from later lines, as if its lines had been added one by one.
-    fn absorb_later(&mut self, later: UsageRow) {
-        self.tally.absorb(&later.tally);
-        for (model, tally) in later.models {
+    /// Adds a row grouped from other lines, as if its lines had been added one by one.
+    fn absorb(&mut self, other: UsageRow) {
+        self.tally.absorb(&other.tally);
+        for (model, tally) in other.models {
             self.models.entry(model).or_default().absorb(&tally);
         }
-        self.first_activity = self.first_activity.min(later.first_activity);
-        if later.last_activity >= self.last_activity {
-            self.last_activity = later.last_activity;
-            if later.project.is_some() {
-                self.project = later.project.clone();
-            }
-        }
-        if self.project.is_none() {
-            self.project = later.project;
+        self.first_activity = self.first_activity.min(other.first_activity);
+        self.last_activity = self.last_activity.max(other.last_activity);
+        if let (Some(project), Some(at)) = (other.project.as_deref(), other.project_at) {
+            self.offer_project(project, at);
         }
     }
 }
@@ -273,11 +293,12 @@ mod tests {
     }
 
     #[test]
-    fn runs_of_days_grouped_apart_combine_into_the_whole() {
+    fn parts_grouped_apart_in_any_order_combine_into_the_whole() {
         let book = PriceBook::embedded().unwrap();
         let tokens =
             |n: u64| TokenCounts { input: 1_000 * n, cache_write_5m: 10 * n, cache_write_1h: 7, cache_read: 90 * n, output: 33 * n };
-        // Sessions and months spanning every split; projects changing, missing, tied in time.
+        // Sessions and months spanning every split; projects changing, missing, and tied in time
+        // within one session (the greater name wins, whichever comes first).
         let mut lines = Vec::new();
         for (index, time) in [
             "2026-09-30T23:00:00Z",
@@ -286,6 +307,7 @@ mod tests {
             "2026-10-02T09:00:00Z",
             "2026-10-31T23:59:59Z",
             "2026-11-01T00:00:00Z",
+            "2026-11-03T12:00:00Z",
             "2026-11-03T12:00:00Z",
         ]
         .into_iter()
@@ -300,21 +322,35 @@ mod tests {
             };
             lines.push(line);
         }
+        for (index, project) in [(6, "/a"), (7, "/z")] {
+            lines[index].identity.session_id = Some("b".into());
+            lines[index].identity.project = Some(project.into());
+        }
         let period = Period::new("2026-09-15".parse().unwrap(), "2026-11-02".parse().unwrap());
+        let reversed: Vec<UsageLine> = lines.iter().rev().cloned().collect();
+        let grouped = |part: &[UsageLine], grouping, filter| {
+            let mut grouper = UsageGrouper::new(&book, grouping, filter);
+            part.iter().for_each(|line| grouper.add(line));
+            grouper
+        };
         for grouping in [Grouping::Daily, Grouping::Monthly, Grouping::Session] {
             for filter in [None, Some(period)] {
                 let whole = claude_code_usage(&lines, &book, grouping, filter);
-                // Every split between two days.
+                assert_eq!(claude_code_usage(&reversed, &book, grouping, filter), whole, "{grouping:?} lines reversed");
+                if grouping == Grouping::Session && filter.is_none() {
+                    let b = whole.rows.iter().find(|row| row.key == "b").unwrap();
+                    assert_eq!(b.project.as_deref(), Some("/z"), "a tie in time goes to the greater project");
+                }
+                // Every split, the parts combined either way round, their lines in either order.
                 for split in 1..lines.len() {
-                    if lines[split - 1].day() == lines[split].day() {
-                        continue;
+                    for (first, second) in [(&lines[..split], &lines[split..]), (&reversed[..split], &reversed[split..])] {
+                        let mut combined = grouped(first, grouping, filter);
+                        combined.absorb(grouped(second, grouping, filter));
+                        assert_eq!(combined.finish(), whole, "{grouping:?} split at {split}");
+                        let mut combined = grouped(second, grouping, filter);
+                        combined.absorb(grouped(first, grouping, filter));
+                        assert_eq!(combined.finish(), whole, "{grouping:?} split at {split}, later part first");
                     }
-                    let mut first = UsageGrouper::new(&book, grouping, filter);
-                    lines[..split].iter().for_each(|line| first.add(line));
-                    let mut second = UsageGrouper::new(&book, grouping, filter);
-                    lines[split..].iter().for_each(|line| second.add(line));
-                    first.absorb_later(second);
-                    assert_eq!(first.finish(), whole, "{grouping:?} split at {split}");
                 }
             }
         }

@@ -1,6 +1,7 @@
 //! `spendlens cc daily|monthly|session`: ccusage-style views of this machine's Claude Code
 //! transcripts. Each run first brings the ledger up to date with an incremental transcript ingest
-//! (cheap when nothing changed), then prices the stored lines at list price.
+//! (cheap when nothing changed), then prices the stored lines at list price: as the ingest writes
+//! them when it rewrites every day the person has (the first run), else read back from the store.
 //!
 //! A rendered view is kept in `DATA_DIR/cache/` with the key of everything it was computed from:
 //! this binary (length and modification time), the price book, the arguments, and the version of
@@ -10,6 +11,7 @@
 //! optimisation: a missing, unreadable or stale file is recomputed (and rewritten).
 
 use std::path::PathBuf;
+use std::sync::Mutex;
 
 use anyhow::{Result, bail};
 use chrono::NaiveDate;
@@ -17,7 +19,7 @@ use clap::{Args, ValueEnum};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use spendlens_analysis::claude_code_usage::{Grouping, Tally, UsageGrouper, UsageReport, UsageRow};
-use spendlens_model::{Day, Money, Period, Source};
+use spendlens_model::{Day, Money, Period, Source, UsageLine};
 use spendlens_pricing::PriceBook;
 use spendlens_store::UsageDetail;
 
@@ -103,38 +105,51 @@ pub fn run(settings: &Settings, args: ClaudeCodeArgs) -> Result<()> {
     let email = transcript_email(args.email.clone());
     let roots = if args.paths.is_empty() { pipeline::default_transcript_roots() } else { args.paths.clone() };
     let store = crate::commands::open_store(settings)?;
-    say_transcripts(&pipeline::transcripts(&store, &settings.data_dir, &roots, &email)?);
     let book = settings.price_book()?;
+    let grouping = match args.view {
+        View::Daily => Grouping::Daily,
+        View::Monthly => Grouping::Monthly,
+        View::Session => Grouping::Session,
+    };
+    let mine = |line: &&UsageLine| line.identity.actor_email.as_deref() == Some(email.as_str());
+    // Each run of days the ingest rewrites is grouped as it is written, on the writing threads.
+    // When those runs hold every day the person has (a first run), that is the whole view, and
+    // nothing is read back.
+    let fresh: Mutex<(Vec<Period>, UsageGrouper)> = Mutex::new((Vec::new(), UsageGrouper::new(&book, grouping, period)));
+    let written = |days: Period, lines: &[UsageLine]| {
+        let mut part = UsageGrouper::new(&book, grouping, period);
+        lines.iter().filter(mine).for_each(|line| part.add(line));
+        if let Ok(mut fresh) = fresh.lock() {
+            fresh.0.push(days);
+            fresh.1.absorb(part);
+        }
+    };
+    say_transcripts(&pipeline::transcripts(&store, &settings.data_dir, &roots, &email, Some(&written))?);
     let cache = ViewCache::new(settings, &args, &email, period, &book, store.scope_usage_version(Source::Transcript, &email, period)?);
     if let Some(view) = cache.as_ref().and_then(ViewCache::read) {
         eprint!("{}", view.stderr);
         print!("{}", view.stdout);
         return Ok(());
     }
-    let grouping = match args.view {
-        View::Daily => Grouping::Daily,
-        View::Monthly => Grouping::Monthly,
-        View::Session => Grouping::Session,
+    let (rewritten, grouper) = fresh.into_inner().unwrap_or_else(|poisoned| poisoned.into_inner());
+    let stored = store.scope_usage_days(Source::Transcript, &email, period)?;
+    let grouper = if stored.iter().all(|day| rewritten.iter().any(|days| days.contains(*day))) {
+        grouper
+    } else {
+        // The person's own partition files, read directly (their scope is their email), each
+        // run of days priced and grouped on its own core as it is read.
+        let runs = store.scope_usage_fold(
+            Source::Transcript,
+            &email,
+            period,
+            UsageDetail::Priced,
+            || UsageGrouper::new(&book, grouping, period),
+            |grouper, lines| lines.iter().filter(mine).for_each(|line| grouper.add(line)),
+        )?;
+        let mut grouper = UsageGrouper::new(&book, grouping, period);
+        runs.into_iter().for_each(|run| grouper.absorb(run));
+        grouper
     };
-    // The person's own partition files, read directly (their scope is their email), each run of
-    // days priced and grouped on its own core as it is read.
-    let runs = store.scope_usage_fold(
-        Source::Transcript,
-        &email,
-        period,
-        UsageDetail::Priced,
-        || UsageGrouper::new(&book, grouping, period),
-        |grouper, lines| {
-            for line in lines.iter().filter(|line| line.identity.actor_email.as_deref() == Some(email.as_str())) {
-                grouper.add(line);
-            }
-        },
-    )?;
-    let mut runs = runs.into_iter();
-    let mut grouper = runs.next().unwrap_or_else(|| UsageGrouper::new(&book, grouping, period));
-    for later in runs {
-        grouper.absorb_later(later);
-    }
     let report = grouper.finish();
     let mut view = RenderedView::default();
     if !report.totals.unpriced.is_empty() {

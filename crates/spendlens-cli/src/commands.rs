@@ -78,7 +78,7 @@ fn ingest(settings: &Settings, args: IngestArgs) -> Result<()> {
         SourceKind::Transcripts => {
             let roots = if args.paths.is_empty() { pipeline::default_transcript_roots() } else { args.paths.clone() };
             let email = crate::claude_code_views::transcript_email(args.email);
-            crate::claude_code_views::say_transcripts(&pipeline::transcripts(&store, &settings.data_dir, &roots, &email)?);
+            crate::claude_code_views::say_transcripts(&pipeline::transcripts(&store, &settings.data_dir, &roots, &email, None)?);
             return Ok(());
         }
         SourceKind::Orgmap => bail!("the org map is installed above, not stored in the lake"),
@@ -222,7 +222,13 @@ fn demo(settings: &Settings, args: DemoArgs) -> Result<()> {
     pipeline::orgmap(&settings.data_dir, &files.orgmap)?;
     for (email, root) in &files.transcript_dirs {
         eprint!("{email}: ");
-        crate::claude_code_views::say_transcripts(&pipeline::transcripts(&store, &settings.data_dir, std::slice::from_ref(root), email)?);
+        crate::claude_code_views::say_transcripts(&pipeline::transcripts(
+            &store,
+            &settings.data_dir,
+            std::slice::from_ref(root),
+            email,
+            None,
+        )?);
     }
     eprintln!("ground truth: {}", files.ground_truth.display());
     eprintln!("ingested in {:.1}s\n", started.elapsed().as_secs_f64());

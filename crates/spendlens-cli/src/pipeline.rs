@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
 use spendlens_ingest::{IngestError, Pages, admin_cost, admin_usage, analytics, claude_code_analytics, directory, roster, transcript};
-use spendlens_model::{CostLine, Day, DirectoryEntry, Source, UsageLine};
+use spendlens_model::{CostLine, Day, DirectoryEntry, Period, Source, UsageLine};
 use spendlens_store::{Replace, Store, UsageDetail};
 
 use crate::progress;
@@ -226,10 +226,21 @@ pub struct TranscriptsIngested {
     pub incomplete_tails: usize,
 }
 
+/// Hears of each run of days a transcript ingest rewrote: the run's period and every line now
+/// stored for the person in it (called from the writing threads, once the run is written).
+pub type WrittenDays<'a> = &'a (dyn Fn(Period, &[UsageLine]) + Sync);
+
 /// Reads one person's transcripts incrementally (only new files and appended bytes) and merges
 /// the responses into the stored days; see `spendlens_ingest::transcript::state` for the design.
-/// Unreadable lines are reported, not fatal.
-pub fn transcripts(store: &Store, data_dir: &Path, roots: &[PathBuf], email: &str) -> Result<TranscriptsIngested> {
+/// Unreadable lines are reported, not fatal. `written`, if given, hears of each run of days
+/// rewritten.
+pub fn transcripts(
+    store: &Store,
+    data_dir: &Path,
+    roots: &[PathBuf],
+    email: &str,
+    written: Option<WrittenDays<'_>>,
+) -> Result<TranscriptsIngested> {
     let files: Vec<(String, PathBuf)> = transcript_files(roots).into_iter().map(|path| (path.display().to_string(), path)).collect();
     let state_path = transcript_state_path(data_dir);
     let mut state = transcript::state::TranscriptState::load(&state_path)?;
@@ -261,7 +272,11 @@ pub fn transcripts(store: &Store, data_dir: &Path, roots: &[PathBuf], email: &st
                 .filter(|line| line.identity.actor_email.as_deref() == Some(email))
                 .collect()
         };
-        store.replace_usage(Source::Transcript, email, Replace::DaysIn(period), &span.into_lines(stored))?;
+        let lines = span.into_lines(stored);
+        store.replace_usage(Source::Transcript, email, Replace::DaysIn(period), &lines)?;
+        if let Some(written) = written {
+            written(period, &lines);
+        }
         Ok(())
     };
     let failures: Vec<anyhow::Error> = std::thread::scope(|scope| {

@@ -222,7 +222,7 @@ impl Candidate {
         line.path = Path::ClaudeCode;
         line.identity.actor_email = Some(actor_email.to_string());
         line.identity.session_id = self.session_id.as_deref().map(Into::into);
-        line.identity.request_id = Some(self.request_id.to_string());
+        line.identity.request_id = Some(String::from(&*self.request_id));
         line.identity.project = self.project.as_deref().map(Into::into);
         line.service_tier = self.service_tier;
         line.speed = self.speed;
@@ -266,10 +266,20 @@ impl Strings {
 }
 
 /// The best copy of every response read, by key (`message.id`, else `requestId`), with whom they
-/// are attributed to. The copies sit in a vector; the hash table holds only their indices.
-#[derive(Debug, Default)]
+/// are attributed to. Keys are split over [`SHARDS`] shards by their hash, so that readers' findings
+/// combine, and merge with the state, a shard per core.
+#[derive(Debug)]
 pub struct Responses {
     actor_email: String,
+    shards: Vec<Shard>,
+}
+
+/// Shards of [`Responses`]: a few per core, so that cores finish together.
+const SHARDS: usize = 8;
+
+/// One shard of [`Responses`]: the copies sit in a vector; the hash table holds only their indices.
+#[derive(Debug, Default)]
+struct Shard {
     entries: Vec<(Box<str>, Candidate)>,
     index: HashTable<u32>,
 }
@@ -278,26 +288,26 @@ fn hash_key(key: &str) -> u64 {
     FxBuildHasher.hash_one(key)
 }
 
-impl Responses {
-    fn new(actor_email: String) -> Self {
-        Responses { actor_email, entries: Vec::new(), index: HashTable::new() }
-    }
+/// The shard of a key's hash: bits the hash table itself does not use (it takes the low bits for
+/// the bucket and the top seven as a tag), so each shard's table still spreads its keys.
+fn shard_of(hash: u64) -> usize {
+    (hash >> 40) as usize % SHARDS
+}
 
-    pub fn len(&self) -> usize {
-        self.entries.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.entries.is_empty()
-    }
-
-    fn find(&self, key: &str) -> Option<usize> {
+impl Shard {
+    fn find(&self, hash: u64, key: &str) -> Option<usize> {
         let entries = &self.entries;
-        self.index.find(hash_key(key), |index| entries[*index as usize].0.as_ref() == key).map(|index| *index as usize)
+        self.index.find(hash, |index| entries[*index as usize].0.as_ref() == key).map(|index| *index as usize)
     }
 
-    fn insert_new(&mut self, key: Box<str>, copy: Candidate) {
-        let hash = hash_key(&key);
+    /// Room in the index for `additional` more responses, so it is not rehashed as it grows (a
+    /// rehash hashes every key again).
+    fn reserve_index(&mut self, additional: usize) {
+        let entries = &self.entries;
+        self.index.reserve(additional, |index| hash_key(&entries[*index as usize].0));
+    }
+
+    fn insert_new(&mut self, hash: u64, key: Box<str>, copy: Candidate) {
         let position = u32::try_from(self.entries.len()).unwrap_or(u32::MAX);
         self.entries.push((key, copy));
         let entries = &self.entries;
@@ -305,20 +315,120 @@ impl Responses {
     }
 
     /// Offers a copy under `key`; it is kept if it ranks above the copy kept so far.
-    fn offer(&mut self, key: Box<str>, copy: Candidate) {
-        match self.find(&key) {
+    fn offer(&mut self, key: Box<str>, copy: Candidate, actor_email: &str) {
+        let hash = hash_key(&key);
+        match self.find(hash, &key) {
             Some(index) => {
-                if copy.beats(&self.entries[index].1, &self.actor_email) {
+                if copy.beats(&self.entries[index].1, actor_email) {
                     self.entries[index].1 = copy;
                 }
             }
-            None => self.insert_new(key, copy),
+            None => self.insert_new(hash, key, copy),
         }
+    }
+
+    /// Folds `other`'s copies into this shard (the order does not matter).
+    fn absorb(&mut self, mut other: Shard, actor_email: &str) {
+        // The smaller shard is offered to the larger.
+        if self.entries.len() < other.entries.len() {
+            std::mem::swap(self, &mut other);
+        }
+        self.entries.reserve(other.entries.len());
+        self.reserve_index(other.entries.len());
+        for (key, copy) in other.entries {
+            self.offer(key, copy, actor_email);
+        }
+    }
+
+    fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+
+    /// The best copies, by key.
+    fn into_entries(self) -> Vec<(Box<str>, Candidate)> {
+        self.entries
+    }
+}
+
+impl Responses {
+    fn new(actor_email: String) -> Self {
+        Responses { actor_email, shards: (0..SHARDS).map(|_| Shard::default()).collect() }
+    }
+
+    pub fn len(&self) -> usize {
+        self.shards.iter().map(|shard| shard.entries.len()).sum()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.shards.iter().all(|shard| shard.entries.is_empty())
+    }
+
+    /// The shards, each with its own keys.
+    fn into_shards(self) -> (String, Vec<Shard>) {
+        (self.actor_email, self.shards)
+    }
+
+    fn entries(&self) -> impl Iterator<Item = &(Box<str>, Candidate)> {
+        self.shards.iter().flat_map(|shard| &shard.entries)
+    }
+
+    /// Where `key`'s copy sits (shard, index), with the key's hash.
+    fn find(&self, key: &str) -> (u64, Option<(usize, usize)>) {
+        let hash = hash_key(key);
+        let shard = shard_of(hash);
+        (hash, self.shards[shard].find(hash, key).map(|index| (shard, index)))
+    }
+
+    /// Room in every shard for `additional` more responses in all.
+    fn reserve_index(&mut self, additional: usize) {
+        for shard in &mut self.shards {
+            shard.reserve_index(additional / SHARDS + 1);
+        }
+    }
+
+    /// Folds the findings of several readers into one, a shard per core.
+    fn combine(actor_email: String, parts: Vec<Responses>) -> Responses {
+        let mut by_shard: Vec<Vec<Shard>> = (0..SHARDS).map(|_| Vec::with_capacity(parts.len())).collect();
+        for part in parts {
+            for (index, shard) in part.shards.into_iter().enumerate() {
+                by_shard[index].push(shard);
+            }
+        }
+        let slots: Vec<Mutex<(Vec<Shard>, Option<Shard>)>> = by_shard.into_iter().map(|shards| Mutex::new((shards, None))).collect();
+        let next = AtomicUsize::new(0);
+        let threads = std::thread::available_parallelism().map_or(1, usize::from).clamp(1, SHARDS);
+        std::thread::scope(|scope| {
+            for _ in 0..threads {
+                scope.spawn(|| {
+                    while let Some(slot) = slots.get(next.fetch_add(1, Ordering::Relaxed)) {
+                        let Ok(mut slot) = slot.lock() else { return };
+                        let mut combined = Shard::default();
+                        for shard in std::mem::take(&mut slot.0) {
+                            combined.absorb(shard, &actor_email);
+                        }
+                        slot.1 = Some(combined);
+                    }
+                });
+            }
+        });
+        let shards = slots
+            .into_iter()
+            .map(|slot| {
+                let (rest, combined) = slot.into_inner().unwrap_or_else(|poisoned| poisoned.into_inner());
+                // Only a panicked thread leaves shards uncombined: they are combined here.
+                let mut combined = combined.unwrap_or_default();
+                for shard in rest {
+                    combined.absorb(shard, &actor_email);
+                }
+                combined
+            })
+            .collect();
+        Responses { actor_email, shards }
     }
 
     /// One line per response, sorted by time then request id.
     pub fn into_lines(self) -> Vec<UsageLine> {
-        let mut lines: Vec<UsageLine> = self.entries.iter().map(|(_, copy)| copy.line(&self.actor_email)).collect();
+        let mut lines: Vec<UsageLine> = self.entries().map(|(_, copy)| copy.line(&self.actor_email)).collect();
         lines.sort_by(|a, b| a.start.cmp(&b.start).then_with(|| a.identity.request_id.cmp(&b.identity.request_id)));
         lines
     }
@@ -520,9 +630,9 @@ impl TranscriptReader {
         let web_search_requests = usage.web_search_requests;
 
         // A copy that loses to the kept one allocates nothing.
-        let found = self.responses.find(key);
-        if let Some(index) = found {
-            let kept = &self.responses.entries[index].1;
+        let (hash, found) = self.responses.find(key);
+        if let Some((shard, index)) = found {
+            let kept = &self.responses.shards[shard].entries[index].1;
             let email = self.responses.actor_email.as_str();
             let wins = match (tokens.total(), main_chain).cmp(&(kept.tokens.total(), kept.main_chain)) {
                 Order::Greater => true,
@@ -554,8 +664,8 @@ impl TranscriptReader {
         match found {
             // A later streamed copy of the same response: updated in place, its request id kept
             // when it is the same (it nearly always is).
-            Some(index) => {
-                let kept = &mut self.responses.entries[index].1;
+            Some((shard, index)) => {
+                let kept = &mut self.responses.shards[shard].entries[index].1;
                 if kept.request_id.as_ref() != request_id {
                     kept.request_id = request_id.into();
                 }
@@ -584,22 +694,17 @@ impl TranscriptReader {
                     main_chain,
                     fingerprint: Cell::new(None),
                 };
-                self.responses.insert_new(key.into(), copy);
+                self.responses.shards[shard_of(hash)].insert_new(hash, key.into(), copy);
             }
         }
         Ok(())
     }
 
     /// Folds another reader's findings into this one (the order does not matter).
-    pub fn absorb(&mut self, mut other: TranscriptReader) {
-        // The smaller set is offered to the larger.
-        if self.responses.len() < other.responses.len() {
-            std::mem::swap(&mut self.responses.entries, &mut other.responses.entries);
-            std::mem::swap(&mut self.responses.index, &mut other.responses.index);
-        }
-        self.responses.entries.reserve(other.responses.len());
-        for (key, copy) in other.responses.entries {
-            self.responses.offer(key, copy);
+    pub fn absorb(&mut self, other: TranscriptReader) {
+        let email = self.responses.actor_email.clone();
+        for (mine, theirs) in self.responses.shards.iter_mut().zip(other.responses.shards) {
+            mine.absorb(theirs, &email);
         }
         self.problems.extend(other.problems);
         self.incomplete_tails += other.incomplete_tails;
@@ -672,6 +777,13 @@ fn plan<'a>(name: &'a str, path: &'a FilePath, previous: Option<FileCursor>) -> 
     Ok(Some(Job { name, path, start, length, modified_ns: modified }))
 }
 
+/// A low guess of the transcript bytes per distinct response (lines are streamed copies, and
+/// user lines between them): sizes the index, so erring low only costs a few bytes a slot.
+const BYTES_PER_RESPONSE: u64 = 8 * 1024;
+
+/// The most index slots reserved up front (about 4 MB), whatever the tree's size.
+const MOST_RESERVED: usize = 1 << 20;
+
 /// Reads one planned file; returns the new cursor and the bytes read.
 fn read_job(reader: &mut TranscriptReader, job: &Job<'_>, buffer: &mut Vec<u8>) -> std::io::Result<(FileCursor, u64)> {
     let mut file = std::fs::File::open(job.path)?;
@@ -699,6 +811,10 @@ pub fn read_files(files: &[(String, PathBuf)], previous: &BTreeMap<String, FileC
     }
     jobs.sort_by_key(|job| Reverse(job.length - job.start.offset.min(job.length)));
     let threads = std::thread::available_parallelism().map_or(1, usize::from).clamp(1, jobs.len().max(1));
+    // Each thread's index is sized up front for a response per BYTES_PER_RESPONSE of its share
+    // (a few bytes a slot), so it is not rehashed as it fills.
+    let to_read: u64 = jobs.iter().map(|job| job.length.saturating_sub(job.start.offset)).sum();
+    let expected_responses = usize::try_from(to_read / BYTES_PER_RESPONSE / threads as u64).unwrap_or(usize::MAX).min(MOST_RESERVED);
     let next = AtomicUsize::new(0);
     let results: Mutex<Vec<FilesRead>> = Mutex::new(Vec::new());
     if !jobs.is_empty() {
@@ -713,6 +829,7 @@ pub fn read_files(files: &[(String, PathBuf)], previous: &BTreeMap<String, FileC
                         bytes_read: 0,
                         unreadable: Vec::new(),
                     };
+                    mine.reader.responses.reserve_index(expected_responses);
                     let mut buffer = Vec::new();
                     loop {
                         let index = next.fetch_add(1, Ordering::Relaxed);
@@ -729,7 +846,7 @@ pub fn read_files(files: &[(String, PathBuf)], previous: &BTreeMap<String, FileC
                     // The merge with the state needs every winner's fingerprint: computed here,
                     // on every core, rather than one by one after the threads are done.
                     let email = mine.reader.responses.actor_email.as_str();
-                    for (_, copy) in &mine.reader.responses.entries {
+                    for (_, copy) in mine.reader.responses.entries() {
                         copy.fingerprint(email);
                     }
                     if let Ok(mut all) = results.lock() {
@@ -739,12 +856,18 @@ pub fn read_files(files: &[(String, PathBuf)], previous: &BTreeMap<String, FileC
             }
         });
     }
+    let mut parts = Vec::new();
     for part in results.into_inner().unwrap_or_default() {
-        merged.reader.absorb(part.reader);
+        parts.push(part.reader.responses);
+        merged.reader.problems.extend(part.reader.problems);
+        merged.reader.incomplete_tails += part.reader.incomplete_tails;
         merged.cursors.extend(part.cursors);
         merged.files_read += part.files_read;
         merged.bytes_read += part.bytes_read;
         merged.unreadable.extend(part.unreadable);
+    }
+    if !parts.is_empty() {
+        merged.reader.responses = Responses::combine(actor_email.to_string(), parts);
     }
     merged.cursors.sort_by(|a, b| a.0.cmp(&b.0));
     merged.reader.problems.sort_by(|a, b| (&a.file, a.line).cmp(&(&b.file, b.line)));

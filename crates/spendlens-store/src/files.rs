@@ -153,15 +153,41 @@ pub(crate) fn write_bytes_atomically(target: &FilePath, bytes: &[u8]) -> Result<
     write_files_atomically(&[(target, bytes)], false)
 }
 
+/// Columns that hold a handful of distinct values per file: dictionary-encoded, they take a few
+/// dozen bytes, which zstd only makes larger (and a compressor and a decompressor are set up per
+/// compressed column, on write and on read). They are stored uncompressed.
+const FEW_VALUES: [&str; 17] = [
+    "path",
+    "workspace_id",
+    "api_key_id",
+    "api_key_name",
+    "model",
+    "service_tier",
+    "context_window",
+    "inference_geo",
+    "speed",
+    "kind",
+    "token_type",
+    "seat_type",
+    "team",
+    "status",
+    "customer_type",
+    "subscription_type",
+    "terminal_type",
+];
+
 fn writer_properties() -> WriterProperties {
-    WriterProperties::builder()
+    let mut builder = WriterProperties::builder()
         .set_compression(Compression::ZSTD(ZstdLevel::default()))
         // Partitions are pruned by their day folder, not by page statistics; request ids are
         // unique per line, so a dictionary of them only costs.
         .set_statistics_enabled(EnabledStatistics::Chunk)
         .set_column_dictionary_enabled(ColumnPath::from("request_id"), false)
-        .set_key_value_metadata(Some(vec![KeyValue::new(FILE_VERSION_KEY.to_string(), SCHEMA_VERSION.to_string())]))
-        .build()
+        .set_key_value_metadata(Some(vec![KeyValue::new(FILE_VERSION_KEY.to_string(), SCHEMA_VERSION.to_string())]));
+    for column in FEW_VALUES {
+        builder = builder.set_column_compression(ColumnPath::from(column), Compression::UNCOMPRESSED);
+    }
+    builder.build()
 }
 
 /// One record batch encoded as a Parquet file's bytes (`target` names it in errors).

@@ -317,7 +317,7 @@ impl Store {
 
     /// The partition files of one scope of one source with a day in `period` (all if `None`),
     /// in day order.
-    fn scope_files(&self, source: Source, scope: &str, period: Option<Period>) -> Result<Vec<PathBuf>, StoreError> {
+    fn scope_files(&self, source: Source, scope: &str, period: Option<Period>) -> Result<Vec<(Day, PathBuf)>, StoreError> {
         let file_name = scope_file_name(&scope_stem(scope)?);
         let mut files = Vec::new();
         for (name, path, is_directory) in list_directory(&self.layout.source(Table::Usage, source))? {
@@ -327,10 +327,16 @@ impl Store {
             }
             let file = path.join(&file_name);
             if file.is_file() {
-                files.push(file);
+                files.push((day, file));
             }
         }
         Ok(files)
+    }
+
+    /// The days of `period` (all if `None`) on which one scope of one source has usage lines, in
+    /// order.
+    pub fn scope_usage_days(&self, source: Source, scope: &str, period: Option<Period>) -> Result<Vec<Day>, StoreError> {
+        Ok(self.scope_files(source, scope, period)?.into_iter().map(|(day, _)| day).collect())
     }
 
     /// A number that changes whenever one of the scope's usage files with a day in `period` is
@@ -339,7 +345,7 @@ impl Store {
     pub fn scope_usage_version(&self, source: Source, scope: &str, period: Option<Period>) -> Result<u64, StoreError> {
         use std::hash::{Hash, Hasher};
         let mut hash = std::hash::DefaultHasher::new();
-        for file in self.scope_files(source, scope, period)? {
+        for (_, file) in self.scope_files(source, scope, period)? {
             let metadata = std::fs::metadata(&file).map_err(|error| StoreError::io("inspect", &file, error))?;
             file.hash(&mut hash);
             metadata.len().hash(&mut hash);
@@ -386,7 +392,7 @@ impl Store {
         fold: impl Fn(&mut A, Vec<UsageLine>) + Sync,
     ) -> Result<Vec<A>, StoreError> {
         let table = self.table_path(Table::Usage);
-        let files = self.scope_files(source, scope, period)?;
+        let files: Vec<PathBuf> = self.scope_files(source, scope, period)?.into_iter().map(|(_, file)| file).collect();
         let schema = usage_schema();
         let only: Option<Vec<&str>> = match detail {
             UsageDetail::Full => None,

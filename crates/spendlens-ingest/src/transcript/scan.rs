@@ -2,10 +2,11 @@
 //! the line's JSON tree.
 //!
 //! It walks the top-level object and `message`'s object only; every other value (content blocks,
-//! tool inputs, `toolUseResult`, ...) is skipped whole, string contents by jumping from quote to
-//! quote (a word at a time for short strings, then 32 bytes at a time with SSE2 compares), each
-//! quote checked for an escaping run of backslashes. So a `"usage"` key inside a tool input can
-//! never be taken for `message.usage`. The small `usage` object is handed back as a sub-slice,
+//! tool inputs, `toolUseResult`, ...) is skipped whole, string contents with SSE2 compares: the
+//! first bytes sixteen at a time, each quote checked for an escaping run of backslashes; then 64
+//! bytes at a time, the block's quotes and backslashes as bit masks and bit arithmetic telling
+//! which quotes are escaped. So a `"usage"` key inside a tool input can never be taken for
+//! `message.usage`. The small `usage` object is handed back as a sub-slice,
 //! which [`usage`] reads with the same cursor (serde's rules, without serde's cost per line).
 //! The scanner checks structure (balanced brackets, closed strings, `:` and `,` in place, only
 //! whitespace after the object), enough to tell a half-written line from a whole one.
@@ -63,31 +64,14 @@ impl<'a> Cursor<'a> {
     }
 
     /// A string starting at the cursor's `"`: returns its raw contents (escapes left in place).
-    ///
-    /// A `"` ends the string unless an odd run of backslashes precedes it (text and code are full
-    /// of `\n` but hold few `\"`), so only quotes are searched for, and each is checked by looking
-    /// back.
     fn raw_string(&mut self) -> Scan<&'a [u8]> {
         if self.peek() != Some(b'"') {
             return self.fail("expected a string");
         }
         let start = self.at + 1;
         let contents = &self.bytes[start..];
-        let unescaped = |at: usize| contents[..at].iter().rev().take_while(|byte| **byte == b'\\').count() % 2 == 0;
-        // Most strings (keys, ids, short values) end within a few words.
-        let short = contents.len().min(SHORT_STRING);
-        let mut at = 0;
-        while let Some(found) = next_quote(&contents[at..short]) {
-            at += found;
-            if unescaped(at) {
-                self.at = start + at + 1;
-                return Ok(&contents[..at]);
-            }
-            at += 1;
-        }
-        match quote_where(&contents[short..], |found| unescaped(short + found)) {
-            Some(found) => {
-                let end = short + found;
+        match string_end(contents) {
+            Some(end) => {
                 self.at = start + end + 1;
                 Ok(&contents[..end])
             }
@@ -219,59 +203,126 @@ impl<'a> Cursor<'a> {
     }
 }
 
-/// The bytes of a string searched a word at a time, before sixteen-byte blocks take over.
-const SHORT_STRING: usize = 32;
+/// The bytes at the start of a string searched sixteen at a time, quote by quote, before 64-byte
+/// blocks take over.
+const SHORT_STRING: usize = 64;
 
-/// The position of the next `"`, eight bytes at a time.
-fn next_quote(haystack: &[u8]) -> Option<usize> {
-    const ONES: u64 = 0x0101_0101_0101_0101;
-    const HIGHS: u64 = 0x8080_8080_8080_8080;
-    const QUOTES: u64 = ONES * b'"' as u64;
+/// Where the string whose contents start `contents` ends: the first quote no odd run of
+/// backslashes escapes.
+///
+/// Keys, ids and short values end within a few sixteen-byte lanes: each lane's quotes come as a
+/// bit mask from SSE2 compares, and each is checked by looking back for an escaping run of
+/// backslashes (text and code are full of `\n` but hold few `\"`). Past [`SHORT_STRING`] bytes,
+/// [`long_string_end`] takes over.
+fn string_end(contents: &[u8]) -> Option<usize> {
+    let escaped_at = |at: usize| contents[..at].iter().rev().take_while(|byte| **byte == b'\\').count() % 2 == 1;
     let mut at = 0;
-    while let Some(chunk) = haystack.get(at..at + 8) {
-        let mut word = [0u8; 8];
-        word.copy_from_slice(chunk);
-        let zeroed = u64::from_le_bytes(word) ^ QUOTES;
-        // A byte of `zeroed` is zero where a quote is; the lowest flagged byte is always one.
-        let flagged = zeroed.wrapping_sub(ONES) & !zeroed & HIGHS;
-        if flagged != 0 {
-            return Some(at + (flagged.trailing_zeros() / 8) as usize);
-        }
-        at += 8;
-    }
-    haystack[at..].iter().position(|byte| *byte == b'"').map(|found| at + found)
-}
-
-/// The first quote in `haystack` that `ends` accepts, thirty-two bytes at a time: each block's quotes as a bit mask, walked bit by bit, so a
-/// block with several escaped quotes is loaded once.
-#[cfg(all(target_arch = "x86_64", target_feature = "sse2"))]
-fn quote_where(haystack: &[u8], mut ends: impl FnMut(usize) -> bool) -> Option<usize> {
-    use safe_arch::{cmp_eq_mask_i8_m128i, m128i, move_mask_i8_m128i, set_splat_i8_m128i};
-    let quote = set_splat_i8_m128i(b'"' as i8);
-    let lane = |at: usize| {
-        let mut bytes = [0u8; 16];
-        bytes.copy_from_slice(&haystack[at..at + 16]);
-        cmp_eq_mask_i8_m128i(m128i::from(bytes), quote)
-    };
-    let mut at = 0;
-    while at + 32 <= haystack.len() {
-        let mut quotes = (move_mask_i8_m128i(lane(at)) as u32 & 0xffff) | ((move_mask_i8_m128i(lane(at + 16)) as u32) << 16);
+    while at < SHORT_STRING {
+        let Some(lane) = contents.get(at..at + 16) else { break };
+        let mut quotes = lane_quotes(lane);
         while quotes != 0 {
             let found = at + quotes.trailing_zeros() as usize;
-            if ends(found) {
+            if !escaped_at(found) {
                 return Some(found);
             }
             quotes &= quotes - 1;
         }
-        at += 32;
+        at += 16;
     }
-    (at..haystack.len()).find(|found| haystack[*found] == b'"' && ends(*found))
+    long_string_end(&contents[at..], escaped_at(at)).map(|found| at + found)
 }
 
-/// The first quote in `haystack` that `ends` accepts.
+/// The quotes of a sixteen-byte lane as a bit mask, with an SSE2 compare.
+#[cfg(all(target_arch = "x86_64", target_feature = "sse2"))]
+fn lane_quotes(lane: &[u8]) -> u32 {
+    use safe_arch::{cmp_eq_mask_i8_m128i, m128i, move_mask_i8_m128i, set_splat_i8_m128i};
+    let mut array = [0u8; 16];
+    array.copy_from_slice(lane);
+    (move_mask_i8_m128i(cmp_eq_mask_i8_m128i(m128i::from(array), set_splat_i8_m128i(b'"' as i8))) as u32) & 0xffff
+}
+
+/// The quotes of a sixteen-byte lane as a bit mask.
 #[cfg(not(all(target_arch = "x86_64", target_feature = "sse2")))]
-fn quote_where(haystack: &[u8], mut ends: impl FnMut(usize) -> bool) -> Option<usize> {
-    memchr::memchr_iter(b'"', haystack).find(|found| ends(*found))
+fn lane_quotes(lane: &[u8]) -> u32 {
+    lane.iter().enumerate().fold(0, |mask, (index, byte)| mask | (u32::from(*byte == b'"') << index))
+}
+
+/// Where a string's contents from some point on end: the first quote no odd run of backslashes
+/// escapes. `escaped` says whether the first byte is escaped (a run of backslashes
+/// just before it was odd).
+///
+/// Sixty-four bytes at a time: the block's quotes and backslashes as bit masks, then which of its
+/// bytes are escaped ([`escaped_bytes`]), so a block is decided without a branch per quote.
+fn long_string_end(contents: &[u8], mut escaped: bool) -> Option<usize> {
+    let mut at = 0;
+    while let Some(block) = contents.get(at..at + 64) {
+        let (quotes, backslashes) = block_masks(block);
+        let (escapes, carried) = if backslashes == 0 && !escaped { (0, false) } else { escaped_bytes(backslashes, escaped) };
+        let ends = quotes & !escapes;
+        if ends != 0 {
+            return Some(at + ends.trailing_zeros() as usize);
+        }
+        escaped = carried;
+        at += 64;
+    }
+    for (offset, byte) in contents[at..].iter().enumerate() {
+        if escaped {
+            escaped = false;
+        } else if *byte == b'"' {
+            return Some(at + offset);
+        } else if *byte == b'\\' {
+            escaped = true;
+        }
+    }
+    None
+}
+
+/// Which bytes of a 64-byte block a backslash escapes (bit `i` for byte `i`; said of the bytes that
+/// are not backslashes themselves, quotes among them), given the block's
+/// backslashes and whether its first byte is escaped by a run carried over from the block before;
+/// also whether the block's last run escapes the next block's first byte.
+///
+/// A run of backslashes escapes the byte after it when its length is odd. Adding a run's lowest
+/// bit to the mask carries through the run and sets the bit just past it; a run starting on an
+/// even bit has odd length exactly when that bit is odd, and the other way round.
+fn escaped_bytes(backslashes: u64, first_escaped: bool) -> (u64, bool) {
+    const EVEN: u64 = 0x5555_5555_5555_5555;
+    let carried = u64::from(first_escaped);
+    // An escaped backslash starts no run.
+    let backslashes = backslashes & !carried;
+    let starts = backslashes & !(backslashes << 1);
+    let (past_even_starts, _) = backslashes.overflowing_add(starts & EVEN);
+    let (past_odd_starts, into_next) = backslashes.overflowing_add(starts & !EVEN);
+    let escaped = (past_even_starts & !backslashes & !EVEN) | (past_odd_starts & !backslashes & EVEN) | carried;
+    (escaped, into_next)
+}
+
+/// The quotes and backslashes of a 64-byte block as bit masks, with SSE2 compares.
+#[cfg(all(target_arch = "x86_64", target_feature = "sse2"))]
+fn block_masks(block: &[u8]) -> (u64, u64) {
+    use safe_arch::{cmp_eq_mask_i8_m128i, m128i, move_mask_i8_m128i, set_splat_i8_m128i};
+    let quote = set_splat_i8_m128i(b'"' as i8);
+    let backslash = set_splat_i8_m128i(b'\\' as i8);
+    let (mut quotes, mut backslashes) = (0u64, 0u64);
+    for (lane, bytes) in block.chunks_exact(16).enumerate() {
+        let mut array = [0u8; 16];
+        array.copy_from_slice(bytes);
+        let lane_bytes = m128i::from(array);
+        quotes |= u64::from(move_mask_i8_m128i(cmp_eq_mask_i8_m128i(lane_bytes, quote)) as u16) << (16 * lane);
+        backslashes |= u64::from(move_mask_i8_m128i(cmp_eq_mask_i8_m128i(lane_bytes, backslash)) as u16) << (16 * lane);
+    }
+    (quotes, backslashes)
+}
+
+/// The quotes and backslashes of a 64-byte block as bit masks.
+#[cfg(not(all(target_arch = "x86_64", target_feature = "sse2")))]
+fn block_masks(block: &[u8]) -> (u64, u64) {
+    let (mut quotes, mut backslashes) = (0u64, 0u64);
+    for (index, byte) in block.iter().enumerate() {
+        quotes |= u64::from(*byte == b'"') << index;
+        backslashes |= u64::from(*byte == b'\\') << index;
+    }
+    (quotes, backslashes)
 }
 
 /// Scans one line (without its newline). Keys are compared raw: the names Claude Code writes hold
@@ -473,23 +524,110 @@ mod tests {
     }
 
     #[test]
-    fn the_word_and_block_searches_find_the_quotes_memchr_finds() {
-        // Every position of a first quote, before and past whole words and blocks, among bytes
-        // that trip naive bit tricks (0x21, 0x23, 0xa2, 0x00, 0xdc); then quote_where's choice
-        // among several quotes.
-        for length in 0..(SHORT_STRING * 3 + 20) {
+    fn the_lane_and_block_searches_find_the_quotes_memchr_finds() {
+        // Every position of a first quote, before and past whole lanes and blocks, among bytes
+        // that trip naive bit tricks (0x21, 0x23, 0xa2, 0x00, 0xdc, 0x5c's neighbours).
+        for length in 0..(SHORT_STRING + 64 * 2 + 20) {
             for quote in 0..=length {
-                let mut haystack: Vec<u8> = (0..length).map(|index| [0x21, 0x23, 0xa2, 0x00, 0xdc, b'a'][index % 6]).collect();
+                let mut haystack: Vec<u8> = (0..length).map(|index| [0x21, 0x23, 0xa2, 0x00, 0xdc, 0x5b, 0x5d, b'a'][index % 8]).collect();
                 if quote < length {
                     haystack[quote] = b'"';
                     haystack.extend_from_slice(b"x\"");
                 }
                 let expected = memchr::memchr(b'"', &haystack);
-                assert_eq!(next_quote(&haystack), expected, "{haystack:?}");
-                assert_eq!(quote_where(&haystack, |_| true), expected, "{haystack:?}");
-                let second = memchr::memchr_iter(b'"', &haystack).nth(1);
-                assert_eq!(quote_where(&haystack, |found| Some(found) != expected), second, "{haystack:?}");
+                assert_eq!(string_end(&haystack), expected, "{haystack:?}");
+                assert_eq!(long_string_end(&haystack, false), expected, "{haystack:?}");
             }
+        }
+    }
+
+    /// A small deterministic generator (xorshift), so failures repeat.
+    fn random(state: &mut u64) -> u64 {
+        *state ^= *state << 13;
+        *state ^= *state >> 7;
+        *state ^= *state << 17;
+        *state
+    }
+
+    /// Escapes worked out byte by byte: the reference for the bit arithmetic.
+    fn escapes_walked(bytes: &[u8], mut escaped: bool) -> (u64, bool) {
+        let mut mask = 0;
+        for (index, byte) in bytes.iter().enumerate() {
+            if escaped {
+                mask |= 1 << index;
+                escaped = false;
+            } else {
+                escaped = *byte == b'\\';
+            }
+        }
+        (mask, escaped)
+    }
+
+    #[test]
+    fn block_masks_and_escapes_agree_with_a_byte_by_byte_walk() {
+        let mut state = 0x9e37_79b9_7f4a_7c15;
+        let mut blocks: Vec<Vec<u8>> = Vec::new();
+        // A run of every length at every place, then random blocks thick with backslashes.
+        for start in 0..64 {
+            for length in 1..=64 - start {
+                let mut block = vec![b'a'; 64];
+                block[start..start + length].fill(b'\\');
+                blocks.push(block);
+            }
+        }
+        for _ in 0..20_000 {
+            let alphabet = [b'\\', b'\\', b'\\', b'"', b'a', 0xdc, 0x5b];
+            blocks.push((0..64).map(|_| alphabet[(random(&mut state) % 7) as usize]).collect());
+        }
+        for block in &blocks {
+            let quotes = block.iter().enumerate().fold(0u64, |mask, (index, byte)| mask | (u64::from(*byte == b'"') << index));
+            let backslashes = block.iter().enumerate().fold(0u64, |mask, (index, byte)| mask | (u64::from(*byte == b'\\') << index));
+            assert_eq!(block_masks(block), (quotes, backslashes), "{block:?}");
+            for first_escaped in [false, true] {
+                // Only what it says of other bytes than backslashes counts (quotes among them).
+                let (escaped, into_next) = escaped_bytes(backslashes, first_escaped);
+                let (walked, walked_into_next) = escapes_walked(block, first_escaped);
+                assert_eq!((escaped & !backslashes, into_next), (walked & !backslashes, walked_into_next), "{block:?} {first_escaped}");
+            }
+        }
+    }
+
+    #[test]
+    fn long_strings_end_where_a_byte_by_byte_walk_ends_them() {
+        // Random contents up to a few blocks long, with runs of backslashes across block
+        // boundaries and quotes escaped or not, from either starting state.
+        let walked = |contents: &[u8], mut escaped: bool| {
+            for (index, byte) in contents.iter().enumerate() {
+                if escaped {
+                    escaped = false;
+                } else if *byte == b'"' {
+                    return Some(index);
+                } else {
+                    escaped = *byte == b'\\';
+                }
+            }
+            None
+        };
+        let mut state = 0x2545_f491_4f6c_dd1d;
+        for _ in 0..20_000 {
+            let length = (random(&mut state) % 300) as usize;
+            let quote_odds = 1 + random(&mut state) % 64;
+            let mut contents = Vec::with_capacity(length);
+            while contents.len() < length {
+                let roll = random(&mut state);
+                if roll.is_multiple_of(97) {
+                    let run = (random(&mut state) % 140) as usize;
+                    contents.extend(std::iter::repeat_n(b'\\', run));
+                } else if roll.is_multiple_of(quote_odds) {
+                    contents.push(b'"');
+                } else {
+                    contents.push([b'\\', b'a', b'a', 0xdc][(roll >> 8) as usize % 4]);
+                }
+            }
+            for escaped in [false, true] {
+                assert_eq!(long_string_end(&contents, escaped), walked(&contents, escaped), "{contents:?} {escaped}");
+            }
+            assert_eq!(string_end(&contents), walked(&contents, false), "{contents:?}");
         }
     }
 
@@ -509,7 +647,7 @@ mod tests {
             None
         };
         let alphabet = [b'"', b'\\', b'a'];
-        for prefix in [0, 5, SHORT_STRING - 3, SHORT_STRING + 11, SHORT_STRING + 16] {
+        for prefix in [0, 5, 13, 29, SHORT_STRING - 3, SHORT_STRING + 11, SHORT_STRING + 61, SHORT_STRING + 64 + 58] {
             for length in 0..=8u32 {
                 for mut code in 0..3usize.pow(length) {
                     let mut contents = vec![b'a'; prefix];

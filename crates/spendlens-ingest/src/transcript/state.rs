@@ -89,8 +89,8 @@ pub struct Kept {
 #[derive(Debug, Clone, Default)]
 pub struct Merge {
     actor_email: String,
-    /// New winners by day, to add (compact until a span is written).
-    added: BTreeMap<Day, Vec<Candidate>>,
+    /// New winners by day, to add (compact until a span is written), a map per shard.
+    added: Vec<BTreeMap<Day, Vec<Candidate>>>,
     /// Old winners they beat, to remove: (day, fingerprint).
     pub removed: Vec<(Day, u64)>,
     /// Every day whose stored lines change.
@@ -109,7 +109,7 @@ pub struct Span {
 impl Merge {
     /// New winners, to add.
     pub fn added(&self) -> usize {
-        self.added.values().map(Vec::len).sum()
+        self.added.iter().flat_map(BTreeMap::values).map(Vec::len).sum()
     }
 
     /// The span of days to rewrite, when any.
@@ -122,7 +122,7 @@ impl Merge {
     /// The scope's lines of [`Merge::period`] after the merge, given what is stored there now,
     /// sorted by time then request id.
     pub fn apply(&self, stored: Vec<UsageLine>) -> Vec<UsageLine> {
-        let candidates: Vec<&Candidate> = self.added.values().flatten().collect();
+        let candidates: Vec<&Candidate> = self.added.iter().flat_map(BTreeMap::values).flatten().collect();
         let mut lines = kept(stored, &candidates, &self.removed, &self.actor_email);
         lines.extend(candidates.iter().map(|copy| copy.line(&self.actor_email)));
         lines.sort_by(|a, b| a.start.cmp(&b.start).then_with(|| a.identity.request_id.cmp(&b.identity.request_id)));
@@ -148,7 +148,9 @@ impl Merge {
             let mut span =
                 Span { period: Period::new(start, end), actor_email: self.actor_email.clone(), added: Vec::new(), removed: Vec::new() };
             for day in *chunk {
-                span.added.extend(self.added.remove(day).unwrap_or_default());
+                for added in &mut self.added {
+                    span.added.extend(added.remove(day).unwrap_or_default());
+                }
                 span.removed.extend(removed_by_day.remove(day).unwrap_or_default());
             }
             spans.push(span);
@@ -171,6 +173,65 @@ impl Span {
         lines.extend(self.added.iter().map(|copy| copy.line(&self.actor_email)));
         lines
     }
+}
+
+/// What one shard's copies change: new winners to record, and the merge's parts.
+#[derive(Default)]
+struct Decided {
+    winners: Vec<(Box<str>, Kept)>,
+    removed: Vec<(Day, u64)>,
+    days: BTreeSet<Day>,
+    added: BTreeMap<Day, Vec<Candidate>>,
+}
+
+/// Decides each shard's copies against the recorded winners (read only), a shard at a time on
+/// every core; the results come back in shard order.
+fn decide_shards(shards: Vec<super::Shard>, winners: &HashMap<Box<str>, Kept, FxBuildHasher>, actor_email: &str) -> Vec<Decided> {
+    use std::sync::Mutex;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let decide = |shard: super::Shard| {
+        let mut decided = Decided::default();
+        for (key, copy) in shard.into_entries() {
+            let print = copy.fingerprint(actor_email);
+            let total = copy.tokens.total();
+            if let Some(kept) = winners.get(&key) {
+                if rank(kept.total, kept.main_chain, kept.fingerprint) >= rank(total, copy.main_chain, print) {
+                    continue;
+                }
+                decided.removed.push((kept.day, kept.fingerprint));
+                decided.days.insert(kept.day);
+            }
+            let day = copy.start.date_naive();
+            decided.days.insert(day);
+            decided.winners.push((key, Kept { day, fingerprint: print, total, main_chain: copy.main_chain }));
+            decided.added.entry(day).or_default().push(copy);
+        }
+        decided
+    };
+    let slots: Vec<Mutex<(Option<super::Shard>, Option<Decided>)>> =
+        shards.into_iter().map(|shard| Mutex::new((Some(shard), None))).collect();
+    let next = AtomicUsize::new(0);
+    let threads = std::thread::available_parallelism().map_or(1, usize::from).clamp(1, slots.len().max(1));
+    std::thread::scope(|scope| {
+        for _ in 0..threads {
+            scope.spawn(|| {
+                while let Some(slot) = slots.get(next.fetch_add(1, Ordering::Relaxed)) {
+                    let Ok(mut slot) = slot.lock() else { return };
+                    if let Some(shard) = slot.0.take() {
+                        slot.1 = Some(decide(shard));
+                    }
+                }
+            });
+        }
+    });
+    slots
+        .into_iter()
+        .map(|slot| {
+            let (shard, decided) = slot.into_inner().unwrap_or_else(|poisoned| poisoned.into_inner());
+            // Only a panicked thread leaves a shard undecided: it is decided here.
+            decided.or_else(|| shard.map(decide)).unwrap_or_default()
+        })
+        .collect()
 }
 
 /// The stored lines that stay: all but those being added again and the beaten winners.
@@ -201,30 +262,24 @@ fn kept(stored: Vec<UsageLine>, added: &[&Candidate], removed: &[(Day, u64)], ac
 }
 
 impl ScopeState {
-    /// Merges newly read best copies with the recorded winners, updating the record.
+    /// Merges newly read best copies with the recorded winners, updating the record. Each shard
+    /// of the responses is decided against the recorded winners on its own core (shards hold
+    /// disjoint keys); the record is updated after.
     pub fn merge(&mut self, responses: Responses) -> Result<Merge, IngestError> {
-        let Responses { actor_email, entries, .. } = responses;
+        let (actor_email, shards) = responses.into_shards();
         let mut merge = Merge { actor_email, ..Merge::default() };
-        if entries.is_empty() {
+        if shards.iter().all(|shard| shard.is_empty()) {
             // Nothing new: the recorded winners need not even be decoded.
             return Ok(merge);
         }
         let winners = self.winners.decode()?;
-        winners.reserve(entries.len());
-        for (key, copy) in entries {
-            let print = copy.fingerprint(&merge.actor_email);
-            let total = copy.tokens.total();
-            if let Some(kept) = winners.get(&key) {
-                if rank(kept.total, kept.main_chain, kept.fingerprint) >= rank(total, copy.main_chain, print) {
-                    continue;
-                }
-                merge.removed.push((kept.day, kept.fingerprint));
-                merge.days.insert(kept.day);
-            }
-            let day = copy.start.date_naive();
-            merge.days.insert(day);
-            winners.insert(key, Kept { day, fingerprint: print, total, main_chain: copy.main_chain });
-            merge.added.entry(day).or_default().push(copy);
+        let decided = decide_shards(shards, winners, &merge.actor_email);
+        winners.reserve(decided.iter().map(|part| part.winners.len()).sum());
+        for part in decided {
+            winners.extend(part.winners);
+            merge.removed.extend(part.removed);
+            merge.days.extend(part.days);
+            merge.added.push(part.added);
         }
         Ok(merge)
     }

@@ -279,7 +279,10 @@ pub fn transcripts(
         }
         Ok(())
     };
-    let failures: Vec<anyhow::Error> = std::thread::scope(|scope| {
+    // The new state is encoded while the days are written; it is saved only once they are.
+    let state = &state;
+    let (failures, encoded): (Vec<anyhow::Error>, Option<Vec<u8>>) = std::thread::scope(|scope| {
+        let encoder = scope.spawn(move || changed.then(|| state.encode()));
         let workers: Vec<_> = (0..2)
             .map(|_| {
                 scope.spawn(|| -> Result<()> {
@@ -294,17 +297,19 @@ pub fn transcripts(
                 })
             })
             .collect();
-        workers
+        let failures = workers
             .into_iter()
             .filter_map(|worker| worker.join().unwrap_or_else(|_| Err(anyhow::anyhow!("a writing thread panicked"))).err())
-            .collect()
+            .collect();
+        // A panicked encoder leaves the state to be encoded here.
+        (failures, encoder.join().unwrap_or_else(|_| changed.then(|| state.encode())))
     });
     if let Some(failure) = failures.into_iter().next() {
         return Err(failure);
     }
     // Nothing read, nothing to record: a run over an unchanged tree writes nothing.
-    if changed {
-        state.save(&state_path)?;
+    if let Some(encoded) = encoded {
+        transcript::state::TranscriptState::save_encoded(&state_path, &encoded)?;
         let legacy = legacy_transcript_state_path(data_dir);
         if legacy.exists() {
             std::fs::remove_file(&legacy).with_context(|| format!("removing {}", legacy.display()))?;

@@ -199,6 +199,32 @@ impl Candidate {
         }
     }
 
+    /// Whether a line with these fields is this very copy (equal in every field its fingerprint
+    /// covers but the person, who is the same for one reader).
+    #[allow(clippy::too_many_arguments)]
+    fn is_copy_of(
+        &self,
+        start: DateTime<Utc>,
+        request_id: &str,
+        session_id: Option<&str>,
+        project: Option<&str>,
+        model: &str,
+        service_tier: ServiceTier,
+        speed: Speed,
+        tokens: &TokenCounts,
+        web_search_requests: u64,
+    ) -> bool {
+        self.start == start
+            && &*self.request_id == request_id
+            && self.session_id.as_deref() == session_id
+            && self.project.as_deref() == project
+            && &*self.model == model
+            && self.service_tier == service_tier
+            && self.speed == speed
+            && self.tokens == *tokens
+            && self.web_search_requests == web_search_requests
+    }
+
     fn fingerprint(&self, actor_email: &str) -> u64 {
         if let Some(known) = self.fingerprint.get() {
             return known;
@@ -594,15 +620,12 @@ impl TranscriptReader {
         if line.kind.as_deref() != Some("assistant") {
             return Ok(());
         }
-        let Some(raw_usage) = line.usage else { return Ok(()) };
-        if raw_usage == b"null" {
-            return Ok(());
-        }
+        let Some(usage) = line.usage else { return Ok(()) };
         let model = line.model.as_deref().unwrap_or_default();
         if model.is_empty() || model == "<synthetic>" {
             return Ok(());
         }
-        let usage = scan::usage(raw_usage).map_err(|error| format!("message.usage: {error}"))?;
+        let usage = usage.map_err(|error| format!("message.usage: {error}"))?;
         let (key, request_id) = match (line.message_id.as_deref(), line.request_id.as_deref()) {
             (Some(id), request) => (id, request.unwrap_or(id)),
             (None, Some(request)) => (request, request),
@@ -637,6 +660,23 @@ impl TranscriptReader {
             let wins = match (tokens.total(), main_chain).cmp(&(kept.tokens.total(), kept.main_chain)) {
                 Order::Greater => true,
                 Order::Less => false,
+                // A copy equal to the kept one in every field (a resumed session's history)
+                // cannot rank above it: no need to hash either.
+                Order::Equal
+                    if kept.is_copy_of(
+                        start,
+                        request_id,
+                        line.session_id.as_deref(),
+                        line.cwd.as_deref(),
+                        model,
+                        service_tier,
+                        speed,
+                        &tokens,
+                        web_search_requests,
+                    ) =>
+                {
+                    false
+                }
                 Order::Equal => {
                     let fields = Fields {
                         start,

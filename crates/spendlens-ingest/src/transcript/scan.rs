@@ -6,8 +6,8 @@
 //! first bytes sixteen at a time, each quote checked for an escaping run of backslashes; then 64
 //! bytes at a time, the block's quotes and backslashes as bit masks and bit arithmetic telling
 //! which quotes are escaped. So a `"usage"` key inside a tool input can never be taken for
-//! `message.usage`. The small `usage` object is handed back as a sub-slice,
-//! which [`usage`] reads with the same cursor (serde's rules, without serde's cost per line).
+//! `message.usage`. The small `usage` object is read in place by the same
+//! cursor (serde's rules, without serde's cost per line).
 //! The scanner checks structure (balanced brackets, closed strings, `:` and `,` in place, only
 //! whitespace after the object), enough to tell a half-written line from a whole one.
 
@@ -24,8 +24,9 @@ pub(super) struct Fields<'a> {
     pub cwd: Option<Cow<'a, str>>,
     pub message_id: Option<Cow<'a, str>>,
     pub model: Option<Cow<'a, str>>,
-    /// The raw bytes of `message.usage`.
-    pub usage: Option<&'a [u8]>,
+    /// `message.usage`, read in place: absent when missing or `null`, an error when it is not a
+    /// usage object (reported only for lines that count).
+    pub usage: Option<Result<UsageCounts<'a>, String>>,
 }
 
 struct Cursor<'a> {
@@ -102,21 +103,27 @@ impl<'a> Cursor<'a> {
     /// A number or a literal (`true`, `false`, `null`): the bytes up to the next delimiter.
     fn scalar(&mut self) -> Scan<&'a [u8]> {
         let start = self.at;
-        while let Some(byte) = self.bytes.get(self.at) {
-            if matches!(byte, b',' | b'}' | b']' | b' ' | b'\t' | b'\r' | b'\n') {
+        let rest = &self.bytes[start..];
+        // One pass: the run of bytes a scalar may hold, and whether all of them may be a number's.
+        let mut length = 0;
+        let mut numeric = true;
+        while let Some(byte) = rest.get(length) {
+            let class = SCALAR_BYTES[usize::from(*byte)];
+            if class == 0 {
                 break;
             }
-            self.at += 1;
+            numeric &= class & NUMBER != 0;
+            length += 1;
         }
-        let token = &self.bytes[start..self.at];
-        let valid = matches!(token, b"true" | b"false" | b"null")
-            || (!token.is_empty()
-                && token.iter().all(|byte| byte.is_ascii_digit() || matches!(byte, b'-' | b'+' | b'.' | b'e' | b'E'))
-                && (token[0] == b'-' || token[0].is_ascii_digit()));
+        let token = &rest[..length];
+        let delimited = rest.get(length).is_none_or(|byte| matches!(byte, b',' | b'}' | b']' | b' ' | b'\t' | b'\r' | b'\n'));
+        let valid = delimited
+            && (matches!(token, b"true" | b"false" | b"null")
+                || (numeric && token.first().is_some_and(|first| *first == b'-' || first.is_ascii_digit())));
         if valid {
+            self.at = start + length;
             Ok(token)
         } else {
-            self.at = start;
             self.fail("expected a value")
         }
     }
@@ -203,6 +210,33 @@ impl<'a> Cursor<'a> {
     }
 }
 
+/// A byte a number may hold.
+const NUMBER: u8 = 1;
+/// A byte `true`, `false` or `null` may hold.
+const LETTER: u8 = 2;
+
+/// What each byte may be part of in a scalar (0: neither).
+const SCALAR_BYTES: [u8; 256] = {
+    let mut classes = [0u8; 256];
+    let mut digit = b'0';
+    while digit <= b'9' {
+        classes[digit as usize] = NUMBER;
+        digit += 1;
+    }
+    classes[b'-' as usize] = NUMBER;
+    classes[b'+' as usize] = NUMBER;
+    classes[b'.' as usize] = NUMBER;
+    classes[b'E' as usize] = NUMBER;
+    classes[b'e' as usize] = NUMBER | LETTER;
+    let letters = b"trufalsn";
+    let mut index = 0;
+    while index < letters.len() {
+        classes[letters[index] as usize] |= LETTER;
+        index += 1;
+    }
+    classes
+};
+
 /// The bytes at the start of a string searched sixteen at a time, quote by quote, before 64-byte
 /// blocks take over.
 const SHORT_STRING: usize = 64;
@@ -248,16 +282,28 @@ fn lane_quotes(lane: &[u8]) -> u32 {
 }
 
 /// Where a string's contents from some point on end: the first quote no odd run of backslashes
-/// escapes. `escaped` says whether the first byte is escaped (a run of backslashes
-/// just before it was odd).
+/// escapes. `escaped` says whether the first byte is escaped (a run of backslashes just before it
+/// was odd).
 ///
-/// Sixty-four bytes at a time: the block's quotes and backslashes as bit masks, then which of its
+/// Sixty-four bytes at a time: the block's quotes and backslashes as bit masks, from AVX2 compares
+/// when the CPU has them (checked once, at run time) and SSE2 ones otherwise, then which of its
 /// bytes are escaped ([`escaped_bytes`]), so a block is decided without a branch per quote.
-fn long_string_end(contents: &[u8], mut escaped: bool) -> Option<usize> {
+fn long_string_end(contents: &[u8], escaped: bool) -> Option<usize> {
+    #[cfg(target_arch = "x86_64")]
+    if let Some(simd) = pulp::x86::V3::try_new() {
+        return simd.vectorize(Avx2Blocks { simd, contents, escaped });
+    }
+    blocks_end(contents, escaped, block_masks)
+}
+
+/// [`long_string_end`] with the masks of each block from `masks`.
+#[inline(always)]
+fn blocks_end(contents: &[u8], mut escaped: bool, masks: impl Fn(&[u8]) -> (u64, u64)) -> Option<usize> {
     let mut at = 0;
     while let Some(block) = contents.get(at..at + 64) {
-        let (quotes, backslashes) = block_masks(block);
-        let (escapes, carried) = if backslashes == 0 && !escaped { (0, false) } else { escaped_bytes(backslashes, escaped) };
+        let (quotes, backslashes) = masks(block);
+        // Always worked out: a branch on whether the block holds backslashes mispredicts in text.
+        let (escapes, carried) = escaped_bytes(backslashes, escaped);
         let ends = quotes & !escapes;
         if ends != 0 {
             return Some(at + ends.trailing_zeros() as usize);
@@ -275,6 +321,39 @@ fn long_string_end(contents: &[u8], mut escaped: bool) -> Option<usize> {
         }
     }
     None
+}
+
+/// [`blocks_end`] run with AVX2 enabled (`pulp` compiles `call` for the features its token proves).
+#[cfg(target_arch = "x86_64")]
+struct Avx2Blocks<'a> {
+    simd: pulp::x86::V3,
+    contents: &'a [u8],
+    escaped: bool,
+}
+
+#[cfg(target_arch = "x86_64")]
+impl pulp::NullaryFnOnce for Avx2Blocks<'_> {
+    type Output = Option<usize>;
+
+    #[inline(always)]
+    fn call(self) -> Option<usize> {
+        let simd = self.simd;
+        blocks_end(self.contents, self.escaped, |block| avx2_masks(simd, block))
+    }
+}
+
+/// The quotes and backslashes of a 64-byte block as bit masks, with AVX2 compares.
+#[cfg(target_arch = "x86_64")]
+#[inline(always)]
+fn avx2_masks(simd: pulp::x86::V3, block: &[u8]) -> (u64, u64) {
+    let mask = |half: &[u8], byte: u8| {
+        let mut bytes = [0u8; 32];
+        bytes.copy_from_slice(half);
+        let bytes: pulp::u8x32 = pulp::cast(bytes);
+        u64::from(simd.avx2._mm256_movemask_epi8(pulp::cast(simd.cmp_eq_u8x32(bytes, simd.splat_u8x32(byte)))) as u32)
+    };
+    let (low, high) = block.split_at(32);
+    (mask(low, b'"') | (mask(high, b'"') << 32), mask(low, b'\\') | (mask(high, b'\\') << 32))
 }
 
 /// Which bytes of a 64-byte block a backslash escapes (bit `i` for byte `i`; said of the bytes that
@@ -348,8 +427,17 @@ pub(super) fn scan(line: &[u8]) -> Result<Fields<'_>, String> {
                     b"usage" => {
                         cursor.skip_whitespace();
                         let start = cursor.at;
-                        cursor.skip_value()?;
-                        fields.usage = Some(&cursor.bytes[start..cursor.at]);
+                        match cursor.usage() {
+                            Ok(usage) => fields.usage = Some(Ok(usage)),
+                            Err(error) => {
+                                // Not a usage object: the line must still be whole JSON.
+                                cursor.at = start;
+                                cursor.skip_value()?;
+                                if &cursor.bytes[start..cursor.at] != b"null" {
+                                    fields.usage = Some(Err(error));
+                                }
+                            }
+                        }
                     }
                     _ => cursor.skip_value()?,
                 }
@@ -433,64 +521,76 @@ fn counted(cursor: &mut Cursor<'_>, seen: &mut u32, field: u32, name: &str) -> S
     cursor.count(name)
 }
 
-/// Reads a usage object (the raw bytes [`scan`] hands back as `usage`).
+/// Reads a usage object on its own (what [`scan`] reads in place as `message.usage`).
+#[cfg(test)]
 pub(super) fn usage(bytes: &[u8]) -> Result<UsageCounts<'_>, String> {
     let mut cursor = Cursor { bytes, at: 0 };
-    let mut usage = UsageCounts::default();
-    let mut seen = 0;
-    cursor.object(|cursor, key| {
-        match key {
-            b"input_tokens" => usage.input_tokens = counted(cursor, &mut seen, 0, "input_tokens")?,
-            b"output_tokens" => usage.output_tokens = counted(cursor, &mut seen, 1, "output_tokens")?,
-            b"cache_read_input_tokens" => usage.cache_read_input_tokens = counted(cursor, &mut seen, 2, "cache_read_input_tokens")?,
-            b"cache_creation_input_tokens" => {
-                usage.cache_creation_input_tokens = counted(cursor, &mut seen, 3, "cache_creation_input_tokens")?
-            }
-            b"cache_creation" => {
-                first_sight(&mut seen, 4, "cache_creation")?;
-                let (mut split, mut seen_inner) = ((0, 0), 0);
-                let given = cursor.optional_object(|cursor, key| {
-                    match key {
-                        b"ephemeral_5m_input_tokens" => {
-                            split.0 = counted(cursor, &mut seen_inner, 0, "cache_creation.ephemeral_5m_input_tokens")?
-                        }
-                        b"ephemeral_1h_input_tokens" => {
-                            split.1 = counted(cursor, &mut seen_inner, 1, "cache_creation.ephemeral_1h_input_tokens")?
-                        }
-                        _ => cursor.skip_value()?,
-                    }
-                    Ok(())
-                })?;
-                usage.cache_creation = given.then_some(split);
-            }
-            b"service_tier" => {
-                first_sight(&mut seen, 5, "service_tier")?;
-                usage.service_tier = cursor.nullable_string("service_tier")?;
-            }
-            b"speed" => {
-                first_sight(&mut seen, 6, "speed")?;
-                usage.speed = cursor.nullable_string("speed")?;
-            }
-            b"server_tool_use" => {
-                first_sight(&mut seen, 7, "server_tool_use")?;
-                let (mut searches, mut seen_inner) = (0, 0);
-                cursor.optional_object(|cursor, key| {
-                    match key {
-                        b"web_search_requests" => searches = counted(cursor, &mut seen_inner, 0, "server_tool_use.web_search_requests")?,
-                        _ => cursor.skip_value()?,
-                    }
-                    Ok(())
-                })?;
-                usage.web_search_requests = searches;
-            }
-            _ => cursor.skip_value()?,
-        }
-        Ok(())
-    })?;
+    let usage = cursor.usage()?;
     if cursor.peek().is_some() {
         return cursor.fail("trailing characters");
     }
     Ok(usage)
+}
+
+impl<'a> Cursor<'a> {
+    /// A usage object at the cursor, read with serde's rules (exact counts, each field once).
+    fn usage(&mut self) -> Scan<UsageCounts<'a>> {
+        let cursor = self;
+        let mut usage = UsageCounts::default();
+        let mut seen = 0;
+        cursor.object(|cursor, key| {
+            match key {
+                b"input_tokens" => usage.input_tokens = counted(cursor, &mut seen, 0, "input_tokens")?,
+                b"output_tokens" => usage.output_tokens = counted(cursor, &mut seen, 1, "output_tokens")?,
+                b"cache_read_input_tokens" => usage.cache_read_input_tokens = counted(cursor, &mut seen, 2, "cache_read_input_tokens")?,
+                b"cache_creation_input_tokens" => {
+                    usage.cache_creation_input_tokens = counted(cursor, &mut seen, 3, "cache_creation_input_tokens")?
+                }
+                b"cache_creation" => {
+                    first_sight(&mut seen, 4, "cache_creation")?;
+                    let (mut split, mut seen_inner) = ((0, 0), 0);
+                    let given = cursor.optional_object(|cursor, key| {
+                        match key {
+                            b"ephemeral_5m_input_tokens" => {
+                                split.0 = counted(cursor, &mut seen_inner, 0, "cache_creation.ephemeral_5m_input_tokens")?
+                            }
+                            b"ephemeral_1h_input_tokens" => {
+                                split.1 = counted(cursor, &mut seen_inner, 1, "cache_creation.ephemeral_1h_input_tokens")?
+                            }
+                            _ => cursor.skip_value()?,
+                        }
+                        Ok(())
+                    })?;
+                    usage.cache_creation = given.then_some(split);
+                }
+                b"service_tier" => {
+                    first_sight(&mut seen, 5, "service_tier")?;
+                    usage.service_tier = cursor.nullable_string("service_tier")?;
+                }
+                b"speed" => {
+                    first_sight(&mut seen, 6, "speed")?;
+                    usage.speed = cursor.nullable_string("speed")?;
+                }
+                b"server_tool_use" => {
+                    first_sight(&mut seen, 7, "server_tool_use")?;
+                    let (mut searches, mut seen_inner) = (0, 0);
+                    cursor.optional_object(|cursor, key| {
+                        match key {
+                            b"web_search_requests" => {
+                                searches = counted(cursor, &mut seen_inner, 0, "server_tool_use.web_search_requests")?
+                            }
+                            _ => cursor.skip_value()?,
+                        }
+                        Ok(())
+                    })?;
+                    usage.web_search_requests = searches;
+                }
+                _ => cursor.skip_value()?,
+            }
+            Ok(())
+        })?;
+        Ok(usage)
+    }
 }
 
 #[cfg(test)]
@@ -510,7 +610,7 @@ mod tests {
         let line = "{\"cwd\":\"C:\\\\src\\\\caf\\u00e9\",\"x\":[[[{\"a\":[1,-2.5e3,true,null,\"]}\\\"\"]}]]],\"message\":{\"usage\":{\"input_tokens\":3}, \"model\":\"m\"}}";
         let fields = scan(line.as_bytes()).unwrap();
         assert_eq!(fields.cwd.as_deref(), Some("C:\\src\\café"));
-        assert_eq!(fields.usage, Some(&br#"{"input_tokens":3}"#[..]));
+        assert_eq!(fields.usage, Some(Ok(UsageCounts { input_tokens: 3, ..UsageCounts::default() })));
         assert_eq!(fields.model.as_deref(), Some("m"));
     }
 
@@ -537,6 +637,32 @@ mod tests {
                 let expected = memchr::memchr(b'"', &haystack);
                 assert_eq!(string_end(&haystack), expected, "{haystack:?}");
                 assert_eq!(long_string_end(&haystack, false), expected, "{haystack:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn scalars_are_the_bytes_up_to_a_delimiter_when_a_literal_or_number_shaped() {
+        // The reference: the bytes up to the next delimiter, then checked whole.
+        fn reference(bytes: &[u8]) -> Option<&[u8]> {
+            let end =
+                bytes.iter().position(|byte| matches!(byte, b',' | b'}' | b']' | b' ' | b'\t' | b'\r' | b'\n')).unwrap_or(bytes.len());
+            let token = &bytes[..end];
+            let valid = matches!(token, b"true" | b"false" | b"null")
+                || (!token.is_empty()
+                    && token.iter().all(|byte| byte.is_ascii_digit() || matches!(byte, b'-' | b'+' | b'.' | b'e' | b'E'))
+                    && (token[0] == b'-' || token[0].is_ascii_digit()));
+            valid.then_some(token)
+        }
+        let tokens = [
+            "true", "false", "null", "0", "-1", "1.5e3", "2E-7", "+1", "e1", ".5", "tru", "nul", "truex", "nulls", "1x", "--", "-", "fals",
+            "\"a\"", "", "x", "\u{e9}", "1\u{e9}",
+        ];
+        for token in tokens {
+            for after in ["", ",", "}", "]", " ", "\t", "\n", "x", "\"", ":"] {
+                let text = format!("{token}{after}");
+                let mut cursor = Cursor { bytes: text.as_bytes(), at: 0 };
+                assert_eq!(cursor.scalar().ok(), reference(text.as_bytes()), "{text:?}");
             }
         }
     }
@@ -583,6 +709,10 @@ mod tests {
             let quotes = block.iter().enumerate().fold(0u64, |mask, (index, byte)| mask | (u64::from(*byte == b'"') << index));
             let backslashes = block.iter().enumerate().fold(0u64, |mask, (index, byte)| mask | (u64::from(*byte == b'\\') << index));
             assert_eq!(block_masks(block), (quotes, backslashes), "{block:?}");
+            #[cfg(target_arch = "x86_64")]
+            if let Some(simd) = pulp::x86::V3::try_new() {
+                assert_eq!(simd.vectorize(|| avx2_masks(simd, block)), (quotes, backslashes), "{block:?}");
+            }
             for first_escaped in [false, true] {
                 // Only what it says of other bytes than backslashes counts (quotes among them).
                 let (escaped, into_next) = escaped_bytes(backslashes, first_escaped);
@@ -625,7 +755,9 @@ mod tests {
                 }
             }
             for escaped in [false, true] {
+                // As dispatched (AVX2 where the CPU has it), and with the SSE2 masks every x86-64 has.
                 assert_eq!(long_string_end(&contents, escaped), walked(&contents, escaped), "{contents:?} {escaped}");
+                assert_eq!(blocks_end(&contents, escaped, block_masks), walked(&contents, escaped), "{contents:?} {escaped}");
             }
             assert_eq!(string_end(&contents), walked(&contents, false), "{contents:?}");
         }
@@ -739,6 +871,17 @@ mod tests {
                 }
                 (Err(_), Err(_)) => {}
                 (expected, found) => panic!("{object}: serde {expected:?}, scanner {found:?}"),
+            }
+            // Read in place inside a line: the same result; a line that is not JSON fails whole
+            // (the line's structure is checked, so a value serde refuses may still be whole).
+            let line = format!("{{\"message\":{{\"usage\":{object},\"id\":\"m\"}}}}");
+            match (scan(line.as_bytes()), usage(object.as_bytes())) {
+                (Ok(fields), Ok(expected)) => assert_eq!(fields.usage, Some(Ok(expected)), "{object}"),
+                (Ok(fields), Err(_)) if *object == "null" => assert!(fields.usage.is_none()),
+                (Ok(fields), Err(_)) => assert!(matches!(fields.usage, Some(Err(_))), "{object}"),
+                (Err(error), _) => {
+                    assert!(serde_json::from_str::<serde_json::Value>(object).is_err(), "{object}: {error}");
+                }
             }
         }
         assert!(objects.len() > 60);

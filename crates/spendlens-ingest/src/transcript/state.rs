@@ -464,8 +464,11 @@ impl TranscriptState {
 
     /// Writes the state file atomically (temporary file, sync, rename).
     pub fn save(&self, path: &FilePath) -> Result<(), IngestError> {
-        let name = path.display().to_string();
-        let temporary = path.with_extension("bin.tmp");
+        Self::save_encoded(path, &self.encode())
+    }
+
+    /// The state file's bytes (see the module's documentation for the layout).
+    pub fn encode(&self) -> Vec<u8> {
         let mut out = Vec::with_capacity(1 << 16);
         out.extend_from_slice(MAGIC);
         out.extend_from_slice(&VERSION.to_le_bytes());
@@ -483,12 +486,20 @@ impl TranscriptState {
         }
         let sum = checksum(&out);
         out.extend_from_slice(&sum.to_le_bytes());
+        out
+    }
+
+    /// Writes bytes from [`TranscriptState::encode`] to `path` atomically (a synced temporary
+    /// file renamed into place).
+    pub fn save_encoded(path: &FilePath, bytes: &[u8]) -> Result<(), IngestError> {
+        let name = path.display().to_string();
+        let temporary = path.with_extension("bin.tmp");
         let write = || -> std::io::Result<()> {
             if let Some(parent) = path.parent() {
                 std::fs::create_dir_all(parent)?;
             }
             let mut file = std::fs::File::create(&temporary)?;
-            file.write_all(&out)?;
+            file.write_all(bytes)?;
             file.sync_all()?;
             std::fs::rename(&temporary, path)
         };

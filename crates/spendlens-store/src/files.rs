@@ -179,10 +179,12 @@ const FEW_VALUES: [&str; 17] = [
 fn writer_properties() -> WriterProperties {
     let mut builder = WriterProperties::builder()
         .set_compression(Compression::ZSTD(ZstdLevel::default()))
-        // Partitions are pruned by their day folder, not by page statistics; request ids are
-        // unique per line, so a dictionary of them only costs.
+        // Partitions are pruned by their day folder, not by page statistics; request ids and
+        // times are (nearly) unique per line, so a dictionary of them only costs.
         .set_statistics_enabled(EnabledStatistics::Chunk)
         .set_column_dictionary_enabled(ColumnPath::from("request_id"), false)
+        .set_column_dictionary_enabled(ColumnPath::from("start"), false)
+        .set_column_dictionary_enabled(ColumnPath::from("end"), false)
         .set_key_value_metadata(Some(vec![KeyValue::new(FILE_VERSION_KEY.to_string(), SCHEMA_VERSION.to_string())]));
     for column in FEW_VALUES {
         builder = builder.set_column_compression(ColumnPath::from(column), Compression::UNCOMPRESSED);

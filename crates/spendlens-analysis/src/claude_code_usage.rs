@@ -5,11 +5,11 @@
 //! line whose model the book cannot price adds its tokens but no dollars; its model is named in
 //! `unpriced` at every level, so a missing price is never a silent $0.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use chrono::{DateTime, Datelike, Utc};
 use spendlens_model::{Day, Money, Period, TokenCounts, UsageLine};
-use spendlens_pricing::{PriceBook, Pricer};
+use spendlens_pricing::{PriceBook, Pricer, RateKey};
 
 /// How rows are grouped.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -44,11 +44,20 @@ impl Tally {
     }
 
     fn add(&mut self, tokens: &TokenCounts, cost: Option<Money>, model: &str) {
+        self.add_tokens(tokens);
+        self.add_cost(cost, model);
+    }
+
+    fn add_tokens(&mut self, tokens: &TokenCounts) {
         self.input += tokens.input;
         self.output += tokens.output;
         self.cache_creation += tokens.cache_write_5m + tokens.cache_write_1h;
         self.cache_creation_1h += tokens.cache_write_1h;
         self.cache_read += tokens.cache_read;
+    }
+
+    /// A cost, or (`None`) a model that could not be priced.
+    fn add_cost(&mut self, cost: Option<Money>, model: &str) {
         match cost {
             Some(cost) => self.cost += cost,
             None => {
@@ -83,6 +92,23 @@ pub struct UsageRow {
     pub project: Option<String>,
     /// The time of the line `project` came from.
     project_at: Option<DateTime<Utc>>,
+    /// Quantities not priced yet, by model and rate key: lines with one key are priced together
+    /// when the report is made (exactly what pricing them one by one gives).
+    pending: BTreeMap<String, HashMap<RateKey, Quantities>>,
+}
+
+/// Tokens and searches summed for one rate key.
+#[derive(Debug, Clone, Default, PartialEq)]
+struct Quantities {
+    tokens: TokenCounts,
+    web_search_requests: u64,
+}
+
+/// How a line's cost is known: now (its cost, `None` if unpriced), or later, by its rate key.
+#[derive(Debug, Clone, Copy)]
+enum Priced {
+    Now(Option<Money>),
+    Later(RateKey),
 }
 
 /// Rows in key order (sessions: by last activity), and their totals.
@@ -126,23 +152,32 @@ impl<'book> UsageGrouper<'book> {
         if self.period.is_some_and(|period| !period.contains(day)) {
             return;
         }
-        let cost = self.pricer.line_cost(line).ok().map(|cost| cost.total);
+        // Code execution is priced per line: its amount divides by 3,600, which is not exact, so
+        // summed seconds would not cost what the lines do. Everything else waits for its key.
+        let priced = if line.code_execution_seconds > 0 {
+            Priced::Now(self.pricer.line_cost(line).ok().map(|cost| cost.total))
+        } else {
+            match self.pricer.rate_key(line) {
+                Ok(key) => Priced::Later(key),
+                Err(_) => Priced::Now(None),
+            }
+        };
         match self.grouping {
-            Grouping::Daily => self.days.entry(day).or_insert_with(|| UsageRow::starting(line)).add(line, cost),
+            Grouping::Daily => self.days.entry(day).or_insert_with(|| UsageRow::starting(line)).add(line, priced),
             Grouping::Monthly => {
-                self.days.entry(day.with_day(1).unwrap_or(day)).or_insert_with(|| UsageRow::starting(line)).add(line, cost);
+                self.days.entry(day.with_day(1).unwrap_or(day)).or_insert_with(|| UsageRow::starting(line)).add(line, priced);
             }
             Grouping::Session => {
                 // The session id is copied only for a session's first line.
                 let session = line.identity.session_id.as_deref().unwrap_or("unknown");
                 match self.sessions.get_mut(session) {
                     Some(row) => {
-                        row.add(line, cost);
+                        row.add(line, priced);
                         row.add_project(line);
                     }
                     None => {
                         let mut row = UsageRow::starting(line);
-                        row.add(line, cost);
+                        row.add(line, priced);
                         row.add_project(line);
                         self.sessions.insert(session.to_string(), row);
                     }
@@ -171,7 +206,11 @@ impl<'book> UsageGrouper<'book> {
         }
     }
 
-    pub fn finish(self) -> UsageReport {
+    pub fn finish(mut self) -> UsageReport {
+        let pricer = &mut self.pricer;
+        for row in self.days.values_mut().chain(self.sessions.values_mut()) {
+            row.price_pending(pricer);
+        }
         let grouping = self.grouping;
         let mut rows: Vec<UsageRow> = match grouping {
             Grouping::Session => self.sessions.into_iter().map(|(session, row)| UsageRow { key: session, ..row }).collect(),
@@ -205,6 +244,18 @@ impl UsageRow {
             last_activity: line.start,
             project: None,
             project_at: None,
+            pending: BTreeMap::new(),
+        }
+    }
+
+    /// Prices the quantities waiting for their rate key, once per (model, key).
+    fn price_pending(&mut self, pricer: &mut Pricer<'_>) {
+        for (model, by_key) in std::mem::take(&mut self.pending) {
+            for (key, quantities) in by_key {
+                let cost = pricer.cost_at(key, &quantities.tokens, quantities.web_search_requests, 0).ok().map(|cost| cost.total);
+                self.tally.add_cost(cost, &model);
+                self.models.entry(model.clone()).or_default().add_cost(cost, &model);
+            }
         }
     }
 
@@ -222,11 +273,27 @@ impl UsageRow {
         }
     }
 
-    fn add(&mut self, line: &UsageLine, cost: Option<Money>) {
-        self.tally.add(&line.tokens, cost, &line.model);
-        match self.models.get_mut(&line.model) {
-            Some(tally) => tally.add(&line.tokens, cost, &line.model),
-            None => self.models.entry(line.model.clone()).or_default().add(&line.tokens, cost, &line.model),
+    fn add(&mut self, line: &UsageLine, priced: Priced) {
+        let model = match self.models.get_mut(&line.model) {
+            Some(tally) => tally,
+            None => self.models.entry(line.model.clone()).or_default(),
+        };
+        match priced {
+            Priced::Now(cost) => {
+                self.tally.add(&line.tokens, cost, &line.model);
+                model.add(&line.tokens, cost, &line.model);
+            }
+            Priced::Later(key) => {
+                self.tally.add_tokens(&line.tokens);
+                model.add_tokens(&line.tokens);
+                let by_key = match self.pending.get_mut(&line.model) {
+                    Some(by_key) => by_key,
+                    None => self.pending.entry(line.model.clone()).or_default(),
+                };
+                let quantities = by_key.entry(key).or_default();
+                quantities.tokens.add(&line.tokens);
+                quantities.web_search_requests += line.web_search_requests;
+            }
         }
         self.first_activity = self.first_activity.min(line.start);
         self.last_activity = self.last_activity.max(line.start);
@@ -244,6 +311,14 @@ impl UsageRow {
         self.tally.absorb(&other.tally);
         for (model, tally) in other.models {
             self.models.entry(model).or_default().absorb(&tally);
+        }
+        for (model, by_key) in other.pending {
+            let mine = self.pending.entry(model).or_default();
+            for (key, quantities) in by_key {
+                let kept = mine.entry(key).or_default();
+                kept.tokens.add(&quantities.tokens);
+                kept.web_search_requests += quantities.web_search_requests;
+            }
         }
         self.first_activity = self.first_activity.min(other.first_activity);
         self.last_activity = self.last_activity.max(other.last_activity);

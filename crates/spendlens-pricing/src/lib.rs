@@ -14,7 +14,7 @@ mod price;
 
 pub use book::{Discount, LongContext, ModelPrices, PriceBook, RateCard, Rules};
 pub use model_id::normalise_model_id;
-pub use price::{Component, ComponentKind, Cost, PriceError, PriceQuery, Priced, Pricer};
+pub use price::{Component, ComponentKind, Cost, PriceError, PriceQuery, Priced, Pricer, RateKey};
 
 #[cfg(test)]
 mod tests;

@@ -347,7 +347,7 @@ impl PriceBook {
 
     /// A pricer for many queries against this book (see [`Pricer`]).
     pub fn pricer(&self) -> Pricer<'_> {
-        Pricer { book: self, resolved: FxHashMap::default(), models: Vec::new(), terms: FxHashMap::default() }
+        Pricer { book: self, resolved: FxHashMap::default(), models: self.models().collect(), terms: FxHashMap::default() }
     }
 }
 
@@ -390,8 +390,20 @@ pub struct Pricer<'book> {
     book: &'book PriceBook,
     /// Raw model id to its place in `models` (`None`: unknown to the book).
     resolved: FxHashMap<String, Option<usize>>,
+    /// Every model of the book, in the book's order: a place is the same in every pricer of a book.
     models: Vec<&'book ModelPrices>,
     terms: FxHashMap<(usize, Shape), Result<Terms, PriceError>>,
+}
+
+/// What the rates of a line depend on: its model (as the book resolves it) and shape (day, tier,
+/// geography, speed, long context). Lines with the same key are priced at the same rates, so
+/// their token counts and searches can be summed first and priced once ([`Pricer::cost_at`]):
+/// amounts are exact decimals, so the sum's price is the sum of the prices. The same in every
+/// pricer of one book.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct RateKey {
+    place: usize,
+    shape: Shape,
 }
 
 impl Pricer<'_> {
@@ -405,36 +417,53 @@ impl Pricer<'_> {
         self.cost_of(Query::from(line))
     }
 
-    fn cost_of(&mut self, query: Query<'_>) -> Result<Cost, PriceError> {
+    /// The rate key of one usage line, or why it has no price (an unknown model).
+    pub fn rate_key(&mut self, line: &UsageLine) -> Result<RateKey, PriceError> {
+        self.key_of(&Query::from(line))
+    }
+
+    /// The cost of these quantities at the rates `key` names (what [`Pricer::line_cost`] gives
+    /// a line with that key and these quantities).
+    pub fn cost_at(
+        &mut self,
+        key: RateKey,
+        tokens: &TokenCounts,
+        web_search_requests: u64,
+        code_execution_seconds: u64,
+    ) -> Result<Cost, PriceError> {
         let book = self.book;
+        let model = self.models[key.place];
+        let terms =
+            self.terms.entry((key.place, key.shape)).or_insert_with(|| book.terms(model, key.shape)).as_ref().map_err(Clone::clone)?;
+        let card = &terms.card;
+        let rates = [card.input, card.cache_write_5m, card.cache_write_1h, card.cache_read, card.output];
+        let mut amounts = [Money::ZERO; 5];
+        for ((amount, token_type), rate) in amounts.iter_mut().zip(TokenType::ALL).zip(rates) {
+            *amount = token_amount(tokens.get(*token_type), rate);
+        }
+        let web_search = (web_search_requests > 0).then(|| web_search_amount(web_search_requests, terms.web_search_per_1000));
+        let code_execution =
+            (code_execution_seconds > 0).then(|| code_execution_amount(code_execution_seconds, terms.code_execution_per_hour));
+        let total = amounts.iter().copied().chain(web_search).chain(code_execution).sum();
+        Ok(Cost { tokens: amounts, web_search, code_execution, total })
+    }
+
+    fn key_of(&mut self, query: &Query<'_>) -> Result<RateKey, PriceError> {
         let place = match self.resolved.get(query.model) {
             Some(known) => *known,
             None => {
-                let place = book.resolve(query.model).map(|model| match self.models.iter().position(|known| known.id == model.id) {
-                    Some(place) => place,
-                    None => {
-                        self.models.push(model);
-                        self.models.len() - 1
-                    }
-                });
+                let models = &self.models;
+                let place = self.book.resolve(query.model).and_then(|model| models.iter().position(|known| known.id == model.id));
                 self.resolved.insert(query.model.to_string(), place);
                 place
             }
         };
         let place = place.ok_or_else(|| PriceError::UnknownModel { model: query.model.to_string() })?;
-        let model = self.models[place];
-        let key = (place, query_shape(model, &query));
-        let terms = self.terms.entry(key).or_insert_with(|| book.terms(model, key.1)).as_ref().map_err(Clone::clone)?;
-        let card = &terms.card;
-        let rates = [card.input, card.cache_write_5m, card.cache_write_1h, card.cache_read, card.output];
-        let mut tokens = [Money::ZERO; 5];
-        for ((amount, token_type), rate) in tokens.iter_mut().zip(TokenType::ALL).zip(rates) {
-            *amount = token_amount(query.tokens.get(*token_type), rate);
-        }
-        let web_search = (query.web_search_requests > 0).then(|| web_search_amount(query.web_search_requests, terms.web_search_per_1000));
-        let code_execution =
-            (query.code_execution_seconds > 0).then(|| code_execution_amount(query.code_execution_seconds, terms.code_execution_per_hour));
-        let total = tokens.iter().copied().chain(web_search).chain(code_execution).sum();
-        Ok(Cost { tokens, web_search, code_execution, total })
+        Ok(RateKey { place, shape: query_shape(self.models[place], query) })
+    }
+
+    fn cost_of(&mut self, query: Query<'_>) -> Result<Cost, PriceError> {
+        let key = self.key_of(&query)?;
+        self.cost_at(key, &query.tokens, query.web_search_requests, query.code_execution_seconds)
     }
 }

@@ -299,3 +299,68 @@ from = "2026-11-10"
     }
     assert!(compared.0 > 1_000 && compared.1 > 100, "{compared:?}");
 }
+
+/// Quantities summed per rate key and priced once cost exactly what their lines cost one by one
+/// (amounts are exact decimals), and keys from one pricer price the same in another of the book:
+/// what lets a report price each (row, model, key) once instead of every line. Code execution is
+/// left out: its amount divides by 3,600, which is not exact, so callers price it per line.
+#[test]
+fn quantities_summed_per_rate_key_cost_what_their_lines_cost() {
+    use std::collections::HashMap;
+
+    use spendlens_model::{Source, UsageLine};
+
+    let user = r#"
+[[model]]
+id = "claude-opus-6"
+rates = [{ from = "2026-11-20", input = "6", output = "30" }]
+
+[[discount]]
+models = "claude-sonnet-*"
+multiplier = "0.85"
+from = "2026-11-10"
+"#;
+    let book = PriceBook::embedded().unwrap().with_overrides(user, "user.toml").unwrap();
+    let mut models: Vec<String> = book.models().map(|model| model.id.clone()).collect();
+    models.extend(["claude-sonnet-4-5-20250929".into(), "anthropic/claude-haiku-4-5".into()]);
+    let dates = ["2025-06-01", "2026-11-09", "2026-11-10", "2026-11-25"];
+    let mut state: u64 = 0x853c_49e6_748f_ea9b;
+    let mut next = move |below: u64| {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        state % below
+    };
+    let mut keys = book.pricer();
+    let mut one_by_one = book.pricer();
+    let mut sums: HashMap<crate::RateKey, (TokenCounts, u64, Money)> = HashMap::new();
+    let mut priced = 0;
+    for _ in 0..20_000 {
+        let model = &models[next(models.len() as u64) as usize];
+        let start: chrono::DateTime<chrono::Utc> = format!("{}T12:00:00Z", dates[next(4) as usize]).parse().unwrap();
+        let mut line = UsageLine::new(start, start, Source::Transcript, model.as_str());
+        line.service_tier = ServiceTier::ALL[next(ServiceTier::ALL.len() as u64) as usize];
+        line.inference_geo = InferenceGeo::ALL[next(InferenceGeo::ALL.len() as u64) as usize];
+        line.speed = Speed::ALL[next(Speed::ALL.len() as u64) as usize];
+        line.context_window = ContextWindow::ALL[next(ContextWindow::ALL.len() as u64) as usize];
+        line.requests = if next(3) == 0 { None } else { Some(1) };
+        // Prompts on both sides of 200k tokens; odd counts, so no amount is round.
+        let big = if next(4) == 0 { 150_000 } else { 0 };
+        line.tokens = tokens(next(60_000) + big, next(30_000), next(9_000), next(90_000) + big, next(8_000));
+        line.web_search_requests = next(4);
+        let (Ok(key), Ok(cost)) = (keys.rate_key(&line), one_by_one.line_cost(&line)) else {
+            assert!(keys.rate_key(&line).is_err() || one_by_one.line_cost(&line).is_err());
+            continue;
+        };
+        let sum = sums.entry(key).or_insert((TokenCounts::default(), 0, Money::ZERO));
+        sum.0.add(&line.tokens);
+        sum.1 += line.web_search_requests;
+        sum.2 += cost.total;
+        priced += 1;
+    }
+    assert!(priced > 5_000 && sums.len() > 100, "{priced} lines, {} keys", sums.len());
+    let mut again = book.pricer();
+    for (key, (tokens, searches, expected)) in sums {
+        assert_eq!(again.cost_at(key, &tokens, searches, 0).unwrap().total, expected, "{key:?}");
+    }
+}

@@ -230,11 +230,8 @@ fn every_embedded_model_has_sane_cache_ratios() {
     }
 }
 
-/// The pricer must give `price`'s answer to the last digit, for every model, every rule and both
-/// sides of every threshold, and the same error where there is none; a repeated query must not
-/// get a stale card.
-#[test]
-fn the_pricer_agrees_with_price_on_every_rule_and_model() {
+/// The embedded book plus a user file: a new model, and a discount on Sonnet from 2026-11-10.
+fn book_with_a_new_model_and_a_discount() -> PriceBook {
     let user = r#"
 [[model]]
 id = "claude-opus-6"
@@ -245,7 +242,15 @@ models = "claude-sonnet-*"
 multiplier = "0.85"
 from = "2026-11-10"
 "#;
-    let book = PriceBook::embedded().unwrap().with_overrides(user, "user.toml").unwrap();
+    PriceBook::embedded().unwrap().with_overrides(user, "user.toml").unwrap()
+}
+
+/// The pricer must give `price`'s answer to the last digit, for every model, every rule and both
+/// sides of every threshold, and the same error where there is none; a repeated query must not
+/// get a stale card.
+#[test]
+fn the_pricer_agrees_with_price_on_every_rule_and_model() {
+    let book = book_with_a_new_model_and_a_discount();
     let mut models: Vec<String> = book.models().map(|model| model.id.clone()).collect();
     models.extend(["claude-sonnet-4-5-20250929".into(), "anthropic/claude-haiku-4-5".into(), "claude-unknown-9".into()]);
     let dates = ["2023-01-01", "2025-06-01", "2026-11-09", "2026-11-10", "2026-11-25"];
@@ -310,17 +315,7 @@ fn quantities_summed_per_rate_key_cost_what_their_lines_cost() {
 
     use spendlens_model::{Source, UsageLine};
 
-    let user = r#"
-[[model]]
-id = "claude-opus-6"
-rates = [{ from = "2026-11-20", input = "6", output = "30" }]
-
-[[discount]]
-models = "claude-sonnet-*"
-multiplier = "0.85"
-from = "2026-11-10"
-"#;
-    let book = PriceBook::embedded().unwrap().with_overrides(user, "user.toml").unwrap();
+    let book = book_with_a_new_model_and_a_discount();
     let mut models: Vec<String> = book.models().map(|model| model.id.clone()).collect();
     models.extend(["claude-sonnet-4-5-20250929".into(), "anthropic/claude-haiku-4-5".into()]);
     let dates = ["2025-06-01", "2026-11-09", "2026-11-10", "2026-11-25"];

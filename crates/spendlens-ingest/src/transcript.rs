@@ -381,10 +381,6 @@ impl Responses {
         Responses { actor_email, shards: (0..SHARDS).map(|_| Shard::default()).collect() }
     }
 
-    pub fn len(&self) -> usize {
-        self.shards.iter().map(|shard| shard.entries.len()).sum()
-    }
-
     pub fn is_empty(&self) -> bool {
         self.shards.iter().all(|shard| shard.entries.is_empty())
     }
@@ -420,35 +416,13 @@ impl Responses {
                 by_shard[index].push(shard);
             }
         }
-        let slots: Vec<Mutex<(Vec<Shard>, Option<Shard>)>> = by_shard.into_iter().map(|shards| Mutex::new((shards, None))).collect();
-        let next = AtomicUsize::new(0);
-        let threads = std::thread::available_parallelism().map_or(1, usize::from).clamp(1, SHARDS);
-        std::thread::scope(|scope| {
-            for _ in 0..threads {
-                scope.spawn(|| {
-                    while let Some(slot) = slots.get(next.fetch_add(1, Ordering::Relaxed)) {
-                        let Ok(mut slot) = slot.lock() else { return };
-                        let mut combined = Shard::default();
-                        for shard in std::mem::take(&mut slot.0) {
-                            combined.absorb(shard, &actor_email);
-                        }
-                        slot.1 = Some(combined);
-                    }
-                });
+        let shards = on_every_core(by_shard, |parts| {
+            let mut combined = Shard::default();
+            for shard in parts {
+                combined.absorb(shard, &actor_email);
             }
+            combined
         });
-        let shards = slots
-            .into_iter()
-            .map(|slot| {
-                let (rest, combined) = slot.into_inner().unwrap_or_else(|poisoned| poisoned.into_inner());
-                // Only a panicked thread leaves shards uncombined: they are combined here.
-                let mut combined = combined.unwrap_or_default();
-                for shard in rest {
-                    combined.absorb(shard, &actor_email);
-                }
-                combined
-            })
-            .collect();
         Responses { actor_email, shards }
     }
 
@@ -458,6 +432,33 @@ impl Responses {
         lines.sort_by(|a, b| a.start.cmp(&b.start).then_with(|| a.identity.request_id.cmp(&b.identity.request_id)));
         lines
     }
+}
+
+/// `work` done on every item, the items taken in turn by a thread per core; the results in the
+/// items' order.
+fn on_every_core<T: Send, R: Send>(items: Vec<T>, work: impl Fn(T) -> R + Sync) -> Vec<R> {
+    let slots: Vec<Mutex<(Option<T>, Option<R>)>> = items.into_iter().map(|item| Mutex::new((Some(item), None))).collect();
+    let next = AtomicUsize::new(0);
+    let threads = std::thread::available_parallelism().map_or(1, usize::from).clamp(1, slots.len().max(1));
+    std::thread::scope(|scope| {
+        for _ in 0..threads {
+            scope.spawn(|| {
+                while let Some(slot) = slots.get(next.fetch_add(1, Ordering::Relaxed)) {
+                    let Ok(mut slot) = slot.lock() else { return };
+                    if let Some(item) = slot.0.take() {
+                        slot.1 = Some(work(item));
+                    }
+                }
+            });
+        }
+    });
+    slots
+        .into_iter()
+        .filter_map(|slot| {
+            let (item, result) = slot.into_inner().unwrap_or_else(|poisoned| poisoned.into_inner());
+            result.or_else(|| item.map(&work))
+        })
+        .collect()
 }
 
 /// Collects responses from any number of transcript files, de-duplicating across all of them.
@@ -738,16 +739,6 @@ impl TranscriptReader {
             }
         }
         Ok(())
-    }
-
-    /// Folds another reader's findings into this one (the order does not matter).
-    pub fn absorb(&mut self, other: TranscriptReader) {
-        let email = self.responses.actor_email.clone();
-        for (mine, theirs) in self.responses.shards.iter_mut().zip(other.responses.shards) {
-            mine.absorb(theirs, &email);
-        }
-        self.problems.extend(other.problems);
-        self.incomplete_tails += other.incomplete_tails;
     }
 
     /// The best copy of every response, with the problems found and the half-written tails.

@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 
 use rust_decimal::Decimal;
 use serde::Deserialize;
-use spendlens_model::{Day, Glob};
+use spendlens_model::{Day, Glob, TokenType};
 
 use crate::model_id::normalise_model_id;
 use crate::price::PriceError;
@@ -23,6 +23,17 @@ pub struct RateCard {
 }
 
 impl RateCard {
+    /// The rate of one token type, per million tokens.
+    pub fn rate(&self, token_type: TokenType) -> Decimal {
+        match token_type {
+            TokenType::Input => self.input,
+            TokenType::CacheWrite5m => self.cache_write_5m,
+            TokenType::CacheWrite1h => self.cache_write_1h,
+            TokenType::CacheRead => self.cache_read,
+            TokenType::Output => self.output,
+        }
+    }
+
     /// Every component times `factor`.
     pub fn scaled(&self, factor: Decimal) -> RateCard {
         RateCard {
@@ -300,8 +311,7 @@ impl PriceBook {
                 cache_read: rate.cache_read.unwrap_or(rate.input * cache.read),
                 output: rate.output,
             };
-            let values = [card.input, card.cache_write_5m, card.cache_write_1h, card.cache_read, card.output];
-            if values.iter().any(|value| value.is_sign_negative()) {
+            if TokenType::ALL.iter().any(|token_type| card.rate(*token_type).is_sign_negative()) {
                 return Err(invalid(format!("model {id}: a negative rate from {}", rate.from)));
             }
             cards.push((rate.from, card));

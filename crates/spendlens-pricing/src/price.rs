@@ -247,18 +247,11 @@ impl PriceBook {
         let model = self.resolve(&query.model).ok_or_else(|| PriceError::UnknownModel { model: query.model.clone() })?;
         let terms = self.terms(model, query_shape(model, &Query::from(query)))?;
         let Terms { model, card_from, card, web_search_per_1000, code_execution_per_hour, applied, mut notes } = terms;
-        let token_rates = [
-            (TokenType::Input, card.input),
-            (TokenType::CacheWrite5m, card.cache_write_5m),
-            (TokenType::CacheWrite1h, card.cache_write_1h),
-            (TokenType::CacheRead, card.cache_read),
-            (TokenType::Output, card.output),
-        ];
-        let mut components: Vec<Component> = token_rates
-            .into_iter()
-            .map(|(token_type, rate)| {
-                let quantity = query.tokens.get(token_type);
-                Component { kind: ComponentKind::Token(token_type), quantity, rate, amount: token_amount(quantity, rate) }
+        let mut components: Vec<Component> = TokenType::ALL
+            .iter()
+            .map(|token_type| {
+                let (quantity, rate) = (query.tokens.get(*token_type), card.rate(*token_type));
+                Component { kind: ComponentKind::Token(*token_type), quantity, rate, amount: token_amount(quantity, rate) }
             })
             .collect();
         if query.web_search_requests > 0 {
@@ -435,11 +428,9 @@ impl Pricer<'_> {
         let model = self.models[key.place];
         let terms =
             self.terms.entry((key.place, key.shape)).or_insert_with(|| book.terms(model, key.shape)).as_ref().map_err(Clone::clone)?;
-        let card = &terms.card;
-        let rates = [card.input, card.cache_write_5m, card.cache_write_1h, card.cache_read, card.output];
         let mut amounts = [Money::ZERO; 5];
-        for ((amount, token_type), rate) in amounts.iter_mut().zip(TokenType::ALL).zip(rates) {
-            *amount = token_amount(tokens.get(*token_type), rate);
+        for (amount, token_type) in amounts.iter_mut().zip(TokenType::ALL) {
+            *amount = token_amount(tokens.get(*token_type), terms.card.rate(*token_type));
         }
         let web_search = (web_search_requests > 0).then(|| web_search_amount(web_search_requests, terms.web_search_per_1000));
         let code_execution =

@@ -187,8 +187,6 @@ struct Decided {
 /// Decides each shard's copies against the recorded winners (read only), a shard at a time on
 /// every core; the results come back in shard order.
 fn decide_shards(shards: Vec<super::Shard>, winners: &HashMap<Box<str>, Kept, FxBuildHasher>, actor_email: &str) -> Vec<Decided> {
-    use std::sync::Mutex;
-    use std::sync::atomic::{AtomicUsize, Ordering};
     let decide = |shard: super::Shard| {
         let mut decided = Decided::default();
         for (key, copy) in shard.into_entries() {
@@ -208,30 +206,7 @@ fn decide_shards(shards: Vec<super::Shard>, winners: &HashMap<Box<str>, Kept, Fx
         }
         decided
     };
-    let slots: Vec<Mutex<(Option<super::Shard>, Option<Decided>)>> =
-        shards.into_iter().map(|shard| Mutex::new((Some(shard), None))).collect();
-    let next = AtomicUsize::new(0);
-    let threads = std::thread::available_parallelism().map_or(1, usize::from).clamp(1, slots.len().max(1));
-    std::thread::scope(|scope| {
-        for _ in 0..threads {
-            scope.spawn(|| {
-                while let Some(slot) = slots.get(next.fetch_add(1, Ordering::Relaxed)) {
-                    let Ok(mut slot) = slot.lock() else { return };
-                    if let Some(shard) = slot.0.take() {
-                        slot.1 = Some(decide(shard));
-                    }
-                }
-            });
-        }
-    });
-    slots
-        .into_iter()
-        .map(|slot| {
-            let (shard, decided) = slot.into_inner().unwrap_or_else(|poisoned| poisoned.into_inner());
-            // Only a panicked thread leaves a shard undecided: it is decided here.
-            decided.or_else(|| shard.map(decide)).unwrap_or_default()
-        })
-        .collect()
+    super::on_every_core(shards, decide)
 }
 
 /// The stored lines that stay: all but those being added again and the beaten winners.

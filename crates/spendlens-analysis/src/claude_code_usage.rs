@@ -8,7 +8,7 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use chrono::{DateTime, Datelike, Utc};
-use spendlens_model::{Day, Money, Period, TokenCounts, UsageLine};
+use spendlens_model::{Day, Money, Period, Quantities, TokenCounts, UsageLine};
 use spendlens_pricing::{PriceBook, Pricer, RateKey};
 
 /// How rows are grouped.
@@ -97,13 +97,6 @@ pub struct UsageRow {
     pending: BTreeMap<String, HashMap<RateKey, Quantities>>,
 }
 
-/// Tokens and searches summed for one rate key.
-#[derive(Debug, Clone, Default, PartialEq)]
-struct Quantities {
-    tokens: TokenCounts,
-    web_search_requests: u64,
-}
-
 /// How a line's cost is known: now (its cost, `None` if unpriced), or later, by its rate key.
 #[derive(Debug, Clone, Copy)]
 enum Priced {
@@ -154,7 +147,7 @@ impl<'book> UsageGrouper<'book> {
         }
         // Code execution is priced per line: its amount divides by 3,600, which is not exact, so
         // summed seconds would not cost what the lines do. Everything else waits for its key.
-        let priced = if line.code_execution_seconds > 0 {
+        let priced = if line.quantities.code_execution_seconds > 0 {
             Priced::Now(self.pricer.line_cost(line).ok().map(|cost| cost.total))
         } else {
             match self.pricer.rate_key(line) {
@@ -252,7 +245,7 @@ impl UsageRow {
     fn price_pending(&mut self, pricer: &mut Pricer<'_>) {
         for (model, by_key) in std::mem::take(&mut self.pending) {
             for (key, quantities) in by_key {
-                let cost = pricer.cost_at(key, &quantities.tokens, quantities.web_search_requests, 0).ok().map(|cost| cost.total);
+                let cost = pricer.cost_at(key, &quantities).ok().map(|cost| cost.total);
                 self.tally.add_cost(cost, &model);
                 self.models.entry(model.clone()).or_default().add_cost(cost, &model);
             }
@@ -280,19 +273,17 @@ impl UsageRow {
         };
         match priced {
             Priced::Now(cost) => {
-                self.tally.add(&line.tokens, cost, &line.model);
-                model.add(&line.tokens, cost, &line.model);
+                self.tally.add(&line.quantities.tokens, cost, &line.model);
+                model.add(&line.quantities.tokens, cost, &line.model);
             }
             Priced::Later(key) => {
-                self.tally.add_tokens(&line.tokens);
-                model.add_tokens(&line.tokens);
+                self.tally.add_tokens(&line.quantities.tokens);
+                model.add_tokens(&line.quantities.tokens);
                 let by_key = match self.pending.get_mut(&line.model) {
                     Some(by_key) => by_key,
                     None => self.pending.entry(line.model.clone()).or_default(),
                 };
-                let quantities = by_key.entry(key).or_default();
-                quantities.tokens.add(&line.tokens);
-                quantities.web_search_requests += line.web_search_requests;
+                by_key.entry(key).or_default().add(&line.quantities);
             }
         }
         self.first_activity = self.first_activity.min(line.start);
@@ -315,9 +306,7 @@ impl UsageRow {
         for (model, by_key) in other.pending {
             let mine = self.pending.entry(model).or_default();
             for (key, quantities) in by_key {
-                let kept = mine.entry(key).or_default();
-                kept.tokens.add(&quantities.tokens);
-                kept.web_search_requests += quantities.web_search_requests;
+                mine.entry(key).or_default().add(&quantities);
             }
         }
         self.first_activity = self.first_activity.min(other.first_activity);
@@ -337,8 +326,8 @@ mod tests {
         let mut line = UsageLine::new(start, start, spendlens_model::Source::Transcript, model);
         line.identity.session_id = Some(session.into());
         line.identity.project = Some("/p".into());
-        line.tokens = tokens;
-        line.requests = Some(1);
+        line.quantities.tokens = tokens;
+        line.quantities.requests = Some(1);
         line
     }
 

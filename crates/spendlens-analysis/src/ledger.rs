@@ -255,11 +255,12 @@ fn split_groups(input: LedgerInput<'_>, unpriced: &mut BTreeMap<String, u64>) ->
                 }
             }
             Err(_) => {
-                *unpriced.entry(line.model.clone()).or_default() += line.tokens.total();
+                *unpriced.entry(line.model.clone()).or_default() += line.quantities.tokens.total();
                 for token_type in TokenType::ALL {
-                    *weights.entry(ComponentKind::Token(*token_type)).or_default() += Decimal::from(line.tokens.get(*token_type));
+                    *weights.entry(ComponentKind::Token(*token_type)).or_default() +=
+                        Decimal::from(line.quantities.tokens.get(*token_type));
                 }
-                *weights.entry(ComponentKind::WebSearch).or_default() += Decimal::from(line.web_search_requests);
+                *weights.entry(ComponentKind::WebSearch).or_default() += Decimal::from(line.quantities.web_search_requests);
             }
         }
     }

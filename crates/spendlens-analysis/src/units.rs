@@ -226,7 +226,7 @@ pub fn unit_economics(entries: &[LedgerEntry], period: Period, drivers: Drivers<
     }
     for line in drivers.usage.iter().filter(|line| line.path == Path::ClaudeCode && period.contains(line.day())) {
         let email = person(line.identity.actor_email.as_ref(), line.identity.api_key_name.as_ref());
-        if let (Some(email), true) = (email, line.tokens.total() > 0) {
+        if let (Some(email), true) = (email, line.quantities.tokens.total() > 0) {
             engineer_days.insert((email, line.day()));
             activity_sources.insert(line.source);
         }
@@ -241,9 +241,11 @@ pub fn unit_economics(entries: &[LedgerEntry], period: Period, drivers: Drivers<
     // API: requests per key and day from the best request-counting source present there.
     let mut best: HashMap<(&str, Day), (usize, u64)> = HashMap::new();
     for line in drivers.usage.iter().filter(|line| period.contains(line.day())) {
-        let (Some(rank), Some(requests), Some(key)) =
-            (REQUEST_SOURCES.iter().position(|source| *source == line.source), line.requests, line.identity.api_key_id.as_deref())
-        else {
+        let (Some(rank), Some(requests), Some(key)) = (
+            REQUEST_SOURCES.iter().position(|source| *source == line.source),
+            line.quantities.requests,
+            line.identity.api_key_id.as_deref(),
+        ) else {
             continue;
         };
         let slot = best.entry((key, line.day())).or_insert((rank, 0));

@@ -114,10 +114,7 @@ pub(crate) fn rollup_line(row: UsageRollup) -> UsageLine {
     line.context_window = row.context_window;
     line.inference_geo = row.inference_geo;
     line.speed = row.speed;
-    line.tokens = row.tokens;
-    line.web_search_requests = row.web_search_requests;
-    line.code_execution_seconds = row.code_execution_seconds;
-    line.requests = row.requests;
+    line.quantities = row.quantities;
     line.reported_cost = row.reported_cost;
     line
 }
@@ -279,7 +276,7 @@ fn price(settings: &Settings, args: PriceArgs) -> Result<()> {
     };
     let usage = usage_object::read(&source, &text)?;
     let book = settings.price_book()?;
-    let mut query = PriceQuery::new(args.model.clone(), args.date.unwrap_or_else(today), usage.tokens);
+    let mut query = PriceQuery::new(args.model.clone(), args.date.unwrap_or_else(today), usage.quantities.tokens);
     query.service_tier = match args.tier {
         TierArg::Standard => usage.service_tier.unwrap_or(ServiceTier::Standard),
         TierArg::Batch => ServiceTier::Batch,
@@ -288,8 +285,7 @@ fn price(settings: &Settings, args: PriceArgs) -> Result<()> {
     query.context_window = if args.long_context { ContextWindow::Long } else { ContextWindow::Base };
     query.inference_geo = if args.us_only { spendlens_model::InferenceGeo::Us } else { usage.inference_geo };
     query.speed = usage.speed;
-    query.web_search_requests = usage.web_search_requests;
-    query.single_request = true;
+    query.quantities = usage.quantities;
     let priced = book.price(&query)?;
     if args.json {
         println!("{}", serde_json::to_string_pretty(&priced)?);

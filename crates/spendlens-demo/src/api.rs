@@ -6,7 +6,7 @@
 //! geography); dollars are computed later from these rows by the price book.
 
 use chrono::{DateTime, Datelike, Duration, Utc, Weekday};
-use spendlens_model::{ContextWindow, Day, InferenceGeo, ServiceTier, TokenCounts};
+use spendlens_model::{ContextWindow, Day, InferenceGeo, Quantities, ServiceTier, TokenCounts};
 
 use crate::calendar::{Calendar, Diurnal};
 use crate::models::{FABLE, HAIKU, OPUS, SONNET};
@@ -23,13 +23,17 @@ pub struct UsageRow {
     pub service_tier: ServiceTier,
     pub context_window: ContextWindow,
     pub inference_geo: InferenceGeo,
-    pub tokens: TokenCounts,
-    pub web_search_requests: u64,
-    /// Requests behind the row (the usage report does not show it; the ground truth does).
-    pub requests: u64,
+    /// Tokens, searches and the requests behind the row (always counted here: the usage report
+    /// does not show them; the ground truth and the Usage Analytics pages do).
+    pub quantities: Quantities,
 }
 
 impl UsageRow {
+    /// The requests behind the row.
+    pub fn requests(&self) -> u64 {
+        self.quantities.requests.unwrap_or(0)
+    }
+
     /// The sort and grouping key, as the usage report orders results.
     pub fn group_key(&self) -> (DateTime<Utc>, &str, Option<&str>, &'static str, ServiceTier, ContextWindow, InferenceGeo) {
         (
@@ -502,9 +506,12 @@ pub fn traffic(seed: u64, traffic_scale: f64, calendar: &Calendar, plan: &Plan) 
                     service_tier: stream.service_tier,
                     context_window: stream.context_window,
                     inference_geo: stream.inference_geo,
-                    tokens,
-                    web_search_requests: random.count(requests as f64 * shape.web_searches_per_request),
-                    requests,
+                    quantities: Quantities {
+                        tokens,
+                        web_search_requests: random.count(requests as f64 * shape.web_searches_per_request),
+                        code_execution_seconds: 0,
+                        requests: Some(requests),
+                    },
                 });
             }
         }
@@ -539,9 +546,7 @@ fn scratch_traffic(seed: u64, calendar: &Calendar, api_key_id: &str) -> Vec<Usag
                 service_tier: ServiceTier::Standard,
                 context_window: ContextWindow::Base,
                 inference_geo: InferenceGeo::Global,
-                tokens,
-                web_search_requests: 0,
-                requests,
+                quantities: Quantities { requests: Some(requests), ..Quantities::of_tokens(tokens) },
             });
         }
     }

@@ -209,9 +209,10 @@ pub fn generate(config: &DemoConfig, book: &PriceBook) -> Result<DemoOrg, DemoEr
                 service_tier: spendlens_model::ServiceTier::Standard,
                 context_window: spendlens_model::ContextWindow::Base,
                 inference_geo: spendlens_model::InferenceGeo::Global,
-                tokens: chunk.tokens,
-                web_search_requests: 0,
-                requests: chunk.requests,
+                quantities: spendlens_model::Quantities {
+                    requests: Some(chunk.requests),
+                    ..spendlens_model::Quantities::of_tokens(chunk.tokens)
+                },
             }));
         }
         sessions.extend(activity.sessions);

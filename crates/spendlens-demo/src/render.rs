@@ -97,17 +97,17 @@ fn write_pages(dir: &Path, seed: u64, kind: &str, items: Vec<Json>, per_page: us
 
 fn usage_result(row: &UsageRow) -> Json {
     Json::object(vec![
-        ("uncached_input_tokens", row.tokens.input.into()),
+        ("uncached_input_tokens", row.quantities.tokens.input.into()),
         (
             "cache_creation",
             Json::object(vec![
-                ("ephemeral_5m_input_tokens", row.tokens.cache_write_5m.into()),
-                ("ephemeral_1h_input_tokens", row.tokens.cache_write_1h.into()),
+                ("ephemeral_5m_input_tokens", row.quantities.tokens.cache_write_5m.into()),
+                ("ephemeral_1h_input_tokens", row.quantities.tokens.cache_write_1h.into()),
             ]),
         ),
-        ("cache_read_input_tokens", row.tokens.cache_read.into()),
-        ("output_tokens", row.tokens.output.into()),
-        ("server_tool_use", Json::object(vec![("web_search_requests", row.web_search_requests.into())])),
+        ("cache_read_input_tokens", row.quantities.tokens.cache_read.into()),
+        ("output_tokens", row.quantities.tokens.output.into()),
+        ("server_tool_use", Json::object(vec![("web_search_requests", row.quantities.web_search_requests.into())])),
         ("api_key_id", row.api_key_id.as_str().into()),
         ("workspace_id", Json::optional_text(row.workspace_id.as_deref())),
         ("model", row.model.into()),
@@ -125,7 +125,7 @@ fn usage_buckets(org: &DemoOrg) -> Vec<Json> {
         let starting_at = day_start(org.start) + Duration::hours(offset);
         let mut results = Vec::new();
         while let Some(row) = rows.next_if(|row| row.hour <= starting_at) {
-            if row.hour == starting_at && (row.tokens.total() > 0 || row.web_search_requests > 0) {
+            if row.hour == starting_at && (row.quantities.tokens.total() > 0 || row.quantities.web_search_requests > 0) {
                 results.push(usage_result(row));
             }
         }
@@ -196,9 +196,9 @@ fn analytics_usage_rows(org: &DemoOrg) -> Vec<Json> {
             row.inference_geo,
         );
         let (tokens, web_search_requests, requests) = groups.entry(key).or_default();
-        tokens.add(&row.tokens);
-        *web_search_requests += row.web_search_requests;
-        *requests += row.requests;
+        tokens.add(&row.quantities.tokens);
+        *web_search_requests += row.quantities.web_search_requests;
+        *requests += row.requests();
     }
     groups
         .into_iter()

@@ -628,7 +628,7 @@ impl<'a> Tree<'a> {
     fn count(&mut self, model: &str, at: DateTime<Utc>, tokens: TokenCounts) -> Result<(), DemoError> {
         let day = at.date_naive();
         let mut query = PriceQuery::new(model, day, tokens);
-        query.single_request = true;
+        query.quantities.requests = Some(1);
         let cost = self.book.price(&query)?.total;
         let truth = &mut self.truth;
         truth.responses += 1;
@@ -989,7 +989,7 @@ mod tests {
         }
         for (_, _, model, day, tokens) in kept.into_values() {
             let mut query = PriceQuery::new(model.clone(), day, tokens);
-            query.single_request = true;
+            query.quantities.requests = Some(1);
             let cost = book.price(&query).unwrap().total;
             truth.responses += 1;
             truth.tokens.add(&tokens);
@@ -1075,7 +1075,7 @@ mod tests {
         let ccusage: Money = all.iter().map(|(model, _, tokens)| ccusage_price(model, tokens)).sum();
         let list_price = |model: &str, day: Day, tokens: TokenCounts| {
             let mut query = PriceQuery::new(model.to_string(), day, tokens);
-            query.single_request = true;
+            query.quantities.requests = Some(1);
             book.price(&query).unwrap().total
         };
         // Cause 1: a prompt over 200,000 tokens with no one type over 200,000: ccusage's base rates.

@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use chrono::Duration;
 use rust_decimal::Decimal;
 use serde::Serialize;
-use spendlens_model::{ContextWindow, CostKind, Day, InferenceGeo, Money, Period, ServiceTier, TokenCounts, TokenType};
+use spendlens_model::{ContextWindow, CostKind, Day, InferenceGeo, Money, Period, Quantities, ServiceTier, TokenType};
 use spendlens_pricing::{ComponentKind, PriceBook, PriceQuery};
 
 use crate::DemoError;
@@ -47,22 +47,6 @@ fn token_label(token_type: TokenType) -> &'static str {
     }
 }
 
-/// A usage quantity set of one day and rate-relevant group.
-#[derive(Debug, Clone, Copy, Default)]
-struct Quantities {
-    tokens: TokenCounts,
-    web_search_requests: u64,
-    requests: u64,
-}
-
-impl Quantities {
-    fn add(&mut self, row: &UsageRow) {
-        self.tokens.add(&row.tokens);
-        self.web_search_requests += row.web_search_requests;
-        self.requests += row.requests;
-    }
-}
-
 type RateGroup = (&'static str, ServiceTier, ContextWindow, InferenceGeo);
 
 fn query(day: Day, group: RateGroup, quantities: &Quantities) -> PriceQuery {
@@ -71,7 +55,8 @@ fn query(day: Day, group: RateGroup, quantities: &Quantities) -> PriceQuery {
         service_tier,
         context_window,
         inference_geo,
-        web_search_requests: quantities.web_search_requests,
+        // A day's rollup: priced by its bucket, never as one request.
+        quantities: Quantities { requests: None, ..*quantities },
         ..PriceQuery::new(model, day, quantities.tokens)
     }
 }
@@ -85,7 +70,7 @@ pub fn cost_report(book: &PriceBook, usage: &[UsageRow]) -> Result<Vec<CostRow>,
     let mut groups: BTreeMap<(Day, Option<&str>, RateGroup), Quantities> = BTreeMap::new();
     for row in usage {
         let group = (row.model, row.service_tier, row.context_window, row.inference_geo);
-        groups.entry((row.hour.date_naive(), row.workspace_id.as_deref(), group)).or_default().add(row);
+        groups.entry((row.hour.date_naive(), row.workspace_id.as_deref(), group)).or_default().add(&row.quantities);
     }
     let mut rows = Vec::new();
     for ((day, workspace_id, group), quantities) in groups {
@@ -141,7 +126,7 @@ pub fn key_spend(book: &PriceBook, usage: &[UsageRow]) -> Result<BTreeMap<(Day, 
     let mut groups: BTreeMap<(Day, &str, RateGroup), Quantities> = BTreeMap::new();
     for row in usage {
         let group = (row.model, row.service_tier, row.context_window, row.inference_geo);
-        groups.entry((row.hour.date_naive(), row.api_key_id.as_str(), group)).or_default().add(row);
+        groups.entry((row.hour.date_naive(), row.api_key_id.as_str(), group)).or_default().add(&row.quantities);
     }
     let mut spend: BTreeMap<(Day, String), Money> = BTreeMap::new();
     for ((day, key, group), quantities) in groups {
@@ -389,7 +374,7 @@ impl Facts<'_> {
         let mut groups: BTreeMap<(Day, RateGroup), Quantities> = BTreeMap::new();
         for row in rows {
             let group = (model.unwrap_or(row.model), tier.unwrap_or(row.service_tier), row.context_window, row.inference_geo);
-            groups.entry((row.hour.date_naive(), group)).or_default().add(row);
+            groups.entry((row.hour.date_naive(), group)).or_default().add(&row.quantities);
         }
         let mut total = Money::ZERO;
         let mut input = Money::ZERO;
@@ -412,9 +397,9 @@ impl Facts<'_> {
             feature: feature.name.clone(),
             api_key_ids: feature.api_key_ids.clone(),
             model: rows.first().map_or_else(String::new, |row| row.model.to_string()),
-            requests: rows.iter().map(|row| row.requests).sum(),
-            input_tokens: rows.iter().map(|row| row.tokens.input).sum(),
-            output_tokens: rows.iter().map(|row| row.tokens.output).sum(),
+            requests: rows.iter().map(|row| row.requests()).sum(),
+            input_tokens: rows.iter().map(|row| row.quantities.tokens.input).sum(),
+            output_tokens: rows.iter().map(|row| row.quantities.tokens.output).sum(),
             input_tokens_per_request: (600, 900),
             output_tokens_per_request: (5, 20),
             spend_usd: spend,
@@ -434,10 +419,13 @@ impl Facts<'_> {
             api_key_ids: feature.api_key_ids.clone(),
             model: SONNET.to_string(),
             system_prompt_tokens: SUPPORT_SYSTEM_PROMPT_TOKENS,
-            requests: rows.iter().map(|row| row.requests).sum(),
-            uncached_input_tokens: rows.iter().map(|row| row.tokens.input).sum(),
-            cache_read_input_tokens: rows.iter().map(|row| row.tokens.cache_read).sum(),
-            cache_creation_input_tokens: rows.iter().map(|row| row.tokens.cache_write_5m + row.tokens.cache_write_1h).sum(),
+            requests: rows.iter().map(|row| row.requests()).sum(),
+            uncached_input_tokens: rows.iter().map(|row| row.quantities.tokens.input).sum(),
+            cache_read_input_tokens: rows.iter().map(|row| row.quantities.tokens.cache_read).sum(),
+            cache_creation_input_tokens: rows
+                .iter()
+                .map(|row| row.quantities.tokens.cache_write_5m + row.quantities.tokens.cache_write_1h)
+                .sum(),
             spend_usd: spend,
             input_spend_usd: input,
         }))
@@ -459,7 +447,7 @@ impl Facts<'_> {
             last_hour_utc: NIGHTLY_HOURS.1,
             service_tier: ServiceTier::Standard.as_str().to_string(),
             nights: nights.len() as u64,
-            requests: rows.iter().map(|row| row.requests).sum(),
+            requests: rows.iter().map(|row| row.requests()).sum(),
             spend_usd: spend,
             spend_at_batch_tier_usd: batch,
         }))
@@ -522,7 +510,7 @@ impl Facts<'_> {
             name: SCRATCH_KEY.to_string(),
             api_key_id: id,
             workspace_id: key.and_then(|key| key.workspace_id.clone()),
-            requests: self.rows_of(&keys).map(|row| row.requests).sum(),
+            requests: self.rows_of(&keys).map(|row| row.requests()).sum(),
             spend_usd: spend,
         })
     }
@@ -578,7 +566,7 @@ impl Facts<'_> {
             let mut feature_requests: BTreeMap<String, u64> = self.features.iter().map(|feature| (feature.name.clone(), 0)).collect();
             for row in self.usage.iter().filter(|row| in_month(&row.hour.date_naive())) {
                 if let Some(KeyOwner::Feature(name)) = owners.get(row.api_key_id.as_str()) {
-                    *feature_requests.entry(name.clone()).or_default() += row.requests;
+                    *feature_requests.entry(name.clone()).or_default() += row.requests();
                 }
             }
             months.push(MonthTruth {

@@ -75,14 +75,14 @@ pub fn read_page(file: &str, bytes: &[u8]) -> Result<Pages<UsageLine>, IngestErr
                 speed: result.speed.as_deref(),
             };
             dimensions.apply(file, at, &mut line)?;
-            line.tokens = TokenCounts {
+            line.quantities.tokens = TokenCounts {
                 input: result.uncached_input_tokens,
                 cache_write_5m,
                 cache_write_1h,
                 cache_read: result.cache_read_input_tokens,
                 output: result.output_tokens,
             };
-            line.web_search_requests = result.server_tool_use.map_or(0, |tools| tools.web_search_requests);
+            line.quantities.web_search_requests = result.server_tool_use.map_or(0, |tools| tools.web_search_requests);
             pages.lines.push(line);
         }
     }
@@ -113,8 +113,11 @@ mod tests {
         let pages = read_page("usage.json", PAGE.as_bytes()).unwrap();
         assert_eq!(pages.lines.len(), 1);
         let line = &pages.lines[0];
-        assert_eq!(line.tokens, TokenCounts { input: 1200, cache_write_5m: 300, cache_write_1h: 40, cache_read: 5000, output: 250 });
-        assert_eq!(line.web_search_requests, 3);
+        assert_eq!(
+            line.quantities.tokens,
+            TokenCounts { input: 1200, cache_write_5m: 300, cache_write_1h: 40, cache_read: 5000, output: 250 }
+        );
+        assert_eq!(line.quantities.web_search_requests, 3);
         assert_eq!(line.identity.api_key_id.as_deref(), Some("apikey_01A"));
         assert_eq!(line.identity.workspace_id, None);
         assert_eq!(
@@ -146,7 +149,7 @@ mod tests {
         let legacy = r#"{"data":[{"starting_at":"2026-10-01T00:00:00Z","ending_at":"2026-10-02T00:00:00Z","results":[
             {"cache_creation_input_tokens": 70, "model": "claude-haiku-4-5"}]}],"has_more":false,"next_page":null}"#;
         let pages = read_page("u.json", legacy.as_bytes()).unwrap();
-        assert_eq!(pages.lines[0].tokens.cache_write_5m, 70);
+        assert_eq!(pages.lines[0].quantities.tokens.cache_write_5m, 70);
         assert_eq!(pages.next_page, None);
     }
 }

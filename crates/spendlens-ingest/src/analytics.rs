@@ -169,9 +169,9 @@ pub fn read_usage_page(file: &str, bytes: &[u8]) -> Result<Pages<UsageLine>, Ing
             speed: group.speed.as_deref(),
         };
         dimensions.apply(file, |field| at(&format!("group.{field}")), &mut line)?;
-        line.tokens = tokens;
-        line.web_search_requests = web_search_requests;
-        line.requests = usage.requests.or(row.requests);
+        line.quantities.tokens = tokens;
+        line.quantities.web_search_requests = web_search_requests;
+        line.quantities.requests = usage.requests.or(row.requests);
         pages.lines.push(line);
     }
     Ok(pages)
@@ -287,11 +287,11 @@ mod tests {
         let line = &pages.lines[0];
         assert_eq!(line.source, Source::AdminAnalyticsUsage);
         assert_eq!(
-            line.tokens,
+            line.quantities.tokens,
             TokenCounts { input: 120_400, cache_write_5m: 3_100, cache_write_1h: 40, cache_read: 950_000, output: 18_250 }
         );
-        assert_eq!(line.requests, Some(412));
-        assert_eq!(line.web_search_requests, 7);
+        assert_eq!(line.quantities.requests, Some(412));
+        assert_eq!(line.quantities.web_search_requests, 7);
         assert_eq!(line.identity.api_key_id.as_deref(), Some("apikey_01Kx"));
         assert_eq!(line.identity.workspace_id.as_deref(), Some("wrkspc_01Wy"));
         assert_eq!(line.identity.actor_email, None);
@@ -305,7 +305,7 @@ mod tests {
         );
         let person = &pages.lines[1];
         assert_eq!(person.identity.actor_email.as_deref(), Some("ada@example.com"));
-        assert_eq!((person.identity.api_key_id.as_deref(), person.requests), (None, None));
+        assert_eq!((person.identity.api_key_id.as_deref(), person.quantities.requests), (None, None));
         assert_eq!((person.service_tier, person.context_window), (ServiceTier::Standard, ContextWindow::Base));
         assert_eq!(pages.period().unwrap().label(), "2026-10-30..2026-10-31");
         assert_eq!(pages.next_page.as_deref(), Some("page_MjAyNi0xMC0zMQ"));
@@ -316,7 +316,7 @@ mod tests {
         let page = r#"{"data":[{"starting_at":"2026-10-30T00:00:00Z","ending_at":"2026-10-31T00:00:00Z",
           "group":{"model":"claude-opus-4-5","actor":"bob@example.com"},"usage":{"output_tokens":3},"requests":9}],"has_more":false,"next_page":null}"#;
         let pages = read_usage_page("u.json", page.as_bytes()).unwrap();
-        assert_eq!(pages.lines[0].requests, Some(9));
+        assert_eq!(pages.lines[0].quantities.requests, Some(9));
         assert_eq!(pages.lines[0].identity.actor_email.as_deref(), Some("bob@example.com"));
         assert_eq!(pages.next_page, None);
     }

@@ -143,7 +143,7 @@ pub fn read_page(file: &str, bytes: &[u8]) -> Result<AnalyticsPage, IngestError>
             line.path = Path::ClaudeCode;
             line.identity.actor_email = actor_email.clone();
             line.identity.api_key_name = api_key_name.clone();
-            line.tokens = TokenCounts {
+            line.quantities.tokens = TokenCounts {
                 input: breakdown.tokens.input,
                 cache_write_5m: breakdown.tokens.cache_creation,
                 cache_write_1h: 0,
@@ -193,7 +193,7 @@ mod tests {
         let line = &pages.lines[0];
         assert_eq!(line.path, Path::ClaudeCode);
         assert_eq!(line.identity.actor_email.as_deref(), Some("ana@acme.example"));
-        assert_eq!(line.tokens.cache_write_5m, 2340);
+        assert_eq!(line.quantities.tokens.cache_write_5m, 2340);
         assert_eq!(line.reported_cost, Some(Money::from_cents(186)));
         assert_eq!(pages.lines[1].identity.api_key_name.as_deref(), Some("claude-code-bo"));
         assert_eq!(pages.lines[1].reported_cost, Some("0.0025".parse().unwrap()));

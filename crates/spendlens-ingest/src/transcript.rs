@@ -78,8 +78,8 @@ pub fn fingerprint(line: &UsageLine) -> u64 {
         model: &line.model,
         service_tier: line.service_tier,
         speed: line.speed,
-        tokens: &line.tokens,
-        web_search_requests: line.web_search_requests,
+        tokens: &line.quantities.tokens,
+        web_search_requests: line.quantities.web_search_requests,
     }
     .fingerprint()
 }
@@ -252,9 +252,9 @@ impl Candidate {
         line.identity.project = self.project.as_deref().map(Into::into);
         line.service_tier = self.service_tier;
         line.speed = self.speed;
-        line.tokens = self.tokens;
-        line.web_search_requests = self.web_search_requests;
-        line.requests = Some(1);
+        line.quantities.tokens = self.tokens;
+        line.quantities.web_search_requests = self.web_search_requests;
+        line.quantities.requests = Some(1);
         line
     }
 }
@@ -927,9 +927,9 @@ mod tests {
         reader.read("agent-1.jsonl", (assistant("msg_1", "req_9", 121, true) + "\n").as_bytes());
         let batch = reader.finish();
         assert_eq!(batch.lines.len(), 2);
-        let first = batch.lines.iter().find(|line| line.tokens.output == 121).unwrap();
+        let first = batch.lines.iter().find(|line| line.quantities.tokens.output == 121).unwrap();
         assert_eq!(first.identity.request_id.as_deref(), Some("req_1"));
-        assert_eq!((first.tokens.cache_write_5m, first.tokens.cache_write_1h), (830, 1000));
+        assert_eq!((first.quantities.tokens.cache_write_5m, first.quantities.tokens.cache_write_1h), (830, 1000));
         assert_eq!(first.identity.project.as_deref(), Some("/home/ana/shop"));
         assert!(batch.problems.is_empty());
     }
@@ -972,7 +972,11 @@ mod file_tests {
     }
 
     fn totals(lines: &[UsageLine]) -> (usize, u64, u64) {
-        (lines.len(), lines.iter().map(|line| line.tokens.input).sum(), lines.iter().map(|line| line.tokens.output).sum())
+        (
+            lines.len(),
+            lines.iter().map(|line| line.quantities.tokens.input).sum(),
+            lines.iter().map(|line| line.quantities.tokens.output).sum(),
+        )
     }
 
     #[test]

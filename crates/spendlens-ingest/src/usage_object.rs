@@ -2,7 +2,7 @@
 
 use crate::wire::{CacheCreation, ServerToolUse};
 use serde::Deserialize;
-use spendlens_model::{InferenceGeo, ServiceTier, Speed, TokenCounts};
+use spendlens_model::{InferenceGeo, Quantities, ServiceTier, Speed, TokenCounts};
 
 use crate::IngestError;
 use crate::wire::optional_enum;
@@ -21,11 +21,10 @@ struct Usage {
     speed: Option<String>,
 }
 
-/// A usage object's quantities and the tier, geography and speed it names.
+/// A usage object's quantities (one request) and the tier, geography and speed it names.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct UsageObject {
-    pub tokens: TokenCounts,
-    pub web_search_requests: u64,
+    pub quantities: Quantities,
     pub service_tier: Option<ServiceTier>,
     pub inference_geo: InferenceGeo,
     pub speed: Speed,
@@ -51,14 +50,18 @@ pub fn read(source: &str, text: &str) -> Result<UsageObject, IngestError> {
         (None, None) => (0, 0),
     };
     Ok(UsageObject {
-        tokens: TokenCounts {
-            input: usage.input_tokens,
-            cache_write_5m: write_5m,
-            cache_write_1h: write_1h,
-            cache_read: usage.cache_read_input_tokens,
-            output: usage.output_tokens,
+        quantities: Quantities {
+            tokens: TokenCounts {
+                input: usage.input_tokens,
+                cache_write_5m: write_5m,
+                cache_write_1h: write_1h,
+                cache_read: usage.cache_read_input_tokens,
+                output: usage.output_tokens,
+            },
+            web_search_requests: usage.server_tool_use.map_or(0, |tools| tools.web_search_requests),
+            code_execution_seconds: 0,
+            requests: Some(1),
         },
-        web_search_requests: usage.server_tool_use.map_or(0, |tools| tools.web_search_requests),
         service_tier: match usage.service_tier {
             None => None,
             Some(tier) => Some(optional_enum::<ServiceTier>(source, "service_tier", Some(&tier))?),
@@ -78,9 +81,12 @@ mod tests {
             "cache_creation":{"ephemeral_5m_input_tokens":1500,"ephemeral_1h_input_tokens":0},"service_tier":"batch",
             "server_tool_use":{"web_search_requests":2}}"#;
         let usage = read("stdin", text).unwrap();
-        assert_eq!(usage.tokens, TokenCounts { input: 2000, cache_write_5m: 1500, cache_write_1h: 0, cache_read: 10000, output: 800 });
+        assert_eq!(
+            usage.quantities.tokens,
+            TokenCounts { input: 2000, cache_write_5m: 1500, cache_write_1h: 0, cache_read: 10000, output: 800 }
+        );
         assert_eq!(usage.service_tier, Some(ServiceTier::Batch));
-        assert_eq!(usage.web_search_requests, 2);
+        assert_eq!(usage.quantities.web_search_requests, 2);
         let typo = read("stdin", r#"{"input_tokns": 5}"#).unwrap_err().to_string();
         assert!(typo.contains("stdin: line 1") && typo.contains("input_tokns"), "{typo}");
         let mismatch =

@@ -11,10 +11,11 @@ mod ids;
 mod lines;
 mod money;
 mod orgmap;
+pub mod parallel;
 mod time;
 
 pub use ids::{ContextWindow, InferenceGeo, ParseEnumError, Path, ServiceTier, Source, Speed, TokenType};
-pub use lines::{ActivityLine, CostKind, CostLine, DirectoryEntry, DirectoryKind, Identity, TokenCounts, UsageLine};
+pub use lines::{ActivityLine, CostKind, CostLine, DirectoryEntry, DirectoryKind, Identity, Quantities, TokenCounts, UsageLine};
 pub use money::Money;
 pub use orgmap::{ClaudeCodeRule, FeatureRule, Glob, KeyMatch, KeyTarget, OrgMap, TeamRule};
 pub use time::{Day, Period};

@@ -52,6 +52,44 @@ impl TokenCounts {
     }
 }
 
+/// Every priced quantity of a usage line: its tokens by type, the server tools it used and the
+/// requests it stands for. The one vocabulary of "what was consumed": usage lines, the store's
+/// rollups, price queries and the demo's rows all carry this type, so a new priced quantity is
+/// one field here (and its column and rate).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct Quantities {
+    pub tokens: TokenCounts,
+    /// Web searches (`server_tool_use.web_search_requests`), billed per search.
+    pub web_search_requests: u64,
+    /// Seconds of code-execution containers, billed per container-hour.
+    pub code_execution_seconds: u64,
+    /// Requests the quantities stand for, when the source counts them.
+    pub requests: Option<u64>,
+}
+
+impl Quantities {
+    /// Only tokens.
+    pub const fn of_tokens(tokens: TokenCounts) -> Self {
+        Quantities { tokens, web_search_requests: 0, code_execution_seconds: 0, requests: None }
+    }
+
+    /// Adds `other`; requests stay unknown only when neither side counted them.
+    pub fn add(&mut self, other: &Quantities) {
+        self.tokens.add(&other.tokens);
+        self.web_search_requests += other.web_search_requests;
+        self.code_execution_seconds += other.code_execution_seconds;
+        self.requests = match (self.requests, other.requests) {
+            (None, None) => None,
+            (mine, theirs) => Some(mine.unwrap_or(0) + theirs.unwrap_or(0)),
+        };
+    }
+
+    /// Whether nothing priced was consumed (requests aside).
+    pub fn is_empty(&self) -> bool {
+        self.tokens.total() == 0 && self.web_search_requests == 0 && self.code_execution_seconds == 0
+    }
+}
+
 /// The identities a source can carry. Every field is optional: sources know different things.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct Identity {
@@ -84,11 +122,9 @@ pub struct UsageLine {
     pub context_window: ContextWindow,
     pub inference_geo: InferenceGeo,
     pub speed: Speed,
-    pub tokens: TokenCounts,
-    pub web_search_requests: u64,
-    pub code_execution_seconds: u64,
-    /// Requests the line stands for, when the source counts them.
-    pub requests: Option<u64>,
+    /// What was consumed (flattened in JSON: `tokens`, `web_search_requests`, ... as before).
+    #[serde(flatten)]
+    pub quantities: Quantities,
     /// The source's own cost estimate (Claude Code Analytics, OpenTelemetry): a list-price figure,
     /// never billing truth.
     pub reported_cost: Option<Money>,
@@ -108,10 +144,7 @@ impl UsageLine {
             context_window: ContextWindow::Base,
             inference_geo: InferenceGeo::Global,
             speed: Speed::Standard,
-            tokens: TokenCounts::default(),
-            web_search_requests: 0,
-            code_execution_seconds: 0,
-            requests: None,
+            quantities: Quantities::default(),
             reported_cost: None,
         }
     }

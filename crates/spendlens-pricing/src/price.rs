@@ -2,7 +2,7 @@
 
 use rust_decimal::Decimal;
 use serde::Serialize;
-use spendlens_model::{ContextWindow, Day, InferenceGeo, Money, ServiceTier, Speed, TokenCounts, TokenType, UsageLine};
+use spendlens_model::{ContextWindow, Day, InferenceGeo, Money, Quantities, ServiceTier, Speed, TokenCounts, TokenType, UsageLine};
 
 use rustc_hash::FxHashMap;
 
@@ -30,12 +30,10 @@ pub struct PriceQuery {
     pub context_window: ContextWindow,
     pub inference_geo: InferenceGeo,
     pub speed: Speed,
-    pub tokens: TokenCounts,
-    pub web_search_requests: u64,
-    pub code_execution_seconds: u64,
-    /// The quantities are one request, so the long-context tier follows the prompt size (a rollup
-    /// can only follow its `context_window` bucket).
-    pub single_request: bool,
+    /// What to price. `requests` of `Some(1)` marks the quantities as one request, so the
+    /// long-context tier follows the prompt size (a rollup can only follow its `context_window`
+    /// bucket).
+    pub quantities: Quantities,
 }
 
 impl PriceQuery {
@@ -48,38 +46,18 @@ impl PriceQuery {
             context_window: ContextWindow::Base,
             inference_geo: InferenceGeo::Global,
             speed: Speed::Standard,
-            tokens,
-            web_search_requests: 0,
-            code_execution_seconds: 0,
-            single_request: false,
+            quantities: Quantities::of_tokens(tokens),
         }
     }
 
     pub fn from_line(line: &UsageLine) -> Self {
-        let Query {
-            model,
-            date,
-            service_tier,
-            context_window,
-            inference_geo,
-            speed,
-            tokens,
-            web_search_requests,
-            code_execution_seconds,
-            single_request,
-        } = Query::from(line);
-        PriceQuery {
-            model: model.to_string(),
-            date,
-            service_tier,
-            context_window,
-            inference_geo,
-            speed,
-            tokens,
-            web_search_requests,
-            code_execution_seconds,
-            single_request,
-        }
+        let Query { model, date, service_tier, context_window, inference_geo, speed, quantities } = Query::from(line);
+        PriceQuery { model: model.to_string(), date, service_tier, context_window, inference_geo, speed, quantities }
+    }
+
+    /// Whether the quantities are one request.
+    pub fn single_request(&self) -> bool {
+        self.quantities.requests == Some(1)
     }
 }
 
@@ -192,10 +170,7 @@ struct Query<'q> {
     context_window: ContextWindow,
     inference_geo: InferenceGeo,
     speed: Speed,
-    tokens: TokenCounts,
-    web_search_requests: u64,
-    code_execution_seconds: u64,
-    single_request: bool,
+    quantities: Quantities,
 }
 
 impl<'q> From<&'q PriceQuery> for Query<'q> {
@@ -207,10 +182,7 @@ impl<'q> From<&'q PriceQuery> for Query<'q> {
             context_window: query.context_window,
             inference_geo: query.inference_geo,
             speed: query.speed,
-            tokens: query.tokens,
-            web_search_requests: query.web_search_requests,
-            code_execution_seconds: query.code_execution_seconds,
-            single_request: query.single_request,
+            quantities: query.quantities,
         }
     }
 }
@@ -225,10 +197,7 @@ impl<'q> From<&'q UsageLine> for Query<'q> {
             context_window: line.context_window,
             inference_geo: line.inference_geo,
             speed: line.speed,
-            tokens: line.tokens,
-            web_search_requests: line.web_search_requests,
-            code_execution_seconds: line.code_execution_seconds,
-            single_request: line.requests == Some(1),
+            quantities: line.quantities,
         }
     }
 }
@@ -237,7 +206,8 @@ impl<'q> From<&'q UsageLine> for Query<'q> {
 /// threshold, or a rollup in the long-context bucket.
 fn long_context(model: &ModelPrices, query: &Query<'_>) -> bool {
     model.long_context.as_ref().is_some_and(|long| {
-        (query.single_request && query.tokens.prompt_tokens() > long.threshold_tokens) || query.context_window == ContextWindow::Long
+        (query.quantities.requests == Some(1) && query.quantities.tokens.prompt_tokens() > long.threshold_tokens)
+            || query.context_window == ContextWindow::Long
     })
 }
 
@@ -250,24 +220,25 @@ impl PriceBook {
         let mut components: Vec<Component> = TokenType::ALL
             .iter()
             .map(|token_type| {
-                let (quantity, rate) = (query.tokens.get(*token_type), card.rate(*token_type));
+                let (quantity, rate) = (query.quantities.tokens.get(*token_type), card.rate(*token_type));
                 Component { kind: ComponentKind::Token(*token_type), quantity, rate, amount: token_amount(quantity, rate) }
             })
             .collect();
-        if query.web_search_requests > 0 {
+        let quantities = &query.quantities;
+        if quantities.web_search_requests > 0 {
             components.push(Component {
                 kind: ComponentKind::WebSearch,
-                quantity: query.web_search_requests,
+                quantity: quantities.web_search_requests,
                 rate: web_search_per_1000,
-                amount: web_search_amount(query.web_search_requests, web_search_per_1000),
+                amount: web_search_amount(quantities.web_search_requests, web_search_per_1000),
             });
         }
-        if query.code_execution_seconds > 0 {
+        if quantities.code_execution_seconds > 0 {
             components.push(Component {
                 kind: ComponentKind::CodeExecution,
-                quantity: query.code_execution_seconds,
+                quantity: quantities.code_execution_seconds,
                 rate: code_execution_per_hour,
-                amount: code_execution_amount(query.code_execution_seconds, code_execution_per_hour),
+                amount: code_execution_amount(quantities.code_execution_seconds, code_execution_per_hour),
             });
             notes.push(format!(
                 "code execution priced gross: the free {} container-hours per organisation per day are credited per org-day",
@@ -417,13 +388,8 @@ impl Pricer<'_> {
 
     /// The cost of these quantities at the rates `key` names (what [`Pricer::line_cost`] gives
     /// a line with that key and these quantities).
-    pub fn cost_at(
-        &mut self,
-        key: RateKey,
-        tokens: &TokenCounts,
-        web_search_requests: u64,
-        code_execution_seconds: u64,
-    ) -> Result<Cost, PriceError> {
+    pub fn cost_at(&mut self, key: RateKey, quantities: &Quantities) -> Result<Cost, PriceError> {
+        let Quantities { tokens, web_search_requests, code_execution_seconds, .. } = *quantities;
         let book = self.book;
         let model = self.models[key.place];
         let terms =
@@ -455,6 +421,6 @@ impl Pricer<'_> {
 
     fn cost_of(&mut self, query: Query<'_>) -> Result<Cost, PriceError> {
         let key = self.key_of(&query)?;
-        self.cost_at(key, &query.tokens, query.web_search_requests, query.code_execution_seconds)
+        self.cost_at(key, &query.quantities)
     }
 }

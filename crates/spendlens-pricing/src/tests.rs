@@ -1,7 +1,7 @@
 //! Table-driven price tests: one hand-computed row per rule and per model family.
 
 use rust_decimal::Decimal;
-use spendlens_model::{ContextWindow, Day, InferenceGeo, Money, ServiceTier, Speed, TokenCounts};
+use spendlens_model::{ContextWindow, Day, InferenceGeo, Money, Quantities, ServiceTier, Speed, TokenCounts};
 
 use crate::{PriceBook, PriceError, PriceQuery};
 
@@ -57,10 +57,12 @@ fn query(case: &Case) -> PriceQuery {
         context_window: case.window,
         inference_geo: case.geo,
         speed: case.speed,
-        tokens: case.tokens,
-        web_search_requests: case.searches,
-        code_execution_seconds: case.seconds,
-        single_request: case.single,
+        quantities: Quantities {
+            tokens: case.tokens,
+            web_search_requests: case.searches,
+            code_execution_seconds: case.seconds,
+            requests: case.single.then_some(1),
+        },
     }
 }
 
@@ -276,9 +278,12 @@ fn the_pricer_agrees_with_price_on_every_rule_and_model() {
                                         context_window: *window,
                                         inference_geo: *geo,
                                         speed: *speed,
-                                        web_search_requests: (index as u64 % 3) * 2,
-                                        code_execution_seconds: (index as u64 % 2) * 90,
-                                        single_request: index % 2 == 1 || round == 1,
+                                        quantities: Quantities {
+                                            tokens: *tokens,
+                                            web_search_requests: (index as u64 % 3) * 2,
+                                            code_execution_seconds: (index as u64 % 2) * 90,
+                                            requests: (index % 2 == 1 || round == 1).then_some(1),
+                                        },
                                         ..PriceQuery::new(model.clone(), day(date), *tokens)
                                     };
                                     match (book.price(&query), pricer.cost(&query)) {
@@ -338,24 +343,25 @@ fn quantities_summed_per_rate_key_cost_what_their_lines_cost() {
         line.inference_geo = InferenceGeo::ALL[next(InferenceGeo::ALL.len() as u64) as usize];
         line.speed = Speed::ALL[next(Speed::ALL.len() as u64) as usize];
         line.context_window = ContextWindow::ALL[next(ContextWindow::ALL.len() as u64) as usize];
-        line.requests = if next(3) == 0 { None } else { Some(1) };
+        line.quantities.requests = if next(3) == 0 { None } else { Some(1) };
         // Prompts on both sides of 200k tokens; odd counts, so no amount is round.
         let big = if next(4) == 0 { 150_000 } else { 0 };
-        line.tokens = tokens(next(60_000) + big, next(30_000), next(9_000), next(90_000) + big, next(8_000));
-        line.web_search_requests = next(4);
+        line.quantities.tokens = tokens(next(60_000) + big, next(30_000), next(9_000), next(90_000) + big, next(8_000));
+        line.quantities.web_search_requests = next(4);
         let (Ok(key), Ok(cost)) = (keys.rate_key(&line), one_by_one.line_cost(&line)) else {
             assert!(keys.rate_key(&line).is_err() || one_by_one.line_cost(&line).is_err());
             continue;
         };
         let sum = sums.entry(key).or_insert((TokenCounts::default(), 0, Money::ZERO));
-        sum.0.add(&line.tokens);
-        sum.1 += line.web_search_requests;
+        sum.0.add(&line.quantities.tokens);
+        sum.1 += line.quantities.web_search_requests;
         sum.2 += cost.total;
         priced += 1;
     }
     assert!(priced > 5_000 && sums.len() > 100, "{priced} lines, {} keys", sums.len());
     let mut again = book.pricer();
     for (key, (tokens, searches, expected)) in sums {
-        assert_eq!(again.cost_at(key, &tokens, searches, 0).unwrap().total, expected, "{key:?}");
+        let quantities = Quantities { web_search_requests: searches, ..Quantities::of_tokens(tokens) };
+        assert_eq!(again.cost_at(key, &quantities).unwrap().total, expected, "{key:?}");
     }
 }

@@ -254,9 +254,9 @@ pub fn focus_rows(entries: &[LedgerEntry], period: Period, input: FocusInput<'_>
     for line in input.usage.iter().filter(|line| line.source == Source::AdminUsage) {
         let slot =
             usage.entry((line.day(), line.identity.api_key_id.as_deref(), normalise_model_id(&line.model), line.service_tier)).or_default();
-        slot.tokens.add(&line.tokens);
-        slot.web_search_requests += line.web_search_requests;
-        slot.code_execution_seconds += line.code_execution_seconds;
+        slot.tokens.add(&line.quantities.tokens);
+        slot.web_search_requests += line.quantities.web_search_requests;
+        slot.code_execution_seconds += line.quantities.code_execution_seconds;
     }
     let workspace_name: HashMap<&str, &str> = input
         .directory

@@ -201,7 +201,7 @@ fn request_key(line: &UsageLine) -> String {
             line.start.to_rfc3339(),
             line.identity.session_id.as_deref().unwrap_or("-"),
             line.model,
-            line.tokens.total()
+            line.quantities.tokens.total()
         ),
     }
 }
@@ -214,7 +214,7 @@ fn completeness(line: &UsageLine) -> (u64, u64, usize, bool) {
         .iter()
         .filter(|field| field.is_some())
         .count();
-    (line.tokens.total(), line.tokens.output, known, line.reported_cost.is_some())
+    (line.quantities.tokens.total(), line.quantities.tokens.output, known, line.reported_cost.is_some())
 }
 
 /// The client side of `spendlens push`.

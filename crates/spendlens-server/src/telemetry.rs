@@ -99,8 +99,8 @@ fn api_request(attributes: &Attributes<'_>, nanos: Option<u64>) -> Result<UsageL
     };
     let mut line = UsageLine::new(start, start, Source::Otel, model);
     line.path = Path::ClaudeCode;
-    line.tokens = tokens;
-    line.requests = Some(1);
+    line.quantities.tokens = tokens;
+    line.quantities.requests = Some(1);
     line.reported_cost = cost;
     line.identity.actor_email =
         attributes.text("user.email").map(|email| email.trim().to_ascii_lowercase()).filter(|email| !email.is_empty());
@@ -121,10 +121,10 @@ pub fn event_key(line: &UsageLine, sequence: Option<&str>) -> String {
         line.start.format("%Y-%m-%dT%H:%M:%S%.9fZ"),
         sequence.unwrap_or("-"),
         line.model,
-        line.tokens.input,
-        line.tokens.output,
-        line.tokens.cache_read,
-        line.tokens.cache_write_5m,
+        line.quantities.tokens.input,
+        line.quantities.tokens.output,
+        line.quantities.tokens.cache_read,
+        line.quantities.tokens.cache_write_5m,
     )
 }
 

@@ -12,11 +12,11 @@ use datafusion::arrow::array::{
 };
 use datafusion::arrow::compute::cast;
 use datafusion::arrow::datatypes::DataType;
-use spendlens_model::{Day, Identity, Money, TokenCounts};
+use spendlens_model::{Day, Identity, Money, Quantities, TokenCounts};
 
 use crate::StoreError;
 use crate::convert::{date32_to_day, decimal128_to_money, micros_to_instant};
-use crate::encode::{IDENTITY_COLUMNS, MONEY_TYPE, timestamp_type};
+use crate::encode::{IDENTITY_COLUMNS, MONEY_TYPE, QUANTITY_COLUMNS, quantities_of, timestamp_type};
 
 /// Columns of one result batch, read with the table's path for error messages.
 pub(crate) struct Columns<'a> {
@@ -92,6 +92,15 @@ impl<'a> Columns<'a> {
             cache_read: cache_read?,
             output: output?,
         })
+    }
+
+    /// The quantity columns ([`QUANTITY_COLUMNS`]).
+    pub(crate) fn quantities(&self) -> Result<QuantityColumns, StoreError> {
+        let mut columns = Vec::with_capacity(QUANTITY_COLUMNS.len());
+        for name in QUANTITY_COLUMNS {
+            columns.push(self.counts(name)?);
+        }
+        Ok(QuantityColumns { columns })
     }
 
     /// The seven identity columns.
@@ -191,6 +200,21 @@ impl TokenColumns {
             cache_read: self.cache_read.required(row)?,
             output: self.output.required(row)?,
         })
+    }
+}
+
+pub(crate) struct QuantityColumns {
+    columns: Vec<CountColumn>,
+}
+
+impl QuantityColumns {
+    /// The row's quantities; every column but `requests` must hold a value.
+    pub(crate) fn required(&self, row: usize) -> Result<Quantities, StoreError> {
+        let mut values = [None; QUANTITY_COLUMNS.len()];
+        for ((value, column), name) in values.iter_mut().zip(&self.columns).zip(QUANTITY_COLUMNS) {
+            *value = if name == "requests" { column.optional(row) } else { Some(column.required(row)?) };
+        }
+        Ok(quantities_of(values))
     }
 }
 

@@ -8,7 +8,7 @@ use std::sync::{Arc, LazyLock};
 
 use datafusion::arrow::array::{ArrayRef, Date32Array, Decimal128Array, RecordBatch, StringArray, TimestampMicrosecondArray, UInt64Array};
 use datafusion::arrow::datatypes::{DataType, Field, Schema, SchemaRef, TimeUnit};
-use spendlens_model::{ActivityLine, CostLine, Day, DirectoryEntry, Identity, Money, Source, UsageLine};
+use spendlens_model::{ActivityLine, CostLine, Day, DirectoryEntry, Identity, Money, Quantities, Source, TokenCounts, UsageLine};
 
 use crate::StoreError;
 use crate::convert::{MONEY_PRECISION, MONEY_SCALE, day_to_date32, instant_to_micros, money_to_decimal128};
@@ -36,6 +36,57 @@ fn identity_fields() -> impl Iterator<Item = Field> {
     IDENTITY_COLUMNS.into_iter().map(|name| text(name, true))
 }
 
+/// The usage table's quantity columns, one per field of [`Quantities`], in this order; only
+/// `requests` may be null (a source that does not count requests). A new priced quantity is a
+/// field of `Quantities`, a name here and its place in [`quantity_values`] and [`quantities_of`].
+pub(crate) const QUANTITY_COLUMNS: [&str; 8] = [
+    "input_tokens",
+    "cache_write_5m_tokens",
+    "cache_write_1h_tokens",
+    "cache_read_tokens",
+    "output_tokens",
+    "web_search_requests",
+    "code_execution_seconds",
+    "requests",
+];
+
+/// The first five quantity columns: the tokens by type.
+pub(crate) const TOKEN_COLUMNS: [&str; 5] =
+    ["input_tokens", "cache_write_5m_tokens", "cache_write_1h_tokens", "cache_read_tokens", "output_tokens"];
+
+/// A line's quantities in [`QUANTITY_COLUMNS`] order.
+pub(crate) fn quantity_values(quantities: &Quantities) -> [Option<u64>; 8] {
+    let Quantities { tokens, web_search_requests, code_execution_seconds, requests } = quantities;
+    [
+        Some(tokens.input),
+        Some(tokens.cache_write_5m),
+        Some(tokens.cache_write_1h),
+        Some(tokens.cache_read),
+        Some(tokens.output),
+        Some(*web_search_requests),
+        Some(*code_execution_seconds),
+        *requests,
+    ]
+}
+
+/// The quantities of values in [`QUANTITY_COLUMNS`] order (a missing required count reads as 0:
+/// callers check required columns first).
+pub(crate) fn quantities_of(values: [Option<u64>; 8]) -> Quantities {
+    let [input, cache_write_5m, cache_write_1h, cache_read, output, web_search_requests, code_execution_seconds, requests] = values;
+    Quantities {
+        tokens: TokenCounts {
+            input: input.unwrap_or(0),
+            cache_write_5m: cache_write_5m.unwrap_or(0),
+            cache_write_1h: cache_write_1h.unwrap_or(0),
+            cache_read: cache_read.unwrap_or(0),
+            output: output.unwrap_or(0),
+        },
+        web_search_requests: web_search_requests.unwrap_or(0),
+        code_execution_seconds: code_execution_seconds.unwrap_or(0),
+        requests,
+    }
+}
+
 static USAGE_SCHEMA: LazyLock<SchemaRef> = LazyLock::new(|| {
     let mut fields = vec![Field::new("start", timestamp_type(), false), Field::new("end", timestamp_type(), false), text("path", false)];
     fields.extend(identity_fields());
@@ -45,16 +96,9 @@ static USAGE_SCHEMA: LazyLock<SchemaRef> = LazyLock::new(|| {
         text("context_window", false),
         text("inference_geo", false),
         text("speed", false),
-        count("input_tokens", false),
-        count("cache_write_5m_tokens", false),
-        count("cache_write_1h_tokens", false),
-        count("cache_read_tokens", false),
-        count("output_tokens", false),
-        count("web_search_requests", false),
-        count("code_execution_seconds", false),
-        count("requests", true),
-        Field::new("reported_cost_usd", MONEY_TYPE, true),
     ]);
+    fields.extend(QUANTITY_COLUMNS.iter().map(|name| count(name, *name == "requests")));
+    fields.push(Field::new("reported_cost_usd", MONEY_TYPE, true));
     Arc::new(Schema::new(fields))
 });
 
@@ -136,16 +180,7 @@ fn identity_key(identity: &Identity) -> [Option<&str>; 7] {
 
 /// A total order over usage lines: start first, then every other field.
 pub(crate) fn compare_usage(left: &UsageLine, right: &UsageLine) -> Ordering {
-    let quantities = |line: &UsageLine| {
-        let tokens = &line.tokens;
-        (
-            [tokens.input, tokens.cache_write_5m, tokens.cache_write_1h, tokens.cache_read, tokens.output],
-            line.web_search_requests,
-            line.code_execution_seconds,
-            line.requests,
-            line.reported_cost,
-        )
-    };
+    let quantities = |line: &UsageLine| (quantity_values(&line.quantities), line.reported_cost);
     left.start
         .cmp(&right.start)
         .then_with(|| left.end.cmp(&right.end))
@@ -296,16 +331,16 @@ pub(crate) fn usage_batch(lines: &mut [&UsageLine]) -> Result<RecordBatch, Store
         strings(rows, |line| Some(line.context_window.as_str())),
         strings(rows, |line| Some(line.inference_geo.as_str())),
         strings(rows, |line| Some(line.speed.as_str())),
-        counts(rows, |line| line.tokens.input),
-        counts(rows, |line| line.tokens.cache_write_5m),
-        counts(rows, |line| line.tokens.cache_write_1h),
-        counts(rows, |line| line.tokens.cache_read),
-        counts(rows, |line| line.tokens.output),
-        counts(rows, |line| line.web_search_requests),
-        counts(rows, |line| line.code_execution_seconds),
-        Arc::new(rows.iter().map(|line| line.requests).collect::<UInt64Array>()),
-        money_column(rows, |line| line.reported_cost).map_err(invalid)?,
     ]);
+    for (index, name) in QUANTITY_COLUMNS.iter().enumerate() {
+        let value = |line: &UsageLine| quantity_values(&line.quantities)[index];
+        columns.push(if *name == "requests" {
+            Arc::new(rows.iter().map(|line| value(line)).collect::<UInt64Array>())
+        } else {
+            counts(rows, |line| value(line).unwrap_or(0))
+        });
+    }
+    columns.push(money_column(rows, |line| line.reported_cost).map_err(invalid)?);
     batch(usage_schema(), columns).map_err(invalid)
 }
 

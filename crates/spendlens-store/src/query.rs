@@ -16,14 +16,14 @@ use datafusion::datasource::listing::{ListingOptions, ListingTable, ListingTable
 use datafusion::error::DataFusionError;
 use datafusion::prelude::{SessionConfig, SessionContext};
 use spendlens_model::{
-    ActivityLine, ContextWindow, CostKind, CostLine, Day, DirectoryEntry, DirectoryKind, InferenceGeo, Money, Path, Period, ServiceTier,
-    Source, Speed, TokenCounts, UsageLine,
+    ActivityLine, ContextWindow, CostKind, CostLine, Day, DirectoryEntry, DirectoryKind, InferenceGeo, Money, Path, Period, Quantities,
+    ServiceTier, Source, Speed, TokenCounts, UsageLine,
 };
 
 use crate::decode::Columns;
 use crate::encode::{
-    ACTIVITY_COUNT_COLUMNS, activity_schema, compare_activity, compare_cost, compare_directory, compare_usage, cost_schema,
-    directory_schema, usage_schema,
+    ACTIVITY_COUNT_COLUMNS, QUANTITY_COLUMNS, TOKEN_COLUMNS, activity_schema, compare_activity, compare_cost, compare_directory,
+    compare_usage, cost_schema, directory_schema, usage_schema,
 };
 use crate::files::{list_directory, read_checked_parquet};
 use crate::layout::{Layout, PARQUET_EXTENSION, Table, parse_day_partition, scope_file_name, scope_stem};
@@ -47,11 +47,8 @@ pub struct UsageRollup {
     pub context_window: ContextWindow,
     pub inference_geo: InferenceGeo,
     pub speed: Speed,
-    pub tokens: TokenCounts,
-    pub web_search_requests: u64,
-    pub code_execution_seconds: u64,
-    /// Summed requests; `None` when no line of the group counted them.
-    pub requests: Option<u64>,
+    /// Summed quantities; `requests` is `None` when no line of the group counted them.
+    pub quantities: Quantities,
     /// Summed source estimates; `None` when no line of the group had one.
     pub reported_cost: Option<Money>,
     /// Distinct non-empty session ids in the group.
@@ -92,8 +89,6 @@ pub struct StoreTotals {
     pub by_source: BTreeMap<Source, Totals>,
 }
 
-const TOKEN_COLUMNS: [&str; 5] = ["input_tokens", "cache_write_5m_tokens", "cache_write_1h_tokens", "cache_read_tokens", "output_tokens"];
-
 const ROLLUP_KEYS: [&str; 12] = [
     "day",
     "source",
@@ -124,9 +119,9 @@ fn period_filter(period: Option<Period>) -> String {
 
 fn rollup_sql(period: Option<Period>) -> String {
     let keys = quoted(&ROLLUP_KEYS).join(", ");
-    let sums = TOKEN_COLUMNS
+    let sums = QUANTITY_COLUMNS
         .iter()
-        .chain(&["web_search_requests", "code_execution_seconds", "requests", "reported_cost_usd"])
+        .chain(&["reported_cost_usd"])
         .map(|name| format!("SUM(\"{name}\") AS \"{name}\""))
         .collect::<Vec<_>>()
         .join(", ");
@@ -242,10 +237,7 @@ impl Store {
             let context_window = columns.text("context_window")?;
             let inference_geo = columns.text("inference_geo")?;
             let speed = columns.text("speed")?;
-            let tokens = columns.tokens(TOKEN_COLUMNS)?;
-            let web_search_requests = columns.counts("web_search_requests")?;
-            let code_execution_seconds = columns.counts("code_execution_seconds")?;
-            let requests = columns.counts("requests")?;
+            let quantities = columns.quantities()?;
             let reported_cost = columns.money("reported_cost_usd")?;
             let sessions = columns.tallies("sessions")?;
             let lines = columns.tallies("lines")?;
@@ -263,10 +255,7 @@ impl Store {
                     context_window: context_window.parsed(row)?,
                     inference_geo: inference_geo.parsed(row)?,
                     speed: speed.parsed(row)?,
-                    tokens: tokens.required(row)?,
-                    web_search_requests: web_search_requests.required(row)?,
-                    code_execution_seconds: code_execution_seconds.required(row)?,
-                    requests: requests.optional(row),
+                    quantities: quantities.required(row)?,
                     reported_cost: reported_cost.optional(row)?,
                     sessions: sessions.required(row)?,
                     lines: lines.required(row)?,
@@ -688,10 +677,7 @@ fn decode_usage_lines_into(
     let context_window = columns.text("context_window")?;
     let inference_geo = columns.text("inference_geo")?;
     let speed = columns.text("speed")?;
-    let tokens = columns.tokens(TOKEN_COLUMNS)?;
-    let web_search_requests = columns.counts("web_search_requests")?;
-    let code_execution_seconds = columns.counts("code_execution_seconds")?;
-    let requests = columns.counts("requests")?;
+    let quantities = columns.quantities()?;
     let reported_cost = if read("reported_cost_usd") { Some(columns.money("reported_cost_usd")?) } else { None };
     lines.reserve(columns.rows());
     for row in 0..columns.rows() {
@@ -710,10 +696,7 @@ fn decode_usage_lines_into(
             context_window: context_window.parsed(row)?,
             inference_geo: inference_geo.parsed(row)?,
             speed: speed.parsed(row)?,
-            tokens: tokens.required(row)?,
-            web_search_requests: web_search_requests.required(row)?,
-            code_execution_seconds: code_execution_seconds.required(row)?,
-            requests: requests.optional(row),
+            quantities: quantities.required(row)?,
             reported_cost: match &reported_cost {
                 Some(column) => column.optional(row)?,
                 None => None,

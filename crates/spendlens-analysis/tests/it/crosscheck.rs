@@ -13,7 +13,7 @@ fn usage(day_of_month: u32, workspace: &str, model: &str, input: u64) -> UsageLi
     let start = Utc.with_ymd_and_hms(2026, 10, day_of_month, 3, 0, 0).unwrap();
     let mut line = UsageLine::new(start, start + chrono::Duration::hours(1), Source::AdminUsage, model);
     line.identity.workspace_id = Some(workspace.into());
-    line.tokens = TokenCounts { input, ..TokenCounts::default() };
+    line.quantities.tokens = TokenCounts { input, ..TokenCounts::default() };
     line
 }
 

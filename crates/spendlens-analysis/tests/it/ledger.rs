@@ -21,7 +21,7 @@ fn usage(key: &str, input: u64, output: u64) -> UsageLine {
     let mut line = UsageLine::new(start, start + chrono::Duration::hours(1), Source::AdminUsage, "claude-sonnet-4-5-20250929");
     line.identity.api_key_id = Some(key.to_string());
     line.identity.workspace_id = Some("wrkspc_main".to_string());
-    line.tokens = TokenCounts { input, output, ..TokenCounts::default() };
+    line.quantities.tokens = TokenCounts { input, output, ..TokenCounts::default() };
     line
 }
 
@@ -199,7 +199,7 @@ fn the_cost_analytics_endpoint_bills_only_days_the_cost_report_does_not() {
         line.start += chrono::Duration::days(1);
         line.end += chrono::Duration::days(1);
         line.source = Source::AdminAnalyticsUsage;
-        line.requests = Some(10);
+        line.quantities.requests = Some(10);
         line
     };
     let usage_lines = vec![usage("apikey_support", 1_000_000, 0), sixth("apikey_support", 3_000_000), sixth("apikey_ana", 1_000_000)];

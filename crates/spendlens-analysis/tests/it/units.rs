@@ -74,7 +74,7 @@ fn usage(on: &str, source: Source, path: Path) -> UsageLine {
 fn claude_code_use(on: &str, email: &str, source: Source) -> UsageLine {
     let mut line = usage(on, source, Path::ClaudeCode);
     line.identity.actor_email = Some(email.into());
-    line.tokens.output = 10;
+    line.quantities.tokens.output = 10;
     line.reported_cost = Some(money("0.25"));
     line
 }
@@ -82,7 +82,7 @@ fn claude_code_use(on: &str, email: &str, source: Source) -> UsageLine {
 fn requests(on: &str, key: &str, count: u64) -> UsageLine {
     let mut line = usage(on, Source::Gateway, Path::Api);
     line.identity.api_key_id = Some(key.into());
-    line.requests = Some(count);
+    line.quantities.requests = Some(count);
     line
 }
 

@@ -168,7 +168,7 @@ fn analytics_usage_is_the_usage_report_by_day_with_request_counts() {
     }
     assert_eq!(analytics, legacy, "same tokens, by day, as the usage report");
     let org = default_org();
-    assert_eq!(requests_by_key.values().sum::<u64>(), org.usage.iter().map(|row| row.requests).sum::<u64>());
+    assert_eq!(requests_by_key.values().sum::<u64>(), org.usage.iter().map(|row| row.requests()).sum::<u64>());
     let unassigned = &org.ground_truth.planted.unassigned_key;
     assert_eq!(requests_by_key[&unassigned.api_key_id], unassigned.requests, "the unmapped key's requests, as the ground truth has them");
     let routing = org.ground_truth.planted.routing.as_ref().unwrap();

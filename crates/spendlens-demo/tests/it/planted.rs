@@ -19,9 +19,9 @@ fn ticket_classifier_sends_short_calls_to_fable() {
     for row in rows_of(&routing.api_key_ids) {
         rows += 1;
         assert_eq!(row.model, FABLE);
-        assert!(row.tokens.input < 1000 * row.requests, "input per request under 1000");
-        assert!(row.tokens.input >= 600 * row.requests);
-        assert!((5 * row.requests..=20 * row.requests).contains(&row.tokens.output));
+        assert!(row.quantities.tokens.input < 1000 * row.requests(), "input per request under 1000");
+        assert!(row.quantities.tokens.input >= 600 * row.requests());
+        assert!((5 * row.requests()..=20 * row.requests()).contains(&row.quantities.tokens.output));
     }
     assert!(rows > 1000);
     assert!(routing.spend_usd > routing.spend_on_suggested_model_usd.scale(50.into()));
@@ -33,8 +33,8 @@ fn support_bot_resends_its_system_prompt_uncached() {
     assert_eq!(caching.system_prompt_tokens, 12_000);
     for row in rows_of(&caching.api_key_ids) {
         assert_eq!(row.model, SONNET);
-        assert_eq!(row.tokens.cache_read + row.tokens.cache_write_5m + row.tokens.cache_write_1h, 0);
-        assert!(row.tokens.input >= 12_000 * row.requests);
+        assert_eq!(row.quantities.tokens.cache_read + row.quantities.tokens.cache_write_5m + row.quantities.tokens.cache_write_1h, 0);
+        assert!(row.quantities.tokens.input >= 12_000 * row.requests());
     }
     assert_eq!(caching.cache_read_input_tokens, 0);
     assert!(caching.input_spend_usd.scale(10.into()) > caching.spend_usd.scale(8.into()), "input dominates");
@@ -65,7 +65,7 @@ fn doc_search_switches_to_opus_for_one_week() {
     assert_eq!(spike.end - spike.start, Duration::days(6));
     assert!(spike.spike_week_usd > spike.previous_week_usd.scale("1.5".parse().unwrap()));
     assert_eq!(spike.jump_usd, spike.spike_week_usd - spike.previous_week_usd);
-    assert!(rows_of(&spike.api_key_ids).any(|row| row.web_search_requests > 0), "doc-search uses web search");
+    assert!(rows_of(&spike.api_key_ids).any(|row| row.quantities.web_search_requests > 0), "doc-search uses web search");
 }
 
 #[test]

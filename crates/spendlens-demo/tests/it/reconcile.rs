@@ -50,7 +50,7 @@ fn the_cost_report_is_the_exact_price_of_the_usage_report() {
             service_tier: tier.parse().unwrap(),
             context_window: window.parse().unwrap(),
             inference_geo: geo.parse().unwrap(),
-            web_search_requests: searches,
+            quantities: spendlens_model::Quantities { web_search_requests: searches, ..spendlens_model::Quantities::of_tokens(tokens) },
             ..PriceQuery::new(model, day.parse().unwrap(), tokens)
         };
         *priced.entry(day).or_default() += book().price(&query).unwrap().total;

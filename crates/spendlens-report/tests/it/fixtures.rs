@@ -67,8 +67,8 @@ fn usage(on: &str, key: &str, input: u64, output: u64) -> UsageLine {
     let mut line = UsageLine::new(start, start + chrono::Duration::days(1), Source::AdminUsage, "claude-sonnet-4-5");
     line.identity.api_key_id = Some(key.into());
     line.identity.workspace_id = Some("wrkspc_prod".into());
-    line.tokens.input = input;
-    line.tokens.output = output;
+    line.quantities.tokens.input = input;
+    line.quantities.tokens.output = output;
     line
 }
 
@@ -131,7 +131,7 @@ pub fn drivers() -> (Vec<UsageLine>, Vec<ActivityLine>) {
         let mut gateway = usage(on, "apikey_2", 0, 0);
         gateway.source = Source::Gateway;
         gateway.path = Path::Api;
-        gateway.requests = Some(count);
+        gateway.quantities.requests = Some(count);
         lines.push(gateway);
     }
     (lines, activity)

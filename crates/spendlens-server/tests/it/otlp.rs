@@ -121,15 +121,18 @@ fn assert_usage(lines: &[UsageLine]) {
     for line in lines {
         assert_eq!(line.source, Source::Otel);
         assert_eq!(line.path, Path::ClaudeCode);
-        assert_eq!(line.requests, Some(1));
+        assert_eq!(line.quantities.requests, Some(1));
         assert_eq!(line.model, "claude-sonnet-4-5-20250929");
         assert_eq!(line.identity.actor_email.as_deref(), Some(ALICE));
         assert_eq!(line.identity.session_id.as_deref(), Some("session-1"));
         assert_eq!(line.identity.project, None);
-        assert_eq!((line.tokens.input, line.tokens.cache_read, line.tokens.cache_write_5m), (10, 2000, 300));
+        assert_eq!(
+            (line.quantities.tokens.input, line.quantities.tokens.cache_read, line.quantities.tokens.cache_write_5m),
+            (10, 2000, 300)
+        );
     }
     assert_eq!(lines[0].start.to_rfc3339(), "2026-11-20T10:00:00+00:00");
-    assert_eq!(lines[1].tokens.output, 700);
+    assert_eq!(lines[1].quantities.tokens.output, 700);
 }
 
 fn assert_activity(lines: &[ActivityLine], commits: u64) {

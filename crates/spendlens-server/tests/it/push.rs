@@ -13,9 +13,9 @@ fn transcript_line(request_id: &str, day: u32, output: u64) -> UsageLine {
     line.identity.actor_email = Some(ALICE.into());
     line.identity.session_id = Some("session-a".into());
     line.identity.request_id = Some(request_id.into());
-    line.tokens.input = 100;
-    line.tokens.output = output;
-    line.requests = Some(1);
+    line.quantities.tokens.input = 100;
+    line.quantities.tokens.output = output;
+    line.quantities.requests = Some(1);
     line
 }
 
@@ -42,7 +42,7 @@ fn overlapping_pushes_count_each_request_once() {
     let lines = stored(&server);
     let ids: Vec<&str> = lines.iter().map(|line| line.identity.request_id.as_deref().unwrap()).collect();
     assert_eq!(ids, ["req_1", "req_2", "req_3"]);
-    assert_eq!(lines.iter().map(|line| line.tokens.output).collect::<Vec<_>>(), [50, 80, 10]);
+    assert_eq!(lines.iter().map(|line| line.quantities.tokens.output).collect::<Vec<_>>(), [50, 80, 10]);
     assert!(lines.iter().all(|line| line.identity.actor_email.as_deref() == Some(ALICE)));
     server.stop();
 }

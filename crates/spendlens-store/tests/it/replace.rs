@@ -88,7 +88,7 @@ fn two_scopes_in_the_same_day_coexist_and_sum() {
 
     let rollups = store.usage_rollup(None).unwrap();
     assert_eq!(rollups.len(), 1, "same dimensions: one group");
-    assert_eq!((rollups[0].tokens.input, rollups[0].tokens.output, rollups[0].lines), (300, 30, 2));
+    assert_eq!((rollups[0].quantities.tokens.input, rollups[0].quantities.tokens.output, rollups[0].lines), (300, 30, 2));
     let totals = store.totals().unwrap();
     assert_eq!(totals.by_source[&Source::Invoice].cost, money("3.30"));
     assert_eq!(totals.by_source[&Source::Transcript].usage_rows, 2);

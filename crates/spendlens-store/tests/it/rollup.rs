@@ -13,17 +13,17 @@ fn spread() -> Vec<UsageLine> {
     for index in 0u64..60 {
         let day = 1 + index % 3;
         let mut line = usage(Source::ClaudeCodeAnalytics, &format!("2026-08-0{day}T{:02}:00:00Z", index % 24), 1_000 + index, 10 * index);
-        line.tokens.cache_write_5m = index * 3;
-        line.tokens.cache_write_1h = index % 5;
-        line.tokens.cache_read = 1_000_000 + index;
-        line.web_search_requests = index % 4;
-        line.code_execution_seconds = index % 7;
+        line.quantities.tokens.cache_write_5m = index * 3;
+        line.quantities.tokens.cache_write_1h = index % 5;
+        line.quantities.tokens.cache_read = 1_000_000 + index;
+        line.quantities.web_search_requests = index % 4;
+        line.quantities.code_execution_seconds = index % 7;
         line.path = if index % 2 == 0 { Path::ClaudeCode } else { Path::Api };
         line.service_tier = if index % 5 == 0 { ServiceTier::Batch } else { ServiceTier::Standard };
         line.identity.actor_email = Some(format!("engineer{}@example.com", index % 2));
         line.identity.api_key_id = (index % 3 != 0).then(|| format!("apikey_{}", index % 2));
         line.identity.session_id = Some(format!("session-{}", index % 4));
-        line.requests = (index % 4 != 0).then_some(index);
+        line.quantities.requests = (index % 4 != 0).then_some(index);
         line.reported_cost = (index % 3 != 1).then(|| money(&format!("0.{:012}", index * 123_456_789)));
         lines.push(line);
     }
@@ -59,10 +59,10 @@ fn expected(lines: &[UsageLine]) -> BTreeMap<Key, Expected> {
                 line.service_tier,
             ))
             .or_default();
-        group.tokens.add(&line.tokens);
-        group.web_search_requests += line.web_search_requests;
-        group.code_execution_seconds += line.code_execution_seconds;
-        group.requests = match (group.requests, line.requests) {
+        group.tokens.add(&line.quantities.tokens);
+        group.web_search_requests += line.quantities.web_search_requests;
+        group.code_execution_seconds += line.quantities.code_execution_seconds;
+        group.requests = match (group.requests, line.quantities.requests) {
             (None, None) => None,
             (sum, add) => Some(sum.unwrap_or(0) + add.unwrap_or(0)),
         };
@@ -84,10 +84,10 @@ fn actual(rollups: &[UsageRollup]) -> BTreeMap<Key, Expected> {
             (
                 key(rollup.day.to_string(), rollup.path, rollup.actor_email.clone(), rollup.api_key_id.clone(), rollup.service_tier),
                 Expected {
-                    tokens: rollup.tokens,
-                    web_search_requests: rollup.web_search_requests,
-                    code_execution_seconds: rollup.code_execution_seconds,
-                    requests: rollup.requests,
+                    tokens: rollup.quantities.tokens,
+                    web_search_requests: rollup.quantities.web_search_requests,
+                    code_execution_seconds: rollup.quantities.code_execution_seconds,
+                    requests: rollup.quantities.requests,
                     reported_cost: rollup.reported_cost,
                     sessions,
                     lines: rollup.lines,
@@ -135,7 +135,7 @@ fn rollup_sums_match_the_input_exactly() {
     let rolled_reported: Money = rollups.iter().filter_map(|rollup| rollup.reported_cost).sum();
     assert_eq!(rolled_reported, total_reported);
     let mut tokens = TokenCounts::default();
-    lines.iter().for_each(|line| tokens.add(&line.tokens));
+    lines.iter().for_each(|line| tokens.add(&line.quantities.tokens));
     assert_eq!(store.totals().unwrap().by_source[&Source::ClaudeCodeAnalytics].tokens, tokens);
 }
 
@@ -170,7 +170,7 @@ fn period_filters_by_day_and_span_covers_usage_and_cost() {
 fn requests_and_reported_cost_are_null_only_when_every_line_is() {
     let (_directory, store) = fresh_store();
     let mut counted = usage(Source::Otel, "2026-08-01T00:00:00Z", 1, 1);
-    counted.requests = Some(3);
+    counted.quantities.requests = Some(3);
     counted.reported_cost = Some(money("0.5"));
     counted.identity.session_id = Some("a".into());
     let mut uncounted = usage(Source::Otel, "2026-08-01T01:00:00Z", 1, 1);
@@ -181,8 +181,11 @@ fn requests_and_reported_cost_are_null_only_when_every_line_is() {
 
     let rollups = store.usage_rollup(None).unwrap();
     assert_eq!(rollups.len(), 2);
-    assert_eq!((rollups[0].requests, rollups[0].reported_cost, rollups[0].sessions, rollups[0].lines), (Some(3), Some(money("0.5")), 1, 2));
-    assert_eq!((rollups[1].requests, rollups[1].reported_cost, rollups[1].sessions, rollups[1].lines), (None, None, 0, 1));
+    assert_eq!(
+        (rollups[0].quantities.requests, rollups[0].reported_cost, rollups[0].sessions, rollups[0].lines),
+        (Some(3), Some(money("0.5")), 1, 2)
+    );
+    assert_eq!((rollups[1].quantities.requests, rollups[1].reported_cost, rollups[1].sessions, rollups[1].lines), (None, None, 0, 1));
 }
 
 #[test]
@@ -191,7 +194,7 @@ fn usage_lines_of_one_source_leave_the_others_out() {
     let store = spendlens_store::Store::open(dir.path()).unwrap();
     let start = chrono::TimeZone::with_ymd_and_hms(&chrono::Utc, 2026, 10, 1, 9, 0, 0).unwrap();
     let mut transcript = spendlens_model::UsageLine::new(start, start, spendlens_model::Source::Transcript, "claude-sonnet-4-5");
-    transcript.tokens.output = 7;
+    transcript.quantities.tokens.output = 7;
     let admin = spendlens_model::UsageLine::new(start, start, spendlens_model::Source::AdminUsage, "claude-sonnet-4-5");
     store.replace_usage(spendlens_model::Source::Transcript, "ana", spendlens_store::Replace::Days, &[transcript.clone()]).unwrap();
     store.replace_usage(spendlens_model::Source::AdminUsage, "org", spendlens_store::Replace::Days, &[admin]).unwrap();

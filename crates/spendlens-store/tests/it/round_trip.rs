@@ -34,10 +34,12 @@ fn usage_lines_round_trip_every_field() {
         context_window: ContextWindow::Long,
         inference_geo: InferenceGeo::Us,
         speed: Speed::Fast,
-        tokens: TokenCounts { input: 1, cache_write_5m: 2, cache_write_1h: 3, cache_read: 4, output: u64::MAX / 4 },
-        web_search_requests: 5,
-        code_execution_seconds: 6,
-        requests: Some(7),
+        quantities: spendlens_model::Quantities {
+            tokens: TokenCounts { input: 1, cache_write_5m: 2, cache_write_1h: 3, cache_read: 4, output: u64::MAX / 4 },
+            web_search_requests: 5,
+            code_execution_seconds: 6,
+            requests: Some(7),
+        },
         reported_cost: Some(money("1.234567890123")),
     };
     let bare =

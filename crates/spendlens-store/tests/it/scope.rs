@@ -17,7 +17,7 @@ fn line(email: &str, start: &str, request: &str, input: u64) -> UsageLine {
     line.identity.api_key_id = Some("apikey_1".into());
     line.identity.api_key_name = Some("ana's key".into());
     line.reported_cost = Some(money("0.25"));
-    line.requests = Some(1);
+    line.quantities.requests = Some(1);
     line
 }
 
@@ -57,7 +57,11 @@ fn a_scope_reads_whole_projected_and_folded_alike() {
         })
         .collect();
     assert_eq!(priced, expected);
-    assert!(priced.iter().all(|line| line.identity.session_id.is_some() && line.identity.project.is_some() && line.requests == Some(1)));
+    assert!(
+        priced
+            .iter()
+            .all(|line| line.identity.session_id.is_some() && line.identity.project.is_some() && line.quantities.requests == Some(1))
+    );
 
     // A period keeps its days only.
     let period = Period::new(day("2026-10-02"), day("2026-10-05"));

@@ -28,8 +28,8 @@ pub fn fresh_store() -> (TempDir, Store) {
 pub fn usage(source: Source, start: &str, input: u64, output: u64) -> UsageLine {
     let start = instant(start);
     let mut line = UsageLine::new(start, start + chrono::Duration::hours(1), source, "claude-sonnet-4-5");
-    line.tokens.input = input;
-    line.tokens.output = output;
+    line.quantities.tokens.input = input;
+    line.quantities.tokens.output = output;
     line
 }
 

@@ -42,19 +42,19 @@ fn a_full_sync_stores_the_analytics_api_beside_the_legacy_reports() {
     let tokens = |source: Source| {
         let mut sum = TokenCounts::default();
         for line in store.usage_lines_of(source, None).unwrap() {
-            sum.add(&line.tokens);
+            sum.add(&line.quantities.tokens);
         }
         sum
     };
     assert_eq!(tokens(Source::AdminAnalyticsUsage), tokens(Source::AdminUsage), "the same tokens as the usage report");
     let lines = store.usage_lines_of(Source::AdminAnalyticsUsage, None).unwrap();
-    assert!(lines.iter().all(|line| line.requests.is_some_and(|requests| requests > 0) && line.identity.api_key_id.is_some()));
+    assert!(lines.iter().all(|line| line.quantities.requests.is_some_and(|requests| requests > 0) && line.identity.api_key_id.is_some()));
     let truth: serde_json::Value = serde_json::from_slice(&std::fs::read(fixture.sources.join("ground_truth.json")).unwrap()).unwrap();
     let scratch = &truth["planted"]["unassigned_key"];
     let scratch_requests: u64 = lines
         .iter()
         .filter(|line| line.identity.api_key_id.as_deref() == scratch["api_key_id"].as_str())
-        .map(|line| line.requests.unwrap_or(0))
+        .map(|line| line.quantities.requests.unwrap_or(0))
         .sum();
     assert_eq!(scratch_requests, scratch["requests"].as_u64().unwrap(), "requests per API key, as the ground truth counts them");
 

@@ -8,6 +8,7 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use chrono::{DateTime, Datelike, Utc};
+use serde::{Deserialize, Serialize};
 use spendlens_model::{Day, Money, Period, Quantities, TokenCounts, UsageLine};
 use spendlens_pricing::{PriceBook, Pricer, RateKey};
 
@@ -23,7 +24,7 @@ pub enum Grouping {
 }
 
 /// Tokens in ccusage's four kinds, with the cost of the priced part.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Tally {
     pub input: u64,
     pub output: u64,
@@ -77,8 +78,8 @@ impl Tally {
     }
 }
 
-/// One row: a day, a month or a session.
-#[derive(Debug, Clone, PartialEq)]
+/// One row: a day, a month or a session. (Serialised whole, a finished row is what a cache keeps.)
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct UsageRow {
     /// `YYYY-MM-DD`, `YYYY-MM` or the session id.
     pub key: String,
@@ -91,9 +92,11 @@ pub struct UsageRow {
     /// time, the greatest (sessions only). So the row is the same whatever order lines come in.
     pub project: Option<String>,
     /// The time of the line `project` came from.
+    #[serde(skip)]
     project_at: Option<DateTime<Utc>>,
     /// Quantities not priced yet, by model and rate key: lines with one key are priced together
-    /// when the report is made (exactly what pricing them one by one gives).
+    /// when the report is made (exactly what pricing them one by one gives). Empty once finished.
+    #[serde(skip)]
     pending: BTreeMap<String, HashMap<RateKey, Quantities>>,
 }
 
@@ -105,7 +108,7 @@ enum Priced {
 }
 
 /// Rows in key order (sessions: by last activity), and their totals.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct UsageReport {
     pub rows: Vec<UsageRow>,
     pub totals: Tally,

@@ -1,20 +1,16 @@
-//! The `spendlens` binary: argument parsing and wiring. The libraries do the work; this crate owns
-//! stdout, exit codes and `anyhow`.
+//! The `spendlens` binary: glue. Each subcommand parses its arguments, calls the application layer
+//! (`spendlens-app`), renders its answer through `spendlens-report`, and maps errors to exit codes
+//! (here, the one place). This crate owns stdout, exit codes and `anyhow`; it holds no arithmetic,
+//! no I/O beyond stdout, stderr and the files the user names, and no threads.
 
-mod claude_code_views;
 mod cli;
 mod commands;
-mod export;
-mod ledger_cmd;
-mod pipeline;
 mod progress;
-mod reconcile_cmd;
-mod serve;
-mod settings;
 
 use std::process::ExitCode;
 
 use clap::Parser;
+use spendlens_app::AppError;
 
 fn main() -> ExitCode {
     let cli = cli::Cli::parse();
@@ -28,14 +24,14 @@ fn main() -> ExitCode {
 }
 
 /// sysexits: 65 bad input data, 69 the remote service failed, 74 I/O and store trouble, 77 no or
-/// refused credentials; 1 otherwise.
+/// refused credentials; 1 otherwise. The first error in the chain that says which decides.
 fn exit_code(error: &anyhow::Error) -> u8 {
     for cause in error.chain() {
-        if let Some(ingest) = cause.downcast_ref::<spendlens_ingest::IngestError>() {
-            return match ingest {
-                spendlens_ingest::IngestError::Malformed { .. } => 65,
-                spendlens_ingest::IngestError::Io { .. } => 74,
-            };
+        if let Some(code) = cause.downcast_ref::<AppError>().and_then(app_code) {
+            return code;
+        }
+        if let Some(code) = cause.downcast_ref::<spendlens_ingest::IngestError>().map(ingest_code) {
+            return code;
         }
         if cause.downcast_ref::<spendlens_pricing::PriceError>().is_some() {
             return 65;
@@ -44,19 +40,53 @@ fn exit_code(error: &anyhow::Error) -> u8 {
             return match server {
                 spendlens_server::ServerError::PushRefused { status: 401 | 403, .. } | spendlens_server::ServerError::Tokens { .. } => 77,
                 spendlens_server::ServerError::PushRefused { .. } | spendlens_server::ServerError::PushTransport { .. } => 69,
+                spendlens_server::ServerError::App(inner) => app_code(inner).unwrap_or(74),
                 _ => 74,
             };
         }
         if cause.downcast_ref::<spendlens_store::StoreError>().is_some() {
             return 74;
         }
-        if let Some(sync) = cause.downcast_ref::<spendlens_sync::SyncError>() {
-            return match sync {
-                spendlens_sync::SyncError::NoKey { .. } | spendlens_sync::SyncError::Unauthorized { .. } => 77,
-                spendlens_sync::SyncError::Ingest(_) => 65,
-                _ => 69,
-            };
+        if let Some(code) = cause.downcast_ref::<spendlens_sync::SyncError>().and_then(sync_code) {
+            return code;
         }
     }
     1
+}
+
+fn ingest_code(error: &spendlens_ingest::IngestError) -> u8 {
+    match error {
+        spendlens_ingest::IngestError::Malformed { .. } => 65,
+        spendlens_ingest::IngestError::Io { .. } => 74,
+    }
+}
+
+/// `None`: the error says nothing of its own (its source decides, or 1).
+fn app_code(error: &AppError) -> Option<u8> {
+    match error {
+        AppError::Ingest(error) => Some(ingest_code(error)),
+        AppError::Price(_) => Some(65),
+        AppError::Store(_) => Some(74),
+        AppError::Sync(error) => sync_code(error),
+        AppError::Demo(_) | AppError::Config { .. } | AppError::File { .. } | AppError::Invalid(_) => None,
+    }
+}
+
+fn sync_code(error: &spendlens_sync::SyncError) -> Option<u8> {
+    use spendlens_sync::SyncError;
+    match error {
+        SyncError::NoKey { .. } | SyncError::Unauthorized { .. } => Some(77),
+        SyncError::Ingest(_) => Some(65),
+        // What the sink could not keep decides (a store failure is 74).
+        SyncError::Sink(inner) => Some(
+            if inner.downcast_ref::<AppError>().and_then(app_code) == Some(74)
+                || inner.downcast_ref::<spendlens_store::StoreError>().is_some()
+            {
+                74
+            } else {
+                69
+            },
+        ),
+        _ => Some(69),
+    }
 }

@@ -1,7 +1,7 @@
 //! spendlens source readers: each vendor format parsed into the project's own ledger types.
 //!
 //! One module per source, holding that source's wire types privately; nothing past this crate sees
-//! Anthropic JSON, transcript JSONL, CSV or TOML. Readers are pure functions from bytes (plus the
+//! Anthropic JSON, transcript JSONL, OTLP, CSV or TOML. Readers are pure functions from bytes (plus the
 //! name of where they came from, for errors) to [`UsageLine`]s, [`CostLine`]s or settings. They
 //! write nothing: the caller parses every input first and only then replaces partitions in the
 //! store, so a bad file never leaves the store half-updated.
@@ -17,14 +17,17 @@ pub mod analytics;
 pub mod claude_code_analytics;
 pub mod directory;
 mod error;
+pub mod feed;
 pub mod invoice;
 pub mod orgmap;
+pub mod otel;
 pub mod roster;
 pub mod transcript;
 pub mod usage_object;
 mod wire;
 
 pub use error::IngestError;
+pub use feed::{Feed, Parsed};
 
 /// Lines read from one or more pages, with the span of time they cover.
 #[derive(Debug, Clone, PartialEq)]

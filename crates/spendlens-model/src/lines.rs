@@ -320,3 +320,22 @@ pub struct ActivityLine {
     /// Active seconds, where the source measures it (OpenTelemetry).
     pub active_seconds: Option<u64>,
 }
+
+impl ActivityLine {
+    /// Adds `other`'s counts (and its terminal type, when this line has none).
+    pub fn add_counts(&mut self, other: &ActivityLine) {
+        if self.terminal_type.is_none() {
+            self.terminal_type.clone_from(&other.terminal_type);
+        }
+        self.sessions += other.sessions;
+        self.lines_added += other.lines_added;
+        self.lines_removed += other.lines_removed;
+        self.commits += other.commits;
+        self.pull_requests += other.pull_requests;
+        self.tool_accepted += other.tool_accepted;
+        self.tool_rejected += other.tool_rejected;
+        if let Some(seconds) = other.active_seconds {
+            self.active_seconds = Some(self.active_seconds.unwrap_or(0) + seconds);
+        }
+    }
+}

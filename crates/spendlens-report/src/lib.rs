@@ -1,19 +1,26 @@
 //! spendlens report rendering: plain-text tables and Markdown for people, CSV for spreadsheets,
 //! JSON for scripts, HTML to forward, FOCUS rows for FinOps tools.
 //!
-//! Rendering only: every figure arrives computed (by `spendlens-analysis` or the price book) and is
-//! laid out here without arithmetic beyond shares of a total.
+//! Rendering only: every figure arrives computed (by the application layer, `spendlens-app`, from
+//! `spendlens-analysis` and the price book) and is laid out here without arithmetic beyond shares
+//! of a total.
 
+mod answers;
 mod focus;
+mod focus_parquet;
 mod html;
 mod prices;
 mod summary;
 mod table;
 
+pub use answers::{
+    cc_table, cc_unpriced_note, crosscheck_text, ingested_text, ledger_text, reconcile_text, status_text, sync_text, transcripts_text,
+};
 pub use focus::{
     BillingAccount, FOCUS_COLUMNS, FOCUS_MONEY_COLUMNS, FOCUS_QUANTITY_COLUMNS, FOCUS_TIME_COLUMNS, FocusInput, FocusRow, focus_csv,
     focus_rows,
 };
+pub use focus_parquet::{focus_parquet, focus_written_text};
 pub use html::{API_COLOUR, CLAUDE_CODE_COLOUR, DailySpend, PathAmounts, UNASSIGNED_COLOUR, daily_spend, summary_html};
 pub use prices::{price_book_table, priced_table};
 pub use summary::{summary_csv, summary_json, summary_markdown, summary_table};

@@ -28,6 +28,11 @@ pub enum ServerError {
     Tokens { detail: String },
     #[error(transparent)]
     Store(#[from] spendlens_store::StoreError),
+    #[error(transparent)]
+    App(#[from] spendlens_app::AppError),
+    /// An OTLP body that does not decode as the message its route names.
+    #[error(transparent)]
+    Decode(#[from] spendlens_ingest::IngestError),
     /// A state file under the data directory could not be read or written.
     #[error("{action} {path}: {source}")]
     StateFile { action: &'static str, path: PathBuf, source: std::io::Error },
@@ -52,11 +57,12 @@ impl ServerError {
     fn status(&self) -> StatusCode {
         match self {
             ServerError::UnsupportedMedia { .. } => StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            ServerError::Undecodable { .. } | ServerError::InvalidPush { .. } => StatusCode::BAD_REQUEST,
+            ServerError::Undecodable { .. } | ServerError::InvalidPush { .. } | ServerError::Decode(_) => StatusCode::BAD_REQUEST,
             ServerError::Unauthorized => StatusCode::UNAUTHORIZED,
             ServerError::Forbidden { .. } => StatusCode::FORBIDDEN,
             ServerError::Tokens { .. }
             | ServerError::Store(_)
+            | ServerError::App(_)
             | ServerError::StateFile { .. }
             | ServerError::Listen { .. }
             | ServerError::Task { .. }

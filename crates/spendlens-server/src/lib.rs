@@ -4,8 +4,8 @@
 //!   `POST /v1/metrics`, in protobuf (`application/x-protobuf`) or JSON (`application/json`), as
 //!   Claude Code sends them with `OTEL_EXPORTER_OTLP_PROTOCOL=http/protobuf` or `http/json`.
 //!   `claude_code.api_request` events become usage lines and the activity counters become
-//!   activity lines, both under source `otel` (see [`telemetry`] for the mapping and [`pending`]
-//!   for buffering, merging and the state files);
+//!   activity lines, both under source `otel` (see `spendlens_ingest::otel` for the mapping and
+//!   [`pending`] for buffering, merging and the state files);
 //! - a **team push endpoint**, `POST /v1/push`, where people send their transcript-derived usage
 //!   lines with a personal token (see [`push`]).
 //!
@@ -14,15 +14,15 @@
 //! Accepted telemetry is buffered and stored every `flush_interval` and on shutdown: a crash loses
 //! at most one interval, which Claude Code's exporters do not resend.
 //!
-//! This crate owns OTLP's wire format ([`wire`]) and the push protocol. It does not own the store's
-//! layout (spendlens-store) or settings files (the CLI reads `config.toml` and hands over tokens).
+//! This crate owns HTTP (routes, authentication, limits) and the push protocol; OTLP's wire format
+//! and meaning live in `spendlens_ingest::otel`, and every store write goes through the
+//! application layer (`spendlens-app`: the merge rule, activity counts). It does not read settings
+//! files (the CLI resolves them and hands over tokens).
 //! It never imports the dashboard or gateway.
 
 mod error;
 pub mod pending;
 pub mod push;
-pub mod telemetry;
-pub mod wire;
 
 use std::future::Future;
 use std::net::SocketAddr;
@@ -37,7 +37,7 @@ use axum::http::header::{AUTHORIZATION, CONTENT_TYPE};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
-use spendlens_store::Store;
+use spendlens_app::App;
 use tokio::net::TcpListener;
 
 pub use error::ServerError;
@@ -45,7 +45,7 @@ pub use pending::FlushSummary;
 pub use push::{PushClient, PushReply, PushRequest, PushTokens, Token};
 
 use crate::pending::{Batch, Pending};
-use crate::wire::Encoding;
+use spendlens_ingest::otel::{self, Encoding};
 
 /// Largest request body accepted (an OTLP batch or a push of [`push::LINES_PER_REQUEST`] lines).
 pub const BODY_LIMIT: usize = 32 * 1024 * 1024;
@@ -70,8 +70,8 @@ impl ServeSettings {
     }
 }
 
-struct App {
-    store: Arc<Store>,
+struct Shared {
+    app: Arc<App>,
     settings: ServeSettings,
     pending: Mutex<Pending>,
     /// One store write (flush or push) at a time: each reads days, merges and replaces them.
@@ -81,12 +81,12 @@ struct App {
 /// A bound server, not yet serving.
 pub struct Server {
     listener: TcpListener,
-    app: Arc<App>,
+    state: Arc<Shared>,
 }
 
 /// Stores buffered telemetry on demand (the server also does so on its timer and on shutdown).
 #[derive(Clone)]
-pub struct Flusher(Arc<App>);
+pub struct Flusher(Arc<Shared>);
 
 impl Flusher {
     pub async fn flush(&self) -> Result<FlushSummary, ServerError> {
@@ -96,11 +96,11 @@ impl Flusher {
 
 impl Server {
     /// Binds `address` and loads the state files from the data directory.
-    pub async fn bind(address: SocketAddr, store: Arc<Store>, settings: ServeSettings) -> Result<Server, ServerError> {
+    pub async fn bind(address: SocketAddr, app: Arc<App>, settings: ServeSettings) -> Result<Server, ServerError> {
         let pending = Pending::load(&settings.data_dir)?;
         let listener = TcpListener::bind(address).await.map_err(|source| ServerError::Listen { address: address.to_string(), source })?;
-        let app = Arc::new(App { store, settings, pending: Mutex::new(pending), writes: tokio::sync::Mutex::new(()) });
-        Ok(Server { listener, app })
+        let state = Arc::new(Shared { app, settings, pending: Mutex::new(pending), writes: tokio::sync::Mutex::new(()) });
+        Ok(Server { listener, state })
     }
 
     pub fn local_address(&self) -> Result<SocketAddr, ServerError> {
@@ -108,13 +108,13 @@ impl Server {
     }
 
     pub fn flusher(&self) -> Flusher {
-        Flusher(self.app.clone())
+        Flusher(self.state.clone())
     }
 
     /// Serves until `shutdown` completes, flushing on the timer; then stops taking requests, lets
     /// those in flight finish and flushes a last time.
     pub async fn run(self, shutdown: impl Future<Output = ()> + Send + 'static) -> Result<(), ServerError> {
-        let app = self.app.clone();
+        let app = self.state.clone();
         let ticker = tokio::spawn({
             let app = app.clone();
             async move {
@@ -139,6 +139,26 @@ impl Server {
     }
 }
 
+/// Binds `address`, tells `ready` where it listens, and serves on a runtime of its own until Ctrl-C
+/// or SIGTERM; then stores what is buffered. What `spendlens serve` runs.
+pub fn serve_until_interrupted(
+    address: SocketAddr,
+    app: Arc<App>,
+    settings: ServeSettings,
+    ready: impl FnOnce(SocketAddr),
+) -> Result<(), ServerError> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .map_err(|source| ServerError::Listen { address: "a runtime for the server".into(), source })?;
+    runtime.block_on(async move {
+        let server = Server::bind(address, app, settings).await?;
+        ready(server.local_address()?);
+        server.run(until_interrupted()).await
+    })
+}
+
 /// Resolves on Ctrl-C or SIGTERM: what `spendlens serve` waits for.
 pub async fn until_interrupted() {
     let interrupt = async {
@@ -160,7 +180,7 @@ pub async fn until_interrupted() {
     interrupt.await;
 }
 
-fn router(app: Arc<App>) -> Router {
+fn router(app: Arc<Shared>) -> Router {
     Router::new()
         .route("/v1/logs", post(logs))
         .route("/v1/metrics", post(metrics))
@@ -169,25 +189,25 @@ fn router(app: Arc<App>) -> Router {
         .with_state(app)
 }
 
-async fn logs(State(app): State<Arc<App>>, headers: HeaderMap, body: Bytes) -> Result<Response, ServerError> {
-    let encoding = Encoding::of(&headers)?;
-    let request = wire::decode_logs(encoding, &body)?;
-    let events = telemetry::api_requests(&request);
+async fn logs(State(app): State<Arc<Shared>>, headers: HeaderMap, body: Bytes) -> Result<Response, ServerError> {
+    let encoding = encoding_of(&headers)?;
+    let request = otel::decode_logs(encoding, &body)?;
+    let events = otel::api_requests(&request);
     report(&app, &events.problems);
     {
         let mut pending = lock(&app.pending);
         events.lines.into_iter().for_each(|line| pending.add_line(line));
         events.attributes.into_iter().for_each(|(email, seen)| pending.add_attributes(email, seen));
     }
-    Ok(otlp_ok(encoding, wire::logs_response(encoding)))
+    Ok(otlp_ok(encoding, otel::logs_response(encoding)))
 }
 
-async fn metrics(State(app): State<Arc<App>>, headers: HeaderMap, body: Bytes) -> Result<Response, ServerError> {
-    let encoding = Encoding::of(&headers)?;
-    let request = wire::decode_metrics(encoding, &body)?;
+async fn metrics(State(app): State<Arc<Shared>>, headers: HeaderMap, body: Bytes) -> Result<Response, ServerError> {
+    let encoding = encoding_of(&headers)?;
+    let request = otel::decode_metrics(encoding, &body)?;
     let problems = {
         let mut pending = lock(&app.pending);
-        let activity = telemetry::activity(&request, &mut pending.counters);
+        let activity = otel::activity(&request, &mut pending.counters);
         pending.counters_changed = true;
         for (key, counts) in activity.counts {
             pending.activity.entry(key).or_default().add(&counts);
@@ -196,10 +216,10 @@ async fn metrics(State(app): State<Arc<App>>, headers: HeaderMap, body: Bytes) -
         activity.problems
     };
     report(&app, &problems);
-    Ok(otlp_ok(encoding, wire::metrics_response(encoding)))
+    Ok(otlp_ok(encoding, otel::metrics_response(encoding)))
 }
 
-async fn push_lines(State(app): State<Arc<App>>, headers: HeaderMap, body: Bytes) -> Result<Response, ServerError> {
+async fn push_lines(State(app): State<Arc<Shared>>, headers: HeaderMap, body: Bytes) -> Result<Response, ServerError> {
     let bearer = headers
         .get(AUTHORIZATION)
         .and_then(|value| value.to_str().ok())
@@ -212,18 +232,25 @@ async fn push_lines(State(app): State<Arc<App>>, headers: HeaderMap, body: Bytes
     let request: push::PushRequest = serde_json::from_slice(&body).map_err(|error| ServerError::undecodable("push request", error))?;
     let email = push::authorise(&app.settings.tokens, bearer, &request)?;
     let _write = app.writes.lock().await;
-    let store = app.store.clone();
-    let reply = tokio::task::spawn_blocking(move || push::store_push(&store, &email, request.lines))
+    let application = app.app.clone();
+    let reply = tokio::task::spawn_blocking(move || push::store_push(&application, &email, request.lines))
         .await
         .map_err(|error| ServerError::Task { detail: error.to_string() })??;
     Ok((StatusCode::OK, axum::Json(reply)).into_response())
+}
+
+/// The OTLP encoding the request's headers name (415 otherwise).
+fn encoding_of(headers: &HeaderMap) -> Result<Encoding, ServerError> {
+    let value = |name| headers.get(name).map(|value: &axum::http::HeaderValue| value.to_str().unwrap_or(""));
+    Encoding::of(value(CONTENT_TYPE), value(axum::http::header::CONTENT_ENCODING))
+        .map_err(|detail| ServerError::UnsupportedMedia { detail })
 }
 
 fn otlp_ok(encoding: Encoding, body: Vec<u8>) -> Response {
     (StatusCode::OK, [(CONTENT_TYPE, encoding.content_type())], body).into_response()
 }
 
-fn report(app: &App, problems: &[String]) {
+fn report(app: &Shared, problems: &[String]) {
     for problem in problems.iter().take(5) {
         (app.settings.notify)(problem);
     }
@@ -238,15 +265,15 @@ fn lock(pending: &Mutex<Pending>) -> std::sync::MutexGuard<'_, Pending> {
     pending.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
-async fn flush(app: &Arc<App>) -> Result<FlushSummary, ServerError> {
+async fn flush(app: &Arc<Shared>) -> Result<FlushSummary, ServerError> {
     let _write = app.writes.lock().await;
     let batch = lock(&app.pending).take();
     if batch.is_empty() {
         return Ok(FlushSummary::default());
     }
-    let (store, data_dir) = (app.store.clone(), app.settings.data_dir.clone());
+    let (application, data_dir) = (app.app.clone(), app.settings.data_dir.clone());
     let outcome = tokio::task::spawn_blocking(move || {
-        let result = pending::store_batch(&store, &data_dir, &batch);
+        let result = pending::store_batch(&application, &data_dir, &batch);
         (batch, result)
     })
     .await;
@@ -260,6 +287,6 @@ async fn flush(app: &Arc<App>) -> Result<FlushSummary, ServerError> {
     }
 }
 
-fn put_back(app: &App, batch: Batch) {
+fn put_back(app: &Shared, batch: Batch) {
     lock(&app.pending).put_back(batch);
 }

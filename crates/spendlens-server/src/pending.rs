@@ -1,11 +1,11 @@
 //! Decoded telemetry waiting to be stored, and the flush that stores it.
 //!
 //! Requests only add to the buffer; a flush (every `flush_interval`, and on shutdown) takes it
-//! and, per person, merges it with what the store already holds for the affected days, then
-//! replaces those days of the person's scope (`Replace::Days`, scope = the email, or
-//! `unattributed` for data without `user.email`). Usage lines merge by `request_id` (the event
-//! key, see [`crate::telemetry::event_key`]), so a batch resent after a flush is still stored
-//! once; activity counts add up. A failed flush puts what it took back into the buffer.
+//! and, per person, merges it into the person's scope (the email, or `unattributed` for data
+//! without `user.email`) through the application layer: usage lines by the one merge rule (their
+//! request id is the event key, see [`spendlens_ingest::otel::event_key`]), so a batch resent
+//! after a flush is still stored once; activity counts add up. A failed flush puts what it took
+//! back into the buffer.
 //!
 //! Two small state files sit beside the lake, both written atomically:
 //! - `DATA_DIR/otel-attributes.json`: email → the `team.id`, `department` and `cost_center`
@@ -15,19 +15,17 @@
 //!   points already counted (two days' worth), so a restart neither recounts a cumulative series
 //!   nor a resent delta batch.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, HashMap};
 use std::fs;
-use std::io::Write;
-use std::path::{Path as FilePath, PathBuf};
+use std::path::Path as FilePath;
 
-use chrono::Duration;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
-use spendlens_model::{ActivityLine, Day, Period, Source, UsageLine};
-use spendlens_store::{Replace, Store};
+use spendlens_app::App;
+use spendlens_model::{ActivityLine, Source, UsageLine};
 
 use crate::ServerError;
-use crate::telemetry::{ActivityCounts, ActivityKey, CounterState, SeenAttributes};
+use spendlens_ingest::otel::{ActivityCounts, ActivityKey, CounterState, SeenAttributes};
 
 /// The scope of telemetry that names no person.
 pub const UNATTRIBUTED_SCOPE: &str = "unattributed";
@@ -119,13 +117,13 @@ impl Batch {
 }
 
 /// Stores a batch (blocking: run it off the async workers).
-pub fn store_batch(store: &Store, data_dir: &FilePath, batch: &Batch) -> Result<FlushSummary, ServerError> {
+pub fn store_batch(app: &App, data_dir: &FilePath, batch: &Batch) -> Result<FlushSummary, ServerError> {
     let mut summary = FlushSummary::default();
     if !batch.usage.is_empty() {
-        summary.usage_lines = store_usage(store, &batch.usage)?;
+        summary.usage_lines = store_usage(app, &batch.usage)?;
     }
     if !batch.activity.is_empty() {
-        summary.activity_days = store_activity(store, &batch.activity)?;
+        summary.activity_days = store_activity(app, &batch.activity)?;
     }
     // After the lines: a crash in between recounts at worst, it never loses counts.
     if let Some(counters) = &batch.counters {
@@ -141,88 +139,46 @@ pub fn scope_of(email: Option<&str>) -> &str {
     email.unwrap_or(UNATTRIBUTED_SCOPE)
 }
 
-/// The smallest period holding every day.
-pub fn period_of(days: impl IntoIterator<Item = Day>) -> Option<Period> {
-    let days: BTreeSet<Day> = days.into_iter().collect();
-    let first = *days.first()?;
-    let last = *days.last()?;
-    Some(Period::new(first, last + Duration::days(1)))
-}
-
-fn store_usage(store: &Store, lines: &[UsageLine]) -> Result<usize, ServerError> {
-    let Some(period) = period_of(lines.iter().map(UsageLine::day)) else { return Ok(0) };
-    let mut by_person: BTreeMap<Option<String>, Vec<&UsageLine>> = BTreeMap::new();
+/// Each person's new events merged into their days by the one merge rule (a resent event is
+/// stored once).
+fn store_usage(app: &App, lines: &[UsageLine]) -> Result<usize, ServerError> {
+    let mut by_person: BTreeMap<Option<String>, Vec<UsageLine>> = BTreeMap::new();
     for line in lines {
-        by_person.entry(line.identity.actor_email.clone()).or_default().push(line);
+        by_person.entry(line.identity.actor_email.clone()).or_default().push(line.clone());
     }
-    let stored = store.usage_lines_of(Source::Otel, Some(period))?;
     let mut new_lines = 0;
     for (person, lines) in by_person {
-        let days: BTreeSet<Day> = lines.iter().map(|line| line.day()).collect();
-        let mut merged: BTreeMap<String, UsageLine> = stored
-            .iter()
-            .filter(|line| line.identity.actor_email == person && days.contains(&line.day()))
-            .map(|line| (line.identity.request_id.clone().unwrap_or_default(), line.clone()))
-            .collect();
-        for line in lines {
-            let key = line.identity.request_id.clone().unwrap_or_default();
-            if let std::collections::btree_map::Entry::Vacant(entry) = merged.entry(key) {
-                entry.insert(line.clone());
-                new_lines += 1;
-            }
-        }
-        let merged: Vec<UsageLine> = merged.into_values().collect();
-        store.replace_usage(Source::Otel, scope_of(person.as_deref()), Replace::Days, &merged)?;
+        new_lines += app.merge_usage(Source::Otel, scope_of(person.as_deref()), lines)?.accepted;
     }
     Ok(new_lines)
 }
 
-fn store_activity(store: &Store, activity: &BTreeMap<ActivityKey, ActivityCounts>) -> Result<usize, ServerError> {
-    let Some(period) = period_of(activity.keys().map(|(_, day)| *day)) else { return Ok(0) };
-    let stored: Vec<ActivityLine> = store.activity(Some(period))?.into_iter().filter(|line| line.source == Source::Otel).collect();
+/// Each person's counter increments added to their days.
+fn store_activity(app: &App, activity: &BTreeMap<ActivityKey, ActivityCounts>) -> Result<usize, ServerError> {
     let mut by_person: BTreeMap<Option<String>, Vec<ActivityLine>> = BTreeMap::new();
     for ((person, day), counts) in activity {
-        let mut line = ActivityLine { day: *day, source: Source::Otel, actor_email: person.clone(), ..ActivityLine::default() };
-        for old in stored.iter().filter(|old| old.actor_email == *person && old.day == *day) {
-            add_activity(&mut line, old);
-        }
-        if counts.terminal_type.is_some() {
-            line.terminal_type.clone_from(&counts.terminal_type);
-        }
-        line.sessions += whole(counts.sessions);
-        line.lines_added += whole(counts.lines_added);
-        line.lines_removed += whole(counts.lines_removed);
-        line.commits += whole(counts.commits);
-        line.pull_requests += whole(counts.pull_requests);
-        line.tool_accepted += whole(counts.tool_accepted);
-        line.tool_rejected += whole(counts.tool_rejected);
-        if counts.active_seconds > 0.0 || line.active_seconds.is_some() {
-            line.active_seconds = Some(line.active_seconds.unwrap_or(0) + whole(counts.active_seconds));
-        }
-        by_person.entry(person.clone()).or_default().push(line);
+        let increment = ActivityLine {
+            day: *day,
+            source: Source::Otel,
+            actor_email: person.clone(),
+            terminal_type: counts.terminal_type.clone(),
+            sessions: whole(counts.sessions),
+            lines_added: whole(counts.lines_added),
+            lines_removed: whole(counts.lines_removed),
+            commits: whole(counts.commits),
+            pull_requests: whole(counts.pull_requests),
+            tool_accepted: whole(counts.tool_accepted),
+            tool_rejected: whole(counts.tool_rejected),
+            active_seconds: (counts.active_seconds > 0.0).then(|| whole(counts.active_seconds)),
+            ..ActivityLine::default()
+        };
+        by_person.entry(person.clone()).or_default().push(increment);
     }
     let mut days = 0;
-    for (person, lines) in by_person {
-        days += lines.len();
-        store.replace_activity(Source::Otel, scope_of(person.as_deref()), Replace::Days, &lines)?;
+    for (person, increments) in by_person {
+        days += app.add_activity(Source::Otel, scope_of(person.as_deref()), increments)?;
     }
     Ok(days)
-}
-
-fn add_activity(line: &mut ActivityLine, old: &ActivityLine) {
-    if line.terminal_type.is_none() {
-        line.terminal_type.clone_from(&old.terminal_type);
-    }
-    line.sessions += old.sessions;
-    line.lines_added += old.lines_added;
-    line.lines_removed += old.lines_removed;
-    line.commits += old.commits;
-    line.pull_requests += old.pull_requests;
-    line.tool_accepted += old.tool_accepted;
-    line.tool_rejected += old.tool_rejected;
-    if let Some(seconds) = old.active_seconds {
-        line.active_seconds = Some(line.active_seconds.unwrap_or(0) + seconds);
-    }
 }
 
 /// Counts arrive as floats; stored counts are whole (active time rounds to the second per flush).
@@ -242,13 +198,13 @@ fn read_json<T: DeserializeOwned>(path: &FilePath) -> Result<Option<T>, ServerEr
     }
 }
 
-/// Temp file, fsync, rename: a reader sees the old file or the new one, never half of one.
+/// Through the one atomic writer: a reader sees the old file or the new one, never half of one.
 fn write_json<T: Serialize>(path: &FilePath, value: &T) -> Result<(), ServerError> {
-    let failed = |source: std::io::Error| ServerError::StateFile { action: "writing", path: path.to_path_buf(), source };
-    let bytes = serde_json::to_vec_pretty(value).map_err(|error| failed(std::io::Error::other(error)))?;
-    let temporary: PathBuf = path.with_extension(format!("json.tmp-{}", std::process::id()));
-    let mut file = fs::File::create(&temporary).map_err(failed)?;
-    file.write_all(&bytes).map_err(failed)?;
-    file.sync_all().map_err(failed)?;
-    fs::rename(&temporary, path).map_err(failed)
+    let bytes = serde_json::to_vec_pretty(value).map_err(|error| ServerError::StateFile {
+        action: "writing",
+        path: path.to_path_buf(),
+        source: std::io::Error::other(error),
+    })?;
+    spendlens_app::atomic_write(path, &bytes)?;
+    Ok(())
 }

@@ -3,22 +3,22 @@
 //! `POST /v1/push` with `Authorization: Bearer TOKEN` and a JSON [`PushRequest`]. The server holds
 //! one token per person (`[serve.tokens]` in `DATA_DIR/config.toml`, email = "token"); a token
 //! pushes only its own person's lines. Lines are stored under source `transcript`, scope = that
-//! email, merged with what is stored for the days sent: lines with the same `request_id` are one
-//! request, and the more complete of the two is kept, so repeated pushes, and pushes of the same
-//! sessions from two machines, never count a request twice.
+//! email, merged with what is stored for the days sent by the application layer's one merge rule
+//! (`spendlens_app::merge`): lines of the same request are one, and the more complete copy is
+//! kept, so repeated pushes, and pushes of the same sessions from two machines, never count a
+//! request twice.
 //!
 //! Tokens are compared in constant time and never logged, echoed or written anywhere.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 use std::fmt;
 
 use serde::{Deserialize, Serialize};
+use spendlens_app::App;
 use spendlens_model::{Day, Source, UsageLine};
-use spendlens_store::{Replace, Store};
 use subtle::{Choice, ConstantTimeEq};
 
 use crate::ServerError;
-use crate::pending::period_of;
 
 /// The body of `POST /v1/push`. Usage lines carry no prompt or response content.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -147,8 +147,9 @@ pub fn authorise(tokens: &PushTokens, bearer: Option<&str>, request: &PushReques
     Ok(holder)
 }
 
-/// Merges pushed lines into the person's stored transcript lines (blocking).
-pub fn store_push(store: &Store, email: &str, mut lines: Vec<UsageLine>) -> Result<PushReply, ServerError> {
+/// Merges pushed lines into the person's stored transcript lines (blocking), by the one merge
+/// rule: a request already stored as completely is a duplicate.
+pub fn store_push(app: &App, email: &str, mut lines: Vec<UsageLine>) -> Result<PushReply, ServerError> {
     for line in &mut lines {
         if line.source != Source::Transcript {
             return Err(ServerError::InvalidPush {
@@ -157,64 +158,8 @@ pub fn store_push(store: &Store, email: &str, mut lines: Vec<UsageLine>) -> Resu
         }
         line.identity.actor_email = Some(email.to_string());
     }
-    let Some(period) = period_of(lines.iter().map(UsageLine::day)) else { return Ok(PushReply::default()) };
-    let days: BTreeSet<Day> = lines.iter().map(UsageLine::day).collect();
-    let mut merged: BTreeMap<String, UsageLine> = BTreeMap::new();
-    for line in store.usage_lines_of(Source::Transcript, Some(period))? {
-        if line.identity.actor_email.as_deref() == Some(email) && days.contains(&line.day()) {
-            keep_more_complete(&mut merged, line);
-        }
-    }
-    let mut reply = PushReply::default();
-    for line in lines {
-        if keep_more_complete(&mut merged, line) {
-            reply.accepted += 1;
-        } else {
-            reply.duplicates += 1;
-        }
-    }
-    if reply.accepted > 0 {
-        let merged: Vec<UsageLine> = merged.into_values().collect();
-        store.replace_usage(Source::Transcript, email, Replace::Days, &merged)?;
-    }
-    Ok(reply)
-}
-
-/// Inserts `line` unless a line of the same request is at least as complete; true when stored.
-fn keep_more_complete(lines: &mut BTreeMap<String, UsageLine>, line: UsageLine) -> bool {
-    let key = request_key(&line);
-    match lines.get(&key) {
-        Some(known) if completeness(known) >= completeness(&line) => false,
-        _ => {
-            lines.insert(key, line);
-            true
-        }
-    }
-}
-
-/// A request's identity: its `request_id`, or (for lines without one) when, where and what.
-fn request_key(line: &UsageLine) -> String {
-    match &line.identity.request_id {
-        Some(id) => format!("id:{id}"),
-        None => format!(
-            "at:{}|{}|{}|{}",
-            line.start.to_rfc3339(),
-            line.identity.session_id.as_deref().unwrap_or("-"),
-            line.model,
-            line.quantities.tokens.total()
-        ),
-    }
-}
-
-/// Transcripts write a streamed response more than once, with growing counts: the line with
-/// more tokens, then more identity, then a cost, is the more complete.
-fn completeness(line: &UsageLine) -> (u64, u64, usize, bool) {
-    let identity = &line.identity;
-    let known = [&identity.workspace_id, &identity.api_key_id, &identity.api_key_name, &identity.session_id, &identity.project]
-        .iter()
-        .filter(|field| field.is_some())
-        .count();
-    (line.quantities.tokens.total(), line.quantities.tokens.output, known, line.reported_cost.is_some())
+    let merged = app.merge_usage(Source::Transcript, email, lines)?;
+    Ok(PushReply { accepted: merged.accepted, duplicates: merged.duplicates })
 }
 
 /// The client side of `spendlens push`.

@@ -12,11 +12,12 @@ use datafusion::arrow::array::{
 };
 use datafusion::arrow::compute::cast;
 use datafusion::arrow::datatypes::DataType;
-use spendlens_model::{Day, Identity, Money, Quantities, TokenCounts};
+use spendlens_model::{Day, Identity, Money, Quantities, Source, TokenCounts, UsageLine};
 
-use crate::StoreError;
 use crate::convert::{date32_to_day, decimal128_to_money, micros_to_instant};
+use crate::direct::PRICED_LEAVES_OUT;
 use crate::encode::{IDENTITY_COLUMNS, MONEY_TYPE, QUANTITY_COLUMNS, quantities_of, timestamp_type};
+use crate::{StoreError, UsageDetail};
 
 /// Columns of one result batch, read with the table's path for error messages.
 pub(crate) struct Columns<'a> {
@@ -296,4 +297,55 @@ impl IdentityColumns {
             project: value(6),
         }
     }
+}
+/// Decodes a batch's rows onto the end of `lines`.
+pub(crate) fn decode_usage_lines_into(
+    batch: &RecordBatch,
+    table: &FilePath,
+    source: Option<Source>,
+    detail: UsageDetail,
+    lines: &mut Vec<UsageLine>,
+) -> Result<(), StoreError> {
+    let read = |name: &str| detail == UsageDetail::Full || !PRICED_LEAVES_OUT.contains(&name);
+    let columns = Columns::new(batch, table);
+    let sources = match source {
+        Some(_) => None,
+        None => Some(columns.text("source")?),
+    };
+    let start = columns.instants("start")?;
+    let end = columns.instants("end")?;
+    let path = columns.text("path")?;
+    let identities = columns.identities_where(read)?;
+    let model = columns.text("model")?;
+    let service_tier = columns.text("service_tier")?;
+    let context_window = columns.text("context_window")?;
+    let inference_geo = columns.text("inference_geo")?;
+    let speed = columns.text("speed")?;
+    let quantities = columns.quantities()?;
+    let reported_cost = if read("reported_cost_usd") { Some(columns.money("reported_cost_usd")?) } else { None };
+    lines.reserve(columns.rows());
+    for row in 0..columns.rows() {
+        lines.push(UsageLine {
+            start: start.required(row)?,
+            end: end.required(row)?,
+            source: match (&sources, source) {
+                (Some(column), _) => column.parsed(row)?,
+                (None, Some(source)) => source,
+                (None, None) => return Err(StoreError::corrupt(table, "a usage batch without a source".to_string())),
+            },
+            path: path.parsed(row)?,
+            identity: identities.identity(row),
+            model: model.required(row)?,
+            service_tier: service_tier.parsed(row)?,
+            context_window: context_window.parsed(row)?,
+            inference_geo: inference_geo.parsed(row)?,
+            speed: speed.parsed(row)?,
+            quantities: quantities.required(row)?,
+            reported_cost: match &reported_cost {
+                Some(column) => column.optional(row)?,
+                None => None,
+            },
+        });
+    }
+    Ok(())
 }

@@ -1,16 +1,11 @@
-//! The lake's files on disk: atomic Parquet writes, deletions, stale temporary files, and the
-//! check every data file passes before a query reads it.
-//!
-//! A file is written to `.<name>.tmp-<pid>-<n>` in its own directory, synced, renamed over its
-//! target and the directory synced, so a reader sees the old file or the new one, never half of
-//! one. Temporary names do not end in `.parquet`, so no engine lists them.
+//! The lake's files on disk: Parquet encoding and writes (through the one atomic writer,
+//! [`crate::atomic`]), deletions, stale temporary files, and the check every data file passes
+//! before a query reads it. Temporary names do not end in `.parquet`, so no engine lists them.
 
 use std::collections::HashMap;
-use std::fs::{self, File, OpenOptions};
-use std::io::Write;
+use std::fs::{self, File};
 use std::path::{Path as FilePath, PathBuf};
 use std::sync::Mutex;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::SystemTime;
 
 use datafusion::arrow::array::RecordBatch;
@@ -23,135 +18,8 @@ use datafusion::parquet::file::properties::{EnabledStatistics, WriterProperties}
 use datafusion::parquet::schema::types::ColumnPath;
 
 use crate::StoreError;
-use crate::layout::{
-    FILE_VERSION_KEY, PARQUET_EXTENSION, SCHEMA_VERSION, TEMPORARY_INFIX, is_temporary, parse_day_partition, parse_source_partition,
-};
-
-/// Distinguishes temporary files of concurrent writes within one process.
-static TEMPORARY_COUNTER: AtomicU64 = AtomicU64::new(0);
-
-fn temporary_path(target: &FilePath) -> Result<PathBuf, StoreError> {
-    let name = target
-        .file_name()
-        .and_then(|name| name.to_str())
-        .ok_or_else(|| StoreError::InvalidInput { detail: format!("{} has no file name", target.display()) })?;
-    let number = TEMPORARY_COUNTER.fetch_add(1, Ordering::Relaxed);
-    Ok(target.with_file_name(format!(".{name}{TEMPORARY_INFIX}{}-{number}", std::process::id())))
-}
-
-/// Flushes a directory's entries (a rename or a deletion in it) to disk.
-pub(crate) fn sync_directory(directory: &FilePath) -> Result<(), StoreError> {
-    #[cfg(unix)]
-    {
-        File::open(directory).and_then(|handle| handle.sync_all()).map_err(|error| StoreError::io("sync directory", directory, error))?;
-    }
-    #[cfg(not(unix))]
-    let _ = directory;
-    Ok(())
-}
-
-/// Creates `directory` and any missing parents, syncing each parent whose entries changed.
-pub(crate) fn ensure_directory(directory: &FilePath) -> Result<(), StoreError> {
-    ensure_directories(&[directory])
-}
-
-/// Creates each of `directories` and any missing parents, then syncs each parent whose entries
-/// changed, once however many directories were made in it.
-fn ensure_directories(directories: &[&FilePath]) -> Result<(), StoreError> {
-    let mut changed: Vec<PathBuf> = Vec::new();
-    for directory in directories {
-        if directory.is_dir() {
-            continue;
-        }
-        let mut missing = Vec::new();
-        let mut cursor = Some(*directory);
-        while let Some(path) = cursor.filter(|path| !path.as_os_str().is_empty() && !path.is_dir()) {
-            missing.push(path.to_path_buf());
-            cursor = path.parent();
-        }
-        fs::create_dir_all(directory).map_err(|error| StoreError::io("create directory", directory, error))?;
-        // Outermost first: a parent is synced after the directory holding it exists on disk.
-        for created in missing.iter().rev() {
-            if let Some(parent) = created.parent().filter(|parent| !parent.as_os_str().is_empty())
-                && !changed.iter().any(|known| known == parent)
-            {
-                changed.push(parent.to_path_buf());
-            }
-        }
-    }
-    for parent in &changed {
-        sync_directory(parent)?;
-    }
-    Ok(())
-}
-
-/// Writes files, each whole or not at all: temporary files, sync, rename, directory sync. With
-/// several files, every temporary file is written before any is synced (the kernel starts writing
-/// the first while the last is filled), each directory is synced once, and nothing is renamed
-/// until every temporary file is on disk.
-///
-/// When `fail_before_rename` is set the write stops after the syncs, leaving the temporary files
-/// behind as a crash would.
-pub(crate) fn write_files_atomically(files: &[(&FilePath, &[u8])], fail_before_rename: bool) -> Result<(), StoreError> {
-    let mut directories: Vec<&FilePath> = Vec::with_capacity(files.len());
-    for (target, _) in files {
-        let directory =
-            target.parent().ok_or_else(|| StoreError::InvalidInput { detail: format!("{} has no directory", target.display()) })?;
-        if !directories.contains(&directory) {
-            directories.push(directory);
-        }
-    }
-    ensure_directories(&directories)?;
-    let mut temporaries: Vec<(PathBuf, File)> = Vec::with_capacity(files.len());
-    let remove_all = |temporaries: &[(PathBuf, File)]| {
-        // Best effort: a temporary name is never read, and the next open removes it anyway.
-        for (temporary, _) in temporaries {
-            let _ = fs::remove_file(temporary);
-        }
-    };
-    for (target, bytes) in files {
-        let written = temporary_path(target).and_then(|temporary| {
-            let mut file = OpenOptions::new()
-                .write(true)
-                .create_new(true)
-                .open(&temporary)
-                .map_err(|error| StoreError::io("create", &temporary, error))?;
-            let result = file.write_all(bytes).map_err(|error| StoreError::io("write", &temporary, error));
-            temporaries.push((temporary, file));
-            result
-        });
-        if let Err(error) = written {
-            remove_all(&temporaries);
-            return Err(error);
-        }
-    }
-    for (temporary, file) in &temporaries {
-        if let Err(error) = file.sync_all() {
-            let error = StoreError::io("sync", temporary, error);
-            remove_all(&temporaries);
-            return Err(error);
-        }
-    }
-    if fail_before_rename {
-        let first = temporaries.first().map(|(temporary, _)| temporary.clone()).unwrap_or_default();
-        return Err(StoreError::InjectedFailure { path: first });
-    }
-    for (index, ((temporary, _), (target, _))) in temporaries.iter().zip(files).enumerate() {
-        if let Err(error) = fs::rename(temporary, target) {
-            remove_all(&temporaries[index..]);
-            return Err(StoreError::io("rename into place", target, error));
-        }
-    }
-    for directory in directories {
-        sync_directory(directory)?;
-    }
-    Ok(())
-}
-
-/// Writes `bytes` atomically (the marker file).
-pub(crate) fn write_bytes_atomically(target: &FilePath, bytes: &[u8]) -> Result<(), StoreError> {
-    write_files_atomically(&[(target, bytes)], false)
-}
+use crate::atomic::{sync_directory, write_files_failing};
+use crate::layout::{FILE_VERSION_KEY, PARQUET_EXTENSION, SCHEMA_VERSION, is_temporary, parse_day_partition, parse_source_partition};
 
 /// Columns that hold a handful of distinct values per file: dictionary-encoded, they take a few
 /// dozen bytes, which zstd only makes larger (and a compressor and a decompressor are set up per
@@ -205,7 +73,7 @@ pub(crate) fn parquet_bytes(target: &FilePath, batch: &RecordBatch) -> Result<Ve
 
 /// Writes one record batch as a Parquet file, atomically.
 pub(crate) fn write_parquet(target: &FilePath, batch: &RecordBatch, fail_before_rename: bool) -> Result<(), StoreError> {
-    write_files_atomically(&[(target, &parquet_bytes(target, batch)?)], fail_before_rename)
+    write_files_failing(&[(target, &parquet_bytes(target, batch)?)], fail_before_rename)
 }
 
 /// Deletes a file if it exists; reports whether it did.

@@ -61,16 +61,23 @@
 //! distributed on Ballista (whose 55 line builds on DataFusion 55) when an organisation's usage
 //! outgrows one machine.
 
+pub mod atomic;
 mod convert;
 mod decode;
+mod direct;
 mod encode;
 mod error;
+mod export;
 mod files;
+mod lake;
 mod layout;
-mod query;
+mod sql;
 mod store;
 
+pub use direct::UsageDetail;
 pub use error::StoreError;
+pub use export::{ExportColumn, ExportValues, export_parquet};
+pub use lake::{Lake, LakeExt, ScopeFile};
 pub use layout::SCHEMA_VERSION;
-pub use query::{StoreTotals, Totals, UsageDetail, UsageRollup};
+pub use sql::{StoreTotals, Totals, UsageRollup};
 pub use store::{Replace, Store, WriteSummary};

@@ -11,14 +11,12 @@ use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use datafusion::arrow::array::RecordBatch;
-use spendlens_model::{ActivityLine, CostLine, Day, DirectoryEntry, Period, Source, UsageLine};
+use spendlens_model::{ActivityLine, CostLine, Day, DirectoryEntry, Period, Source, UsageLine, parallel};
 
 use crate::StoreError;
+use crate::atomic::{ensure_directory, write_file, write_files_failing};
 use crate::encode::{activity_batch, cost_batch, directory_batch, usage_batch};
-use crate::files::{
-    FileChecker, ensure_directory, list_directory, parquet_bytes, remove_if_present, remove_stale_temporaries, write_bytes_atomically,
-    write_files_atomically, write_parquet,
-};
+use crate::files::{FileChecker, list_directory, parquet_bytes, remove_if_present, remove_stale_temporaries, write_parquet};
 use crate::layout::{FORMAT_NAME, Layout, Marker, SCHEMA_VERSION, Table, parse_day_partition, scope_file_name, scope_stem};
 
 /// Which of a scope's existing day files a write replaces.
@@ -77,7 +75,7 @@ impl Store {
                 ensure_directory(layout.lake())?;
                 let text =
                     serde_json::to_string(&Marker::current()).map_err(|error| StoreError::InvalidInput { detail: error.to_string() })?;
-                write_bytes_atomically(&marker, format!("{text}\n").as_bytes())?;
+                write_file(&marker, format!("{text}\n").as_bytes())?;
             }
             Err(error) => return Err(StoreError::io("read", &marker, error)),
         }
@@ -109,14 +107,20 @@ impl Store {
 
     /// Replaces a scope's usage files for the days `replace` names. Lines are filed under
     /// [`UsageLine::day`]; every line's `source` must be `source`.
-    pub fn replace_usage(&self, source: Source, scope: &str, replace: Replace, lines: &[UsageLine]) -> Result<WriteSummary, StoreError> {
+    pub(crate) fn write_usage(
+        &self,
+        source: Source,
+        scope: &str,
+        replace: Replace,
+        lines: &[UsageLine],
+    ) -> Result<WriteSummary, StoreError> {
         check_sources(source, lines.iter().map(|line| line.source))?;
         self.replace_days(Table::Usage, source, scope, replace, lines, UsageLine::day, |rows: &mut Vec<&UsageLine>| usage_batch(rows))
     }
 
     /// Replaces a scope's cost files for the days `replace` names. Lines are filed under their
     /// `start` day; every line's `source` must be `source`.
-    pub fn replace_cost(&self, source: Source, scope: &str, replace: Replace, lines: &[CostLine]) -> Result<WriteSummary, StoreError> {
+    pub(crate) fn write_cost(&self, source: Source, scope: &str, replace: Replace, lines: &[CostLine]) -> Result<WriteSummary, StoreError> {
         check_sources(source, lines.iter().map(|line| line.source))?;
         self.replace_days(
             Table::Cost,
@@ -131,7 +135,7 @@ impl Store {
 
     /// Replaces a scope's activity files for the days `replace` names. Lines are filed under their
     /// `day`; every line's `source` must be `source`.
-    pub fn replace_activity(
+    pub(crate) fn write_activity(
         &self,
         source: Source,
         scope: &str,
@@ -151,7 +155,7 @@ impl Store {
     }
 
     /// Replaces a scope's directory snapshot with `entries` (no entries: the file is deleted).
-    pub fn replace_directory(&self, source: Source, scope: &str, entries: &[DirectoryEntry]) -> Result<WriteSummary, StoreError> {
+    pub(crate) fn write_directory(&self, source: Source, scope: &str, entries: &[DirectoryEntry]) -> Result<WriteSummary, StoreError> {
         let stem = scope_stem(scope)?;
         let target = self.layout.source(Table::Directory, source).join(scope_file_name(&stem));
         let _guard = self.lock_writes();
@@ -215,7 +219,7 @@ impl Store {
         let mut summary = WriteSummary::default();
         let files: Vec<(&FilePath, &[u8])> = encoded.iter().map(|file| (file.target.as_path(), file.bytes.as_slice())).collect();
         if !files.is_empty() {
-            write_files_atomically(&files, self.fail_before_rename.swap(false, Ordering::SeqCst))?;
+            write_files_failing(&files, self.fail_before_rename.swap(false, Ordering::SeqCst))?;
         }
         summary.rows = encoded.iter().map(|file| file.rows).sum();
         summary.files_written = encoded.len();
@@ -247,41 +251,12 @@ struct Encoded {
     bytes: Vec<u8>,
 }
 
-/// Encodes each day's rows with `encode`, the days split over the cores, in day order.
+/// Encodes each day's rows with `encode`, the days shared over the cores, in day order.
 fn encode_days<T: Sync>(
     days: Vec<(Day, Vec<&T>)>,
     encode: impl Fn(Day, &mut Vec<&T>) -> Result<Encoded, StoreError> + Sync,
 ) -> Result<Vec<Encoded>, StoreError> {
-    let threads = std::thread::available_parallelism().map_or(1, usize::from).clamp(1, days.len().max(1));
-    if threads == 1 {
-        return days.into_iter().map(|(day, mut rows)| encode(day, &mut rows)).collect();
-    }
-    let per_thread = days.len().div_ceil(threads);
-    let mut chunks: Vec<Vec<(Day, Vec<&T>)>> = Vec::with_capacity(threads);
-    let mut rest = days.into_iter();
-    loop {
-        let chunk: Vec<(Day, Vec<&T>)> = rest.by_ref().take(per_thread).collect();
-        if chunk.is_empty() {
-            break;
-        }
-        chunks.push(chunk);
-    }
-    let encode = &encode;
-    let results: Vec<Result<Vec<Encoded>, StoreError>> = std::thread::scope(|scope| {
-        let handles: Vec<_> = chunks
-            .into_iter()
-            .map(|chunk| scope.spawn(move || chunk.into_iter().map(|(day, mut rows)| encode(day, &mut rows)).collect()))
-            .collect();
-        handles
-            .into_iter()
-            .map(|handle| handle.join().unwrap_or_else(|_| Err(StoreError::InvalidInput { detail: "an encoding thread panicked".into() })))
-            .collect()
-    });
-    let mut encoded = Vec::new();
-    for result in results {
-        encoded.extend(result?);
-    }
-    Ok(encoded)
+    parallel::map(days, |(day, mut rows)| encode(day, &mut rows)).into_iter().collect()
 }
 
 impl Drop for Store {

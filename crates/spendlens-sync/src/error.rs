@@ -16,10 +16,9 @@ pub enum SyncError {
     PageLoop { endpoint: String, token: String },
     #[error("{0}")]
     Ingest(#[from] spendlens_ingest::IngestError),
+    /// The sink could not keep a window or the cursors (a store or disk failure).
     #[error("{0}")]
-    Store(#[from] spendlens_store::StoreError),
-    #[error("sync state {path}: {detail}")]
-    State { path: PathBuf, detail: String },
+    Sink(#[source] Box<dyn std::error::Error + Send + Sync>),
     #[error("invalid sync settings: {0}")]
     Settings(String),
 }

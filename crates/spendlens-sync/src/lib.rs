@@ -3,9 +3,10 @@
 //! from Anthropic's Admin API into the store.
 //!
 //! - **Each dollar once.** Every window fetched is parsed by the same readers as file import
-//!   (`spendlens-ingest`) and stored by replacing whole days (`Replace::DaysIn`), so a re-run, an
-//!   overlapping window or a resumed sync never adds a line twice.
-//! - **Incremental.** A cursor per endpoint (`DATA_DIR/sync-state.json`) records the day through
+//!   (`spendlens_ingest::Feed`) and handed to a [`Sink`], which stores it by replacing whole
+//!   days, so a re-run, an overlapping window or a resumed sync never adds a line twice. This
+//!   crate never touches the store: the application layer is the sink.
+//! - **Incremental.** A cursor per endpoint ([`SyncState`], kept by the sink) records the day through
 //!   which data is stored; a run starts a few days before it (`trailing_days`) because Anthropic's
 //!   reports settle for a while, and replaces those days.
 //! - **Resumable.** Windows are fetched in chunks and the cursor advances after each stored chunk:
@@ -25,4 +26,4 @@ mod sync;
 pub use client::{AdminKey, Client, ClientSettings};
 pub use error::SyncError;
 pub use state::SyncState;
-pub use sync::{Endpoint, Progress, SyncReport, SyncSettings, run};
+pub use sync::{Endpoint, Progress, Sink, SinkError, SyncReport, SyncSettings, run};

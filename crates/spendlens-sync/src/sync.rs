@@ -7,19 +7,13 @@
 //! in ledger assembly.
 
 use std::collections::{BTreeMap, HashSet};
-use std::path::Path;
 
 use chrono::Duration;
-use spendlens_ingest::claude_code_analytics::AnalyticsPage;
-use spendlens_ingest::{Pages, admin_cost, admin_usage, analytics, claude_code_analytics, directory};
-use spendlens_model::{CostLine, Day, DirectoryEntry, Period, Source};
-use spendlens_store::{Replace, Store};
+use spendlens_ingest::{Feed, Parsed, directory};
+use spendlens_model::{Day, DirectoryEntry, DirectoryKind, Period};
 
 use crate::client::{Client, ClientSettings};
 use crate::{SyncError, SyncState};
-
-/// The scope of organisation-wide Admin API data in the store.
-const ORG_SCOPE: &str = "org";
 
 /// The `anthropic-beta` value the Usage and Cost Analytics API requires.
 const ANALYTICS_BETA: &str = "analytics-usage-cost-2026-08-24";
@@ -71,6 +65,17 @@ impl Endpoint {
         match self {
             Endpoint::AnalyticsUsage | Endpoint::AnalyticsCost => Some(ANALYTICS_BETA),
             Endpoint::Usage | Endpoint::Cost | Endpoint::ClaudeCode => None,
+        }
+    }
+
+    /// The feed its pages are read as.
+    pub fn feed(self) -> Feed {
+        match self {
+            Endpoint::Usage => Feed::AdminUsage,
+            Endpoint::Cost => Feed::AdminCost,
+            Endpoint::ClaudeCode => Feed::ClaudeCodeAnalytics,
+            Endpoint::AnalyticsUsage => Feed::AdminAnalyticsUsage,
+            Endpoint::AnalyticsCost => Feed::AdminAnalyticsCost,
         }
     }
 
@@ -139,10 +144,32 @@ pub struct SyncReport {
     pub requests: u64,
 }
 
-/// Runs a sync into `store`, keeping cursors in `state_path`.
-pub fn run(store: &Store, state_path: &Path, settings: &SyncSettings, progress: &mut dyn FnMut(Progress)) -> Result<SyncReport, SyncError> {
+/// Why a sink could not keep what it was handed.
+pub type SinkError = Box<dyn std::error::Error + Send + Sync>;
+
+/// Where a sync's windows go. The application layer stores each window the way file import
+/// stores the same pages (replacing the window's days) and keeps the cursors; the sync itself
+/// only fetches, parses and decides windows.
+pub trait Sink {
+    /// Stores one fetched window of `feed` (`parsed.period()` is the window; its days are
+    /// replaced whole); returns the lines stored.
+    fn store(&mut self, feed: Feed, parsed: Parsed) -> Result<usize, SinkError>;
+
+    /// Stores one whole directory listing (a snapshot replacing the kind's previous one).
+    fn store_directory(&mut self, kind: DirectoryKind, entries: Vec<DirectoryEntry>) -> Result<(), SinkError>;
+
+    /// The cursors moved (after a stored chunk): keep them, so an interrupted sync resumes here.
+    fn save_state(&mut self, state: &SyncState) -> Result<(), SinkError>;
+}
+
+/// Runs a sync from the cursors in `state`, handing every window to `sink`.
+pub fn run(
+    sink: &mut dyn Sink,
+    mut state: SyncState,
+    settings: &SyncSettings,
+    progress: &mut dyn FnMut(Progress),
+) -> Result<SyncReport, SyncError> {
     let mut client = Client::new(settings.client.clone())?;
-    let mut state = SyncState::load(state_path)?;
     let mut report = SyncReport::default();
     let end = settings.until.unwrap_or(settings.today) + Duration::days(1);
     for endpoint in Endpoint::ALL {
@@ -161,45 +188,24 @@ pub fn run(store: &Store, state_path: &Path, settings: &SyncSettings, progress: 
         let mut chunk_start = start;
         while chunk_start < end {
             let chunk = Period::new(chunk_start, (chunk_start + Duration::days(endpoint.chunk_days())).min(end));
-            let lines = match endpoint {
-                Endpoint::Usage => {
-                    let pages = fetch_buckets(&mut client, endpoint, chunk, progress, admin_usage::read_page)?;
-                    store.replace_usage(Source::AdminUsage, ORG_SCOPE, Replace::DaysIn(chunk), &pages.lines)?;
-                    pages.lines.len()
-                }
-                Endpoint::Cost => {
-                    let pages: Pages<CostLine> = fetch_buckets(&mut client, endpoint, chunk, progress, admin_cost::read_page)?;
-                    store.replace_cost(Source::AdminCost, ORG_SCOPE, Replace::DaysIn(chunk), &pages.lines)?;
-                    pages.lines.len()
-                }
-                Endpoint::ClaudeCode => {
-                    let page = fetch_claude_code(&mut client, chunk, progress)?;
-                    store.replace_usage(Source::ClaudeCodeAnalytics, ORG_SCOPE, Replace::DaysIn(chunk), &page.usage.lines)?;
-                    store.replace_activity(Source::ClaudeCodeAnalytics, ORG_SCOPE, Replace::DaysIn(chunk), &page.activity)?;
-                    page.usage.lines.len() + page.activity.len()
-                }
-                Endpoint::AnalyticsUsage => {
-                    let pages = fetch_buckets(&mut client, endpoint, chunk, progress, analytics::read_usage_page)?;
-                    store.replace_usage(Source::AdminAnalyticsUsage, ORG_SCOPE, Replace::DaysIn(chunk), &pages.lines)?;
-                    pages.lines.len()
-                }
-                Endpoint::AnalyticsCost => {
-                    let pages = fetch_buckets(&mut client, endpoint, chunk, progress, analytics::read_cost_page)?;
-                    store.replace_cost(Source::AdminAnalyticsCost, ORG_SCOPE, Replace::DaysIn(chunk), &pages.lines)?;
-                    pages.lines.len()
-                }
+            let mut parsed = match endpoint {
+                Endpoint::ClaudeCode => fetch_claude_code(&mut client, chunk, progress)?,
+                _ => fetch_buckets(&mut client, endpoint, chunk, progress)?,
             };
+            // The window asked for is what the store replaces, whatever the pages held.
+            parsed.cover(chunk);
+            let lines = sink.store(endpoint.feed(), parsed).map_err(SyncError::Sink)?;
             *report.lines.entry(endpoint.name()).or_default() += lines;
             progress(Progress::Stored { endpoint, period: chunk, lines });
             // The cursor never moves back: an explicit --since re-reads without forgetting later days.
             let cursor = state.cursors.entry(endpoint.name().to_string()).or_insert(chunk.end);
             *cursor = (*cursor).max(chunk.end);
-            state.save(state_path)?;
+            sink.save_state(&state).map_err(SyncError::Sink)?;
             chunk_start = chunk.end;
         }
     }
     if settings.directory {
-        report.directory_entries = sync_directory(&mut client, store)?;
+        report.directory_entries = sync_directory(&mut client, sink)?;
     }
     report.requests = client.requests;
     Ok(report)
@@ -210,14 +216,13 @@ fn rfc3339(day: Day) -> String {
 }
 
 /// Follows `next_page` to the end, refusing a token seen twice.
-fn paginate<T>(
+fn paginate(
     client: &mut Client,
     endpoint: Endpoint,
     base_query: Vec<(String, String)>,
-    read: fn(&str, &[u8]) -> Result<T, spendlens_ingest::IngestError>,
-    next_of: fn(&T) -> Option<String>,
-    mut each: impl FnMut(T),
+    mut each: impl FnMut(Parsed),
 ) -> Result<(), SyncError> {
+    let feed = endpoint.feed();
     let mut seen = HashSet::new();
     let mut page_token: Option<String> = None;
     let mut number = 0usize;
@@ -228,8 +233,8 @@ fn paginate<T>(
             query.push(("page".into(), token.clone()));
         }
         let source = format!("GET {} page {number}", endpoint.path());
-        let page = client.get_beta(endpoint.path(), &query, endpoint.beta(), &mut |body| read(&source, body))?;
-        let next = next_of(&page);
+        let page = client.get_beta(endpoint.path(), &query, endpoint.beta(), &mut |body| feed.read(&source, body))?;
+        let next = page.next_page().map(str::to_string);
         each(page);
         match next {
             None => return Ok(()),
@@ -243,13 +248,7 @@ fn paginate<T>(
     }
 }
 
-fn fetch_buckets<T>(
-    client: &mut Client,
-    endpoint: Endpoint,
-    chunk: Period,
-    progress: &mut dyn FnMut(Progress),
-    read: fn(&str, &[u8]) -> Result<Pages<T>, spendlens_ingest::IngestError>,
-) -> Result<Pages<T>, SyncError> {
+fn fetch_buckets(client: &mut Client, endpoint: Endpoint, chunk: Period, progress: &mut dyn FnMut(Progress)) -> Result<Parsed, SyncError> {
     let mut query: Vec<(String, String)> = vec![("starting_at".into(), rfc3339(chunk.start)), ("ending_at".into(), rfc3339(chunk.end))];
     match endpoint {
         Endpoint::Usage => {
@@ -279,49 +278,34 @@ fn fetch_buckets<T>(
             }
         }
     }
-    let mut all = Pages::default();
-    paginate(
-        client,
-        endpoint,
-        query,
-        read,
-        |page: &Pages<T>| page.next_page.clone(),
-        |page| {
-            progress(Progress::Page { endpoint, items: page.lines.len() });
-            all.extend(page);
-        },
-    )?;
-    // The window asked for is what the store replaces, whatever the pages held.
-    all.first_day = Some(chunk.start);
-    all.end_day = Some(chunk.end);
+    let mut all = endpoint.feed().empty();
+    paginate(client, endpoint, query, |page| {
+        progress(Progress::Page { endpoint, items: page.lines() });
+        all.extend(page);
+    })?;
     Ok(all)
 }
 
-fn fetch_claude_code(client: &mut Client, chunk: Period, progress: &mut dyn FnMut(Progress)) -> Result<AnalyticsPage, SyncError> {
-    let mut all = AnalyticsPage::default();
+fn fetch_claude_code(client: &mut Client, chunk: Period, progress: &mut dyn FnMut(Progress)) -> Result<Parsed, SyncError> {
+    let mut all = Feed::ClaudeCodeAnalytics.empty();
     for day in chunk.iter_days() {
         let query = vec![("starting_at".into(), day.to_string()), ("limit".into(), "1000".into())];
-        paginate(
-            client,
-            Endpoint::ClaudeCode,
-            query,
-            claude_code_analytics::read_page,
-            |page| page.usage.next_page.clone(),
-            |page| {
-                progress(Progress::Page { endpoint: Endpoint::ClaudeCode, items: page.activity.len() });
-                all.extend(page);
-            },
-        )?;
+        paginate(client, Endpoint::ClaudeCode, query, |page| {
+            progress(Progress::Page { endpoint: Endpoint::ClaudeCode, items: page.activity().len() });
+            all.extend(page);
+        })?;
     }
     Ok(all)
 }
 
 /// Workspaces, API keys and users: whole listings, each replacing its snapshot.
-fn sync_directory(client: &mut Client, store: &Store) -> Result<usize, SyncError> {
+fn sync_directory(client: &mut Client, sink: &mut dyn Sink) -> Result<usize, SyncError> {
     let mut total = 0;
-    for (kind, path) in
-        [("workspace", "/v1/organizations/workspaces"), ("api_key", "/v1/organizations/api_keys"), ("user", "/v1/organizations/users")]
-    {
+    for (kind, path) in [
+        (DirectoryKind::Workspace, "/v1/organizations/workspaces"),
+        (DirectoryKind::ApiKey, "/v1/organizations/api_keys"),
+        (DirectoryKind::User, "/v1/organizations/users"),
+    ] {
         let mut entries: Vec<DirectoryEntry> = Vec::new();
         let mut after: Option<String> = None;
         let mut seen = HashSet::new();
@@ -345,7 +329,7 @@ fn sync_directory(client: &mut Client, store: &Store) -> Result<usize, SyncError
             }
         }
         total += entries.len();
-        store.replace_directory(Source::AdminDirectory, kind, &entries)?;
+        sink.store_directory(kind, entries).map_err(SyncError::Sink)?;
     }
     Ok(total)
 }

@@ -3,9 +3,11 @@
 //!
 //! It walks the top-level object and `message`'s object only; every other value (content blocks,
 //! tool inputs, `toolUseResult`, ...) is skipped whole, string contents with SSE2 compares: the
-//! first bytes sixteen at a time, each quote checked for an escaping run of backslashes; then 64
-//! bytes at a time, the block's quotes and backslashes as bit masks and bit arithmetic telling
-//! which quotes are escaped. So a `"usage"` key inside a tool input can never be taken for
+//! first bytes sixteen at a time (through `safe_arch`), each quote checked for an escaping run of
+//! backslashes; then 64 bytes at a time, the block's quotes and backslashes as bit masks (AVX2
+//! compares when the CPU has them, chosen at run time through `pulp`'s safe API, else SSE2) and
+//! bit arithmetic, without a branch, telling which quotes are escaped. The workspace forbids
+//! `unsafe`: both come as safe functions (x86-64 only; elsewhere plain loops). So a `"usage"` key inside a tool input can never be taken for
 //! `message.usage`. The small `usage` object is read in place by the same
 //! cursor (serde's rules, without serde's cost per line).
 //! The scanner checks structure (balanced brackets, closed strings, `:` and `,` in place, only

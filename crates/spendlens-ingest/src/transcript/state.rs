@@ -27,7 +27,6 @@
 //! last, a 64-bit checksum of everything before it.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
-use std::io::Write;
 use std::path::Path as FilePath;
 use std::sync::Arc;
 
@@ -206,7 +205,7 @@ fn decide_shards(shards: Vec<super::Shard>, winners: &HashMap<Box<str>, Kept, Fx
         }
         decided
     };
-    super::on_every_core(shards, decide)
+    spendlens_model::parallel::map(shards, decide)
 }
 
 /// The stored lines that stay: all but those being added again and the beaten winners.
@@ -394,13 +393,17 @@ impl TranscriptState {
     /// merge needs them.
     pub fn load(path: &FilePath) -> Result<TranscriptState, IngestError> {
         let name = path.display().to_string();
-        let bytes = match std::fs::read(path) {
-            Ok(bytes) => bytes,
-            Err(error) if error.kind() == std::io::ErrorKind::NotFound => return Ok(TranscriptState::default()),
-            Err(error) => return Err(IngestError::io(&name, error)),
-        };
-        let shared: Arc<str> = Arc::from(name.as_str());
-        let mut decoder = Decoder { bytes: &bytes, at: 0, file: &name };
+        match std::fs::read(path) {
+            Ok(bytes) => Self::decode(&name, &bytes),
+            Err(error) if error.kind() == std::io::ErrorKind::NotFound => Ok(TranscriptState::default()),
+            Err(error) => Err(IngestError::io(&name, error)),
+        }
+    }
+
+    /// The state from the bytes of a state file (`name` names it in errors).
+    pub fn decode(name: &str, bytes: &[u8]) -> Result<TranscriptState, IngestError> {
+        let shared: Arc<str> = Arc::from(name);
+        let mut decoder = Decoder { bytes, at: 0, file: name };
         if bytes.len() < MAGIC.len() + 4 + 8 || decoder.take(MAGIC.len())? != MAGIC {
             decoder.at = 0;
             return decoder.fail("not a spendlens transcript state file");
@@ -437,11 +440,6 @@ impl TranscriptState {
         Ok(state)
     }
 
-    /// Writes the state file atomically (temporary file, sync, rename).
-    pub fn save(&self, path: &FilePath) -> Result<(), IngestError> {
-        Self::save_encoded(path, &self.encode())
-    }
-
     /// The state file's bytes (see the module's documentation for the layout).
     pub fn encode(&self) -> Vec<u8> {
         let mut out = Vec::with_capacity(1 << 16);
@@ -462,22 +460,5 @@ impl TranscriptState {
         let sum = checksum(&out);
         out.extend_from_slice(&sum.to_le_bytes());
         out
-    }
-
-    /// Writes bytes from [`TranscriptState::encode`] to `path` atomically (a synced temporary
-    /// file renamed into place).
-    pub fn save_encoded(path: &FilePath, bytes: &[u8]) -> Result<(), IngestError> {
-        let name = path.display().to_string();
-        let temporary = path.with_extension("bin.tmp");
-        let write = || -> std::io::Result<()> {
-            if let Some(parent) = path.parent() {
-                std::fs::create_dir_all(parent)?;
-            }
-            let mut file = std::fs::File::create(&temporary)?;
-            file.write_all(bytes)?;
-            file.sync_all()?;
-            std::fs::rename(&temporary, path)
-        };
-        write().map_err(|error| IngestError::io(&name, error))
     }
 }

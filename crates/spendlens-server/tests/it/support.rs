@@ -4,8 +4,8 @@ use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use spendlens_app::{App, Lake, Settings};
 use spendlens_server::{FlushSummary, Flusher, PushTokens, ServeSettings, Server, ServerError, Token};
-use spendlens_store::Store;
 use tempfile::TempDir;
 use tokio::sync::oneshot;
 
@@ -16,7 +16,7 @@ pub const BOB_TOKEN: &str = "bob-push-token-77d0c3b4e1";
 
 pub struct TestServer {
     pub address: SocketAddr,
-    pub store: Arc<Store>,
+    pub store: Arc<dyn Lake>,
     pub notices: Arc<Mutex<Vec<String>>>,
     pub data: TempDir,
     flusher: Flusher,
@@ -28,7 +28,8 @@ pub struct TestServer {
 impl TestServer {
     pub fn start() -> TestServer {
         let data = tempfile::tempdir().unwrap();
-        let store = Arc::new(Store::open(data.path()).unwrap());
+        let app = Arc::new(App::new(Settings { data_dir: data.path().to_path_buf(), prices: None }));
+        let store = app.shared_lake().unwrap();
         let tokens = PushTokens::new([(ALICE.to_string(), Token::new(ALICE_TOKEN)), (BOB.to_string(), Token::new(BOB_TOKEN))]).unwrap();
         let notices = Arc::new(Mutex::new(Vec::new()));
         let mut settings = ServeSettings::new(data.path().to_path_buf(), tokens);
@@ -39,7 +40,7 @@ impl TestServer {
             Arc::new(move |news: &str| notices.lock().unwrap().push(news.to_string()))
         };
         let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(1).enable_all().build().unwrap();
-        let server = runtime.block_on(Server::bind("127.0.0.1:0".parse().unwrap(), store.clone(), settings)).unwrap();
+        let server = runtime.block_on(Server::bind("127.0.0.1:0".parse().unwrap(), app, settings)).unwrap();
         let address = server.local_address().unwrap();
         let flusher = server.flusher();
         let (stop, stopped) = oneshot::channel::<()>();

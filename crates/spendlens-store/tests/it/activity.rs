@@ -1,6 +1,7 @@
 //! The activity table: per-day filtering, ordering, and its place in totals and the span.
 
 use spendlens_model::{Period, Source};
+use spendlens_store::Lake;
 use spendlens_store::{Replace, Totals};
 
 use crate::support::{activity, cost, day, fresh_store, usage};

@@ -1,6 +1,7 @@
 //! A damaged or misplaced data file is reported by path, never skipped.
 
 use spendlens_model::Source;
+use spendlens_store::Lake;
 use spendlens_store::{Replace, Store, StoreError};
 
 use crate::support::{activity, fresh_store, usage};

@@ -1,6 +1,7 @@
 //! A write that dies between its synced temporary file and the rename leaves the old state whole.
 
 use spendlens_model::Source;
+use spendlens_store::Lake;
 use spendlens_store::{Replace, Store, StoreError};
 
 use crate::support::{activity, cost, usage};

@@ -1,5 +1,6 @@
 //! Writing the same input twice leaves the same lake, to the byte.
 
+use spendlens_store::Lake;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 

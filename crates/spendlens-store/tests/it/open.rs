@@ -1,5 +1,6 @@
 //! Opening a data directory: creating the lake, refusing newer or damaged markers.
 
+use spendlens_store::Lake;
 use spendlens_store::{Store, StoreError};
 
 #[test]

@@ -1,6 +1,7 @@
 //! What each replace mode keeps and what it removes.
 
 use spendlens_model::{Period, Source};
+use spendlens_store::Lake;
 use spendlens_store::{Replace, StoreError};
 
 use crate::support::{activity, cost, day, fresh_store, money, usage};

@@ -1,5 +1,6 @@
 //! The usage rollup sums exactly what was written, per day and dimension.
 
+use spendlens_store::Lake;
 use std::collections::BTreeMap;
 
 use spendlens_model::{Money, Path, Period, ServiceTier, Source, TokenCounts, UsageLine};

@@ -4,6 +4,7 @@ use spendlens_model::{
     ActivityLine, ContextWindow, CostKind, CostLine, DirectoryEntry, DirectoryKind, Identity, InferenceGeo, Path, ServiceTier, Source,
     Speed, TokenCounts, TokenType, UsageLine,
 };
+use spendlens_store::Lake;
 use spendlens_store::Replace;
 
 use crate::support::{day, fresh_store, instant, money};

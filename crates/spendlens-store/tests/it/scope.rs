@@ -2,6 +2,7 @@
 //! folded a run of days at a time.
 
 use spendlens_model::{Period, Source, UsageLine};
+use spendlens_store::{Lake, LakeExt};
 use spendlens_store::{Replace, UsageDetail};
 
 use crate::support::{day, fresh_store, money, usage};

@@ -1,0 +1,167 @@
+//! Ingest from files: every input is read and parsed first, and only then are the store's
+//! partitions replaced, so a file that fails to parse stops the whole command before anything is
+//! written and the store is never half-updated.
+//!
+//! [`App::store_parsed`] is the one place a feed's parsed pages become partitions (which source,
+//! which scope, which days are replaced): file import and the Admin API sync both go through it.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use spendlens_ingest::{Feed, IngestError, Parsed, roster};
+use spendlens_model::{Day, DirectoryEntry, DirectoryKind, OrgMap, Source};
+use spendlens_store::Replace;
+
+use crate::views::{SourceStatus, StatusView};
+use crate::{App, AppError, ORG_SCOPE};
+
+/// What an ingest stored, for the user.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct Ingested {
+    pub files: usize,
+    pub lines: usize,
+    pub problems: Vec<String>,
+}
+
+/// What a long use case tells its face while it works; a face may draw it or not.
+pub trait Progress {
+    /// A new step begins: `what` is under way, of `total` items when known.
+    fn start(&self, what: &str, total: Option<u64>);
+    /// `done` more items of the step are done.
+    fn advance(&self, done: u64);
+    /// A word on where the step is.
+    fn note(&self, _text: &str) {}
+    /// The step is over.
+    fn finish(&self);
+}
+
+/// Progress nobody watches.
+pub struct Quiet;
+
+impl Progress for Quiet {
+    fn start(&self, _what: &str, _total: Option<u64>) {}
+    fn advance(&self, _done: u64) {}
+    fn finish(&self) {}
+}
+
+pub(crate) fn read_file(path: &Path) -> Result<Vec<u8>, IngestError> {
+    std::fs::read(path).map_err(|error| IngestError::io(&path.display().to_string(), error))
+}
+
+/// The org map at `path`, validated.
+pub fn read_orgmap(path: &Path) -> Result<OrgMap, AppError> {
+    let text = std::fs::read_to_string(path).map_err(|error| AppError::file("reading the org map", path, error))?;
+    Ok(spendlens_ingest::orgmap::read(&path.display().to_string(), &text)?)
+}
+
+impl App {
+    /// Reads every page file of `feed`, then stores them (see [`App::store_parsed`]).
+    pub fn ingest_feed(&self, feed: Feed, paths: &[PathBuf], progress: &dyn Progress) -> Result<Ingested, AppError> {
+        progress.start(feed.pages(), Some(paths.len() as u64));
+        let mut all = feed.empty();
+        for path in paths {
+            all.extend(feed.read(&path.display().to_string(), &read_file(path)?)?);
+            progress.advance(1);
+        }
+        progress.finish();
+        let lines = self.store_parsed(feed, &all)?;
+        Ok(Ingested { files: paths.len(), lines, problems: Vec::new() })
+    }
+
+    /// Stores a feed's parsed pages under its source, in the organisation's scope, replacing every
+    /// day of the span the pages cover (a day with no lines loses what it held); directory
+    /// listings replace the snapshot of each kind they hold. Returns the lines stored.
+    pub fn store_parsed(&self, feed: Feed, parsed: &Parsed) -> Result<usize, AppError> {
+        let lake = self.lake()?;
+        let source = feed.source();
+        let replace = parsed.period().map_or(Replace::Days, Replace::DaysIn);
+        match parsed {
+            Parsed::Usage(pages) => {
+                lake.replace_usage(source, ORG_SCOPE, replace, &pages.lines)?;
+            }
+            Parsed::Cost(pages) => {
+                lake.replace_cost(source, ORG_SCOPE, replace, &pages.lines)?;
+            }
+            Parsed::ClaudeCode(page) => {
+                // Usage and activity of the same window, each replacing its days.
+                lake.replace_usage(source, ORG_SCOPE, replace, &page.usage.lines)?;
+                lake.replace_activity(source, ORG_SCOPE, replace, &page.activity)?;
+            }
+            Parsed::Directory(pages) => {
+                let mut by_kind: BTreeMap<DirectoryKind, Vec<DirectoryEntry>> = BTreeMap::new();
+                for entry in &pages.lines {
+                    by_kind.entry(entry.kind).or_default().push(entry.clone());
+                }
+                for (kind, entries) in by_kind {
+                    self.store_directory(kind, &entries)?;
+                }
+            }
+        }
+        Ok(parsed.lines())
+    }
+
+    /// Replaces one kind's directory snapshot (workspaces, API keys or users).
+    pub fn store_directory(&self, kind: DirectoryKind, entries: &[DirectoryEntry]) -> Result<(), AppError> {
+        self.lake()?.replace_directory(Source::AdminDirectory, kind.as_str(), entries)?;
+        Ok(())
+    }
+
+    /// Reads seat rosters (CSV) and replaces every seat fee stored before: the roster is a
+    /// snapshot. Open seats are billed through `until`.
+    pub fn ingest_roster(&self, paths: &[PathBuf], until: Day) -> Result<Ingested, AppError> {
+        let mut seats = Vec::new();
+        for path in paths {
+            seats.extend(roster::read(&path.display().to_string(), &read_file(path)?)?);
+        }
+        let mut open_seats: Vec<&str> = seats.iter().filter(|seat| seat.end.is_none()).map(|seat| seat.email.as_str()).collect();
+        open_seats.sort_unstable();
+        if let Some(pair) = open_seats.windows(2).find(|pair| pair[0] == pair[1]) {
+            return Err(AppError::invalid(format!("the roster holds two open seats for {}: end one of them", pair[0])));
+        }
+        let fees = roster::seat_fees(&seats, until);
+        self.lake()?.replace_cost(Source::Roster, "roster", Replace::Scope, &fees)?;
+        Ok(Ingested { files: paths.len(), lines: fees.len(), problems: Vec::new() })
+    }
+
+    /// Validates an org map and installs it as `DATA_DIR/orgmap.toml` (atomically); returns the
+    /// rules it holds.
+    pub fn install_orgmap(&self, path: &Path) -> Result<Ingested, AppError> {
+        let map = read_orgmap(path)?;
+        let text = std::fs::read(path).map_err(|error| AppError::file("reading", path, error))?;
+        spendlens_store::atomic::write_file(&self.settings.orgmap_path(), &text)?;
+        self.forget_orgmap();
+        Ok(Ingested {
+            files: 1,
+            lines: map.teams.len() + map.features.len() + usize::from(map.claude_code.is_some()),
+            problems: Vec::new(),
+        })
+    }
+
+    /// What the ledger holds, by source.
+    pub fn status(&self) -> Result<StatusView, AppError> {
+        let lake = self.lake()?;
+        let totals = lake.totals()?;
+        let span = lake.usage_span()?;
+        let sources = totals
+            .by_source
+            .iter()
+            .map(|(source, totals)| {
+                let status = SourceStatus {
+                    cost_rows: totals.cost_rows,
+                    cost_usd: totals.cost,
+                    directory_rows: totals.directory_rows,
+                    tokens: totals.tokens.total(),
+                    usage_rows: totals.usage_rows,
+                };
+                (*source, status)
+            })
+            .collect();
+        Ok(StatusView {
+            cost_usd: totals.overall.cost,
+            data_dir: self.settings.data_dir.clone(),
+            first_day: span.map(|span| span.0),
+            last_day: span.map(|span| span.1),
+            sources,
+        })
+    }
+}

@@ -1,0 +1,78 @@
+//! The direct read path: one scope's usage partition files read straight from Parquet, with no
+//! query engine, only the columns asked for. It serves the per-person hot paths (the `cc` views,
+//! merging new transcript or telemetry lines into a person's days), where a query plan would cost
+//! more than the read. Every file passes the same checks as before a query (`files`).
+
+use std::hash::{Hash, Hasher};
+
+use spendlens_model::{Period, Source, UsageLine};
+
+use crate::decode::decode_usage_lines_into;
+use crate::encode::{compare_usage, usage_schema};
+use crate::files::{list_directory, read_checked_parquet};
+use crate::layout::{Table, parse_day_partition, scope_file_name, scope_stem};
+use crate::{ScopeFile, Store, StoreError};
+
+/// How much of each usage line a scoped read decodes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UsageDetail {
+    /// Every field.
+    Full,
+    /// What pricing a line and grouping it by day, model, person, session and project need: the
+    /// columns that name single requests, API keys and workspaces, and the reported cost, are not
+    /// decoded (those fields come back empty), the request id above all, one distinct string per
+    /// line.
+    Priced,
+}
+
+/// The columns [`UsageDetail::Priced`] does not read.
+pub(crate) const PRICED_LEAVES_OUT: [&str; 5] = ["request_id", "api_key_id", "api_key_name", "workspace_id", "reported_cost_usd"];
+
+/// The partition files of one scope of one source with a day in `period` (all if `None`), in day
+/// order, each stamped with its name, inode, length and modification time.
+pub(crate) fn scope_files(store: &Store, source: Source, scope: &str, period: Option<Period>) -> Result<Vec<ScopeFile>, StoreError> {
+    let file_name = scope_file_name(&scope_stem(scope)?);
+    let mut files = Vec::new();
+    for (name, path, is_directory) in list_directory(&store.layout.source(Table::Usage, source))? {
+        let Some(day) = parse_day_partition(&name).filter(|_| is_directory) else { continue };
+        if period.is_some_and(|period| !period.contains(day)) {
+            continue;
+        }
+        let file = path.join(&file_name);
+        let metadata = match std::fs::metadata(&file) {
+            Ok(metadata) if metadata.is_file() => metadata,
+            Ok(_) => continue,
+            Err(error) if error.kind() == std::io::ErrorKind::NotFound => continue,
+            Err(error) => return Err(StoreError::io("inspect", &file, error)),
+        };
+        let mut stamp = std::hash::DefaultHasher::new();
+        metadata.len().hash(&mut stamp);
+        metadata.modified().ok().and_then(|time| time.duration_since(std::time::UNIX_EPOCH).ok()).hash(&mut stamp);
+        #[cfg(unix)]
+        std::os::unix::fs::MetadataExt::ino(&metadata).hash(&mut stamp);
+        files.push(ScopeFile { day, location: file.to_string_lossy().into_owned(), stamp: stamp.finish() });
+    }
+    Ok(files)
+}
+
+/// One scope file's lines, only the columns `detail` names decoded, sorted.
+pub(crate) fn read_scope_file(store: &Store, source: Source, file: &ScopeFile, detail: UsageDetail) -> Result<Vec<UsageLine>, StoreError> {
+    let table = store.layout.table(Table::Usage);
+    let schema = usage_schema();
+    let only: Option<Vec<&str>> = match detail {
+        UsageDetail::Full => None,
+        UsageDetail::Priced => {
+            Some(schema.fields().iter().map(|field| field.name().as_str()).filter(|name| !PRICED_LEAVES_OUT.contains(name)).collect())
+        }
+    };
+    let path = std::path::Path::new(&file.location);
+    let mut lines = Vec::new();
+    for batch in read_checked_parquet(path, &schema, only.as_deref())? {
+        decode_usage_lines_into(&batch, &table, Some(source), detail, &mut lines)?;
+    }
+    // Files are written sorted: sorting is only a safeguard.
+    if !lines.is_sorted_by(|left, right| compare_usage(left, right) != std::cmp::Ordering::Greater) {
+        lines.sort_by(compare_usage);
+    }
+    Ok(lines)
+}

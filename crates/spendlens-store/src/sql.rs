@@ -1,0 +1,504 @@
+//! The SQL read path: every whole-lake query is DataFusion SQL over one listing table per lake
+//! table. This module holds all of spendlens's SQL.
+//!
+//! Tables are registered afresh for each query, so files written since the last one are seen.
+//! Before a query runs, every data file of its tables is checked (valid Parquet, a schema version
+//! this build reads, the expected columns, in a valid partition); a bad file is reported by path
+//! rather than skipped.
+
+use std::collections::BTreeMap;
+use std::path::{Path as FilePath, PathBuf};
+use std::sync::Arc;
+
+use datafusion::arrow::array::RecordBatch;
+use datafusion::arrow::datatypes::{DataType, SchemaRef};
+use datafusion::datasource::file_format::parquet::ParquetFormat;
+use datafusion::datasource::listing::{ListingOptions, ListingTable, ListingTableConfig, ListingTableUrl};
+use datafusion::error::DataFusionError;
+use datafusion::prelude::{SessionConfig, SessionContext};
+use spendlens_model::{
+    ActivityLine, ContextWindow, CostKind, CostLine, Day, DirectoryEntry, DirectoryKind, InferenceGeo, Money, Path, Period, Quantities,
+    ServiceTier, Source, Speed, TokenCounts, UsageLine,
+};
+
+use crate::UsageDetail;
+use crate::decode::{Columns, decode_usage_lines_into};
+use crate::encode::{
+    ACTIVITY_COUNT_COLUMNS, QUANTITY_COLUMNS, TOKEN_COLUMNS, activity_schema, compare_activity, compare_cost, compare_directory,
+    compare_usage, cost_schema, directory_schema, usage_schema,
+};
+use crate::layout::{Layout, PARQUET_EXTENSION, Table};
+use crate::{Store, StoreError};
+
+/// Usage summed per day, source and every dimension a report slices by.
+///
+/// The grain drops `session_id`, `request_id` and `project` (counted as distinct sessions
+/// instead) and keeps everything that changes a price or an owner.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UsageRollup {
+    pub day: Day,
+    pub source: Source,
+    pub path: Path,
+    pub workspace_id: Option<String>,
+    pub api_key_id: Option<String>,
+    pub api_key_name: Option<String>,
+    pub actor_email: Option<String>,
+    pub model: String,
+    pub service_tier: ServiceTier,
+    pub context_window: ContextWindow,
+    pub inference_geo: InferenceGeo,
+    pub speed: Speed,
+    /// Summed quantities; `requests` is `None` when no line of the group counted them.
+    pub quantities: Quantities,
+    /// Summed source estimates; `None` when no line of the group had one.
+    pub reported_cost: Option<Money>,
+    /// Distinct non-empty session ids in the group.
+    pub sessions: u64,
+    /// Usage lines summed into the group.
+    pub lines: u64,
+}
+
+/// Row counts and sums of one source (or of the whole lake).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Totals {
+    pub usage_rows: u64,
+    pub cost_rows: u64,
+    pub directory_rows: u64,
+    pub activity_rows: u64,
+    /// Tokens of every usage line, by type.
+    pub tokens: TokenCounts,
+    /// The sum of every cost line's amount.
+    pub cost: Money,
+}
+
+impl Totals {
+    fn add(&mut self, other: &Totals) {
+        self.usage_rows += other.usage_rows;
+        self.cost_rows += other.cost_rows;
+        self.directory_rows += other.directory_rows;
+        self.activity_rows += other.activity_rows;
+        self.tokens.add(&other.tokens);
+        self.cost += other.cost;
+    }
+}
+
+/// What the lake holds, for `spendlens status` and tests.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct StoreTotals {
+    pub overall: Totals,
+    /// Only sources with at least one row.
+    pub by_source: BTreeMap<Source, Totals>,
+}
+
+const ROLLUP_KEYS: [&str; 12] = [
+    "day",
+    "source",
+    "path",
+    "workspace_id",
+    "api_key_id",
+    "api_key_name",
+    "actor_email",
+    "model",
+    "service_tier",
+    "context_window",
+    "inference_geo",
+    "speed",
+];
+
+fn quoted(names: &[&str]) -> Vec<String> {
+    names.iter().map(|name| format!("\"{name}\"")).collect()
+}
+
+fn period_filter(period: Option<Period>) -> String {
+    match period {
+        None => String::new(),
+        Some(period) => {
+            format!("WHERE \"day\" >= DATE '{}' AND \"day\" < DATE '{}'", period.start.format("%Y-%m-%d"), period.end.format("%Y-%m-%d"))
+        }
+    }
+}
+
+fn rollup_sql(period: Option<Period>) -> String {
+    let keys = quoted(&ROLLUP_KEYS).join(", ");
+    let sums = QUANTITY_COLUMNS
+        .iter()
+        .chain(&["reported_cost_usd"])
+        .map(|name| format!("SUM(\"{name}\") AS \"{name}\""))
+        .collect::<Vec<_>>()
+        .join(", ");
+    format!(
+        "SELECT {keys}, {sums}, COUNT(DISTINCT \"session_id\") AS \"sessions\", COUNT(*) AS \"lines\" FROM \"usage\" {} GROUP BY {keys}",
+        period_filter(period)
+    )
+}
+
+/// The group keys of a rollup, in their order of precedence.
+#[allow(clippy::type_complexity)]
+fn rollup_key(
+    rollup: &UsageRollup,
+) -> (Day, Source, Path, Option<&str>, Option<&str>, Option<&str>, Option<&str>, &str, ServiceTier, ContextWindow, InferenceGeo, Speed) {
+    (
+        rollup.day,
+        rollup.source,
+        rollup.path,
+        rollup.workspace_id.as_deref(),
+        rollup.api_key_id.as_deref(),
+        rollup.api_key_name.as_deref(),
+        rollup.actor_email.as_deref(),
+        &rollup.model,
+        rollup.service_tier,
+        rollup.context_window,
+        rollup.inference_geo,
+        rollup.speed,
+    )
+}
+
+fn table_schema(table: Table) -> SchemaRef {
+    match table {
+        Table::Usage => usage_schema(),
+        Table::Cost => cost_schema(),
+        Table::Directory => directory_schema(),
+        Table::Activity => activity_schema(),
+    }
+}
+
+/// Registers a lake table as a listing table with its Hive partition columns.
+fn register(context: &SessionContext, layout: &Layout, table: Table) -> Result<(), DataFusionError> {
+    let directory = layout.table(table);
+    let text = directory
+        .to_str()
+        .ok_or_else(|| DataFusionError::Configuration(format!("the lake path {} is not valid UTF-8", directory.display())))?;
+    if text.contains(['*', '?', '[']) {
+        return Err(DataFusionError::Configuration(format!("the lake path {text} holds a glob character (*, ? or [)")));
+    }
+    let url = ListingTableUrl::parse(format!("{}/", text.trim_end_matches('/')))?;
+    let mut partitions = vec![("source".to_string(), DataType::Utf8)];
+    if table.has_day() {
+        partitions.push(("day".to_string(), DataType::Date32));
+    }
+    let options = ListingOptions::new(Arc::new(ParquetFormat::default()))
+        .with_file_extension(PARQUET_EXTENSION)
+        .with_table_partition_cols(partitions);
+    let config = ListingTableConfig::new(url).with_listing_options(options).with_schema(table_schema(table));
+    context.register_table(table.name(), Arc::new(ListingTable::try_new(config)?))?;
+    Ok(())
+}
+
+/// Registers `tables` in a fresh session (so new files are listed) and runs `sql`.
+async fn execute(layout: &Layout, tables: &[Table], sql: &str) -> Result<Vec<RecordBatch>, DataFusionError> {
+    let session = SessionContext::new_with_config(SessionConfig::new().with_target_partitions(2));
+    for table in tables {
+        register(&session, layout, *table)?;
+    }
+    session.sql(sql).await?.collect().await
+}
+
+/// Runs one SQL statement over `tables`, after checking their files.
+fn run(store: &Store, tables: &[Table], sql: &str, context: &'static str) -> Result<Vec<RecordBatch>, StoreError> {
+    for table in tables {
+        store.checker.check_table(&store.layout.table(*table), table.has_day(), &table_schema(*table))?;
+    }
+    // Spawned and awaited through a channel rather than `block_on`, which panics when the
+    // caller is itself inside a tokio runtime.
+    let (sender, receiver) = std::sync::mpsc::sync_channel(1);
+    let (layout, tables, sql) = (store.layout.clone(), tables.to_vec(), sql.to_string());
+    store.handle.spawn(async move {
+        // The receiver only goes away if the caller did; nobody is left to tell.
+        let _ = sender.send(execute(&layout, &tables, &sql).await);
+    });
+    match receiver.recv() {
+        Ok(result) => result.map_err(|error| StoreError::query(context, error)),
+        Err(_) => Err(StoreError::query(context, DataFusionError::Execution("the query task stopped before answering".to_string()))),
+    }
+}
+
+fn table_path(store: &Store, table: Table) -> PathBuf {
+    store.layout.table(table)
+}
+
+/// Usage summed per day, source, path, identity (workspace, key, key name, actor), model,
+/// tier, context window, geography and speed, for days in `period` (all days if `None`).
+/// Ordered by those keys (enumerations in declaration order, absent values first).
+pub(crate) fn usage_rollup(store: &Store, period: Option<Period>) -> Result<Vec<UsageRollup>, StoreError> {
+    let table = table_path(store, Table::Usage);
+    let batches = run(store, &[Table::Usage], &rollup_sql(period), "usage rollup")?;
+    let mut rollups = Vec::new();
+    for batch in &batches {
+        let columns = Columns::new(batch, &table);
+        let day = columns.days("day")?;
+        let source = columns.text("source")?;
+        let path = columns.text("path")?;
+        let workspace_id = columns.text("workspace_id")?;
+        let api_key_id = columns.text("api_key_id")?;
+        let api_key_name = columns.text("api_key_name")?;
+        let actor_email = columns.text("actor_email")?;
+        let model = columns.text("model")?;
+        let service_tier = columns.text("service_tier")?;
+        let context_window = columns.text("context_window")?;
+        let inference_geo = columns.text("inference_geo")?;
+        let speed = columns.text("speed")?;
+        let quantities = columns.quantities()?;
+        let reported_cost = columns.money("reported_cost_usd")?;
+        let sessions = columns.tallies("sessions")?;
+        let lines = columns.tallies("lines")?;
+        for row in 0..columns.rows() {
+            rollups.push(UsageRollup {
+                day: day.required(row)?,
+                source: source.parsed(row)?,
+                path: path.parsed(row)?,
+                workspace_id: workspace_id.optional(row),
+                api_key_id: api_key_id.optional(row),
+                api_key_name: api_key_name.optional(row),
+                actor_email: actor_email.optional(row),
+                model: model.required(row)?,
+                service_tier: service_tier.parsed(row)?,
+                context_window: context_window.parsed(row)?,
+                inference_geo: inference_geo.parsed(row)?,
+                speed: speed.parsed(row)?,
+                quantities: quantities.required(row)?,
+                reported_cost: reported_cost.optional(row)?,
+                sessions: sessions.required(row)?,
+                lines: lines.required(row)?,
+            });
+        }
+    }
+    // Sorted here rather than in SQL so that the order follows the typed values (enumerations
+    // in declaration order, absent identities first), whatever their spellings.
+    rollups.sort_by(|left, right| rollup_key(left).cmp(&rollup_key(right)));
+    Ok(rollups)
+}
+
+pub(crate) fn usage_lines(store: &Store, period: Option<Period>, only: Option<Source>) -> Result<Vec<UsageLine>, StoreError> {
+    let table = table_path(store, Table::Usage);
+    let mut filter = period_filter(period);
+    if let Some(source) = only {
+        // The spelling is one of the model's closed vocabulary: no quoting hazard.
+        filter = if filter.is_empty() {
+            format!("WHERE \"source\" = '{}'", source.as_str())
+        } else {
+            format!("{filter} AND \"source\" = '{}'", source.as_str())
+        };
+    }
+    let sql = format!("SELECT * FROM \"usage\" {filter}");
+    let batches = run(store, &[Table::Usage], &sql, "usage lines")?;
+    let mut lines = Vec::new();
+    for batch in &batches {
+        lines.extend(decode_usage_lines(batch, &table, None)?);
+    }
+    lines.sort_by(|left, right| {
+        left.day().cmp(&right.day()).then_with(|| left.source.cmp(&right.source)).then_with(|| compare_usage(left, right))
+    });
+    Ok(lines)
+}
+
+/// Every cost line whose start day is in `period` (all if `None`), with its source restored
+/// from the partition. Ordered by start day, source, then every other field.
+pub(crate) fn cost_lines(store: &Store, period: Option<Period>) -> Result<Vec<CostLine>, StoreError> {
+    let table = table_path(store, Table::Cost);
+    let sql = format!("SELECT * FROM \"cost\" {}", period_filter(period));
+    let batches = run(store, &[Table::Cost], &sql, "cost lines")?;
+    let mut lines = Vec::new();
+    for batch in &batches {
+        let columns = Columns::new(batch, &table);
+        let source = columns.text("source")?;
+        let start_day = columns.days("start_day")?;
+        let end_day = columns.days("end_day")?;
+        let amount = columns.money("amount_usd")?;
+        let kind = columns.text("kind")?;
+        let description = columns.text("description")?;
+        let path = columns.text("path")?;
+        let identities = columns.identities()?;
+        let model = columns.text("model")?;
+        let service_tier = columns.text("service_tier")?;
+        let token_type = columns.text("token_type")?;
+        let context_window = columns.text("context_window")?;
+        let inference_geo = columns.text("inference_geo")?;
+        let seat_type = columns.text("seat_type")?;
+        let team = columns.text("team")?;
+        for row in 0..columns.rows() {
+            lines.push(CostLine {
+                start: start_day.required(row)?,
+                end: end_day.required(row)?,
+                source: source.parsed(row)?,
+                amount: amount.required(row)?,
+                kind: kind.parsed_with(row, CostKind::parse)?,
+                description: description.required(row)?,
+                path: path.parsed(row)?,
+                identity: identities.identity(row),
+                model: model.optional(row),
+                service_tier: service_tier.parsed_optional(row)?,
+                token_type: token_type.parsed_optional(row)?,
+                context_window: context_window.parsed_optional(row)?,
+                inference_geo: inference_geo.parsed_optional(row)?,
+                seat_type: seat_type.optional(row),
+                team: team.optional(row),
+            });
+        }
+    }
+    lines.sort_by(|left, right| {
+        left.start.cmp(&right.start).then_with(|| left.source.cmp(&right.source)).then_with(|| compare_cost(left, right))
+    });
+    Ok(lines)
+}
+
+/// Every directory entry of every source and scope, ordered by kind and id; an entry that
+/// several scopes hold identically is returned once.
+pub(crate) fn directory(store: &Store) -> Result<Vec<DirectoryEntry>, StoreError> {
+    let table = table_path(store, Table::Directory);
+    let batches = run(store, &[Table::Directory], "SELECT * FROM \"directory\"", "directory")?;
+    let mut entries = Vec::new();
+    for batch in &batches {
+        let columns = Columns::new(batch, &table);
+        let kind = columns.text("kind")?;
+        let id = columns.text("id")?;
+        let name = columns.text("name")?;
+        let email = columns.text("email")?;
+        let workspace_id = columns.text("workspace_id")?;
+        let created_by = columns.text("created_by")?;
+        let status = columns.text("status")?;
+        for row in 0..columns.rows() {
+            entries.push(DirectoryEntry {
+                kind: kind.parsed_with(row, DirectoryKind::parse)?,
+                id: id.required(row)?,
+                name: name.optional(row),
+                email: email.optional(row),
+                workspace_id: workspace_id.optional(row),
+                created_by: created_by.optional(row),
+                status: status.optional(row),
+            });
+        }
+    }
+    entries.sort_by(compare_directory);
+    entries.dedup();
+    Ok(entries)
+}
+
+/// Every activity line filed under a day in `period` (all if `None`), with its day and source
+/// restored from the partition. Ordered by day, then actor (email, then key name), then source
+/// and every other field.
+pub(crate) fn activity(store: &Store, period: Option<Period>) -> Result<Vec<ActivityLine>, StoreError> {
+    let table = table_path(store, Table::Activity);
+    let sql = format!("SELECT * FROM \"activity\" {}", period_filter(period));
+    let batches = run(store, &[Table::Activity], &sql, "activity")?;
+    let mut lines = Vec::new();
+    for batch in &batches {
+        let columns = Columns::new(batch, &table);
+        let day = columns.days("day")?;
+        let source = columns.text("source")?;
+        let actor_email = columns.text("actor_email")?;
+        let api_key_name = columns.text("api_key_name")?;
+        let customer_type = columns.text("customer_type")?;
+        let subscription_type = columns.text("subscription_type")?;
+        let terminal_type = columns.text("terminal_type")?;
+        let [sessions, lines_added, lines_removed, commits, pull_requests, tool_accepted, tool_rejected] =
+            ACTIVITY_COUNT_COLUMNS.map(|name| columns.counts(name));
+        let (sessions, lines_added, lines_removed, commits, pull_requests, tool_accepted, tool_rejected) =
+            (sessions?, lines_added?, lines_removed?, commits?, pull_requests?, tool_accepted?, tool_rejected?);
+        let active_seconds = columns.counts("active_seconds")?;
+        for row in 0..columns.rows() {
+            lines.push(ActivityLine {
+                day: day.required(row)?,
+                source: source.parsed(row)?,
+                actor_email: actor_email.optional(row),
+                api_key_name: api_key_name.optional(row),
+                customer_type: customer_type.optional(row),
+                subscription_type: subscription_type.optional(row),
+                terminal_type: terminal_type.optional(row),
+                sessions: sessions.required(row)?,
+                lines_added: lines_added.required(row)?,
+                lines_removed: lines_removed.required(row)?,
+                commits: commits.required(row)?,
+                pull_requests: pull_requests.required(row)?,
+                tool_accepted: tool_accepted.required(row)?,
+                tool_rejected: tool_rejected.required(row)?,
+                active_seconds: active_seconds.optional(row),
+            });
+        }
+    }
+    lines.sort_by(compare_activity);
+    Ok(lines)
+}
+
+/// The first and last day holding usage, cost or activity, or `None` for an empty lake.
+pub(crate) fn usage_span(store: &Store) -> Result<Option<(Day, Day)>, StoreError> {
+    let sql = "SELECT MIN(\"day\") AS \"first_day\", MAX(\"day\") AS \"last_day\" FROM (SELECT \"day\" FROM \"usage\" UNION ALL SELECT \"day\" FROM \"cost\" UNION ALL SELECT \"day\" FROM \"activity\")";
+    let batches = run(store, &[Table::Usage, Table::Cost, Table::Activity], sql, "usage span")?;
+    let lake = store.layout.lake().to_path_buf();
+    for batch in &batches {
+        let columns = Columns::new(batch, &lake);
+        let (first, last) = (columns.days("first_day")?, columns.days("last_day")?);
+        for row in 0..columns.rows() {
+            if let (Some(first), Some(last)) = (first.optional(row)?, last.optional(row)?) {
+                return Ok(Some((first, last)));
+            }
+        }
+    }
+    Ok(None)
+}
+
+/// Row counts per table, token sums by type and the sum of cost amounts, per source and
+/// overall.
+pub(crate) fn totals(store: &Store) -> Result<StoreTotals, StoreError> {
+    let mut by_source: BTreeMap<Source, Totals> = BTreeMap::new();
+
+    let sums = TOKEN_COLUMNS.iter().map(|name| format!("SUM(\"{name}\") AS \"{name}\"")).collect::<Vec<_>>().join(", ");
+    let sql = format!("SELECT \"source\", COUNT(*) AS \"rows\", {sums} FROM \"usage\" GROUP BY \"source\"");
+    let table = table_path(store, Table::Usage);
+    for batch in &run(store, &[Table::Usage], &sql, "usage totals")? {
+        let columns = Columns::new(batch, &table);
+        let source = columns.text("source")?;
+        let rows = columns.tallies("rows")?;
+        let tokens = columns.tokens(TOKEN_COLUMNS)?;
+        for row in 0..columns.rows() {
+            let totals = by_source.entry(source.parsed(row)?).or_default();
+            totals.usage_rows += rows.required(row)?;
+            totals.tokens.add(&tokens.required(row)?);
+        }
+    }
+
+    let sql = "SELECT \"source\", COUNT(*) AS \"rows\", SUM(\"amount_usd\") AS \"amount_usd\" FROM \"cost\" GROUP BY \"source\"";
+    let table = table_path(store, Table::Cost);
+    for batch in &run(store, &[Table::Cost], sql, "cost totals")? {
+        let columns = Columns::new(batch, &table);
+        let (source, rows, amount) = (columns.text("source")?, columns.tallies("rows")?, columns.money("amount_usd")?);
+        for row in 0..columns.rows() {
+            let totals = by_source.entry(source.parsed(row)?).or_default();
+            totals.cost_rows += rows.required(row)?;
+            totals.cost += amount.optional(row)?.unwrap_or(Money::ZERO);
+        }
+    }
+
+    let sql = "SELECT \"source\", COUNT(*) AS \"rows\" FROM \"directory\" GROUP BY \"source\"";
+    let table = table_path(store, Table::Directory);
+    for batch in &run(store, &[Table::Directory], sql, "directory totals")? {
+        let columns = Columns::new(batch, &table);
+        let (source, rows) = (columns.text("source")?, columns.tallies("rows")?);
+        for row in 0..columns.rows() {
+            by_source.entry(source.parsed(row)?).or_default().directory_rows += rows.required(row)?;
+        }
+    }
+
+    let sql = "SELECT \"source\", COUNT(*) AS \"rows\" FROM \"activity\" GROUP BY \"source\"";
+    let table = table_path(store, Table::Activity);
+    for batch in &run(store, &[Table::Activity], sql, "activity totals")? {
+        let columns = Columns::new(batch, &table);
+        let (source, rows) = (columns.text("source")?, columns.tallies("rows")?);
+        for row in 0..columns.rows() {
+            by_source.entry(source.parsed(row)?).or_default().activity_rows += rows.required(row)?;
+        }
+    }
+
+    let mut overall = Totals::default();
+    for totals in by_source.values() {
+        overall.add(totals);
+    }
+    Ok(StoreTotals { overall, by_source })
+}
+
+/// Usage lines of one batch, its source from the `source` column or, for a batch read straight
+/// from a partition file (which holds no partition columns), from `source`.
+fn decode_usage_lines(batch: &RecordBatch, table: &FilePath, source: Option<Source>) -> Result<Vec<UsageLine>, StoreError> {
+    let mut lines = Vec::with_capacity(batch.num_rows());
+    decode_usage_lines_into(batch, table, source, UsageDetail::Full, &mut lines)?;
+    Ok(lines)
+}

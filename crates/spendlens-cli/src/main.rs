@@ -3,23 +3,49 @@
 //! (here, the one place). This crate owns stdout, exit codes and `anyhow`; it holds no arithmetic,
 //! no I/O beyond stdout, stderr and the files the user names, and no threads.
 
+mod args;
 mod cli;
 mod commands;
+mod output;
 mod progress;
 
 use std::process::ExitCode;
 
 use clap::Parser;
-use spendlens_app::AppError;
+use spendlens_app::{App, AppError, Settings};
+
+use crate::cli::{Cli, Command};
+use crate::commands::{cc, crosscheck, demo, export, ingest, ledger, price, prices, push, reconcile, report, serve, status, sync};
+use anyhow::Result;
 
 fn main() -> ExitCode {
-    let cli = cli::Cli::parse();
-    match commands::run(cli) {
+    let cli = Cli::parse();
+    match run(cli) {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
             eprintln!("error: {error:#}");
             ExitCode::from(exit_code(&error))
         }
+    }
+}
+
+fn run(cli: Cli) -> Result<()> {
+    let app = App::new(Settings::resolve(cli.data_dir, cli.prices)?);
+    match cli.command {
+        Command::Demo(args) => demo::run(&app, args),
+        Command::Ingest(args) => ingest::run(&app, args),
+        Command::Report(args) => report::run(&app, &args.report, args.out.as_deref()),
+        Command::Prices(args) => prices::run(&app, &args),
+        Command::Price(args) => price::run(&app, args),
+        Command::Status(args) => status::run(&app, args.json),
+        Command::Sync(args) => sync::run(&app, &args),
+        Command::Crosscheck(args) => crosscheck::run(&app, &args),
+        Command::Reconcile(args) => reconcile::run(&app, &args),
+        Command::Cc(args) => cc::run(&app, args),
+        Command::Ledger(args) => ledger::run(&app, &args),
+        Command::Export(args) => export::run(&app, args),
+        Command::Serve(args) => serve::run(app, args),
+        Command::Push(args) => push::run(&app, args),
     }
 }
 

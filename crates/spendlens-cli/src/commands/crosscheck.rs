@@ -5,7 +5,7 @@ use clap::Args;
 use spendlens_app::App;
 use spendlens_app::views::to_json;
 
-use crate::cli::ReportArgs;
+use crate::args::ReportArgs;
 
 #[derive(Debug, Args)]
 pub struct CrosscheckArgs {

@@ -9,7 +9,7 @@ use spendlens_app::App;
 use spendlens_app::demo::DemoStep;
 use spendlens_model::{Day, Period};
 
-use crate::cli::ReportArgs;
+use crate::args::ReportArgs;
 use crate::progress::Bars;
 
 #[derive(Debug, Args)]
@@ -69,5 +69,5 @@ pub fn run(app: &App, args: DemoArgs) -> Result<()> {
     if report_args.month.is_none() && report_args.since.is_none() {
         report_args.month = Some(Period::month_of(args.end).label());
     }
-    super::report::run(app, &report_args, None)
+    crate::commands::report::run(app, &report_args, None)
 }

@@ -8,7 +8,7 @@ use clap::{Args, Subcommand};
 use spendlens_app::App;
 use spendlens_report::{BillingAccount, FocusInput};
 
-use crate::cli::ReportArgs;
+use crate::args::ReportArgs;
 
 #[derive(Debug, Args)]
 pub struct ExportArgs {

@@ -101,7 +101,7 @@ pub fn run(app: &App, args: IngestArgs) -> Result<()> {
             eprint!("{}", spendlens_report::transcripts_text(&app.ingest_transcripts(&roots, &email, None, &bars)?));
             return Ok(());
         }
-        SourceKind::Roster => app.ingest_roster(&args.paths, args.until.unwrap_or_else(super::today))?,
+        SourceKind::Roster => app.ingest_roster(&args.paths, args.until.unwrap_or_else(crate::output::today))?,
         SourceKind::Feed(feed) => app.ingest_feed(feed, &args.paths, &bars)?,
     };
     eprint!("{}", spendlens_report::ingested_text(args.kind.name(), &ingested));

@@ -8,7 +8,7 @@ use spendlens_app::App;
 use spendlens_app::views::to_json;
 use spendlens_model::Path;
 
-use crate::cli::{ReportArgs, ReportFormat};
+use crate::args::{ReportArgs, ReportFormat};
 
 #[derive(Debug, Args)]
 pub struct LedgerArgs {

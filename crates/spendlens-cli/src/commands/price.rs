@@ -55,7 +55,7 @@ pub fn run(app: &App, args: PriceArgs) -> Result<()> {
             TierArg::Batch => Some(ServiceTier::Batch),
             TierArg::Priority => Some(ServiceTier::Priority),
         },
-        date: args.date.unwrap_or_else(super::today),
+        date: args.date.unwrap_or_else(crate::output::today),
         long_context: args.long_context,
         us_only: args.us_only,
         source,

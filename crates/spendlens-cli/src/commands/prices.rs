@@ -16,7 +16,7 @@ pub struct PricesArgs {
 }
 
 pub fn run(app: &App, args: &PricesArgs) -> Result<()> {
-    let date = args.date.unwrap_or_else(super::today);
+    let date = args.date.unwrap_or_else(crate::output::today);
     if args.json {
         print!("{}", to_json(&app.prices(date)?)?);
     } else {

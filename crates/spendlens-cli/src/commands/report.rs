@@ -7,7 +7,7 @@ use clap::Args;
 use spendlens_app::App;
 use spendlens_app::views::to_json;
 
-use crate::cli::{ReportArgs, ReportFormat};
+use crate::args::{ReportArgs, ReportFormat};
 
 /// `spendlens report`: the period and format, and where to write.
 #[derive(Debug, Clone, Args)]
@@ -33,5 +33,5 @@ pub fn run(app: &App, args: &ReportArgs, out: Option<&std::path::Path>) -> Resul
             spendlens_report::summary_html(summary, &daily, args.top)
         }
     };
-    super::emit(&text, out)
+    crate::output::emit(&text, out)
 }

@@ -34,7 +34,7 @@ pub fn run(app: &App, args: &SyncArgs) -> Result<()> {
     let mut client = spendlens_sync::ClientSettings::new(args.base_url.clone(), app.admin_key()?);
     client.max_attempts = args.max_attempts;
     client.backoff = std::time::Duration::from_millis(args.backoff_ms);
-    let mut settings = spendlens_sync::SyncSettings::new(client, super::today());
+    let mut settings = spendlens_sync::SyncSettings::new(client, crate::output::today());
     settings.since = args.since;
     settings.until = args.until;
     settings.trailing_days = args.trailing_days;

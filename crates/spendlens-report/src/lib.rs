@@ -11,8 +11,8 @@ mod summary;
 mod table;
 
 pub use focus::{
-    BillingAccount, FOCUS_COLUMNS, FOCUS_MONEY_COLUMNS, FOCUS_QUANTITY_COLUMNS, FOCUS_TIME_COLUMNS, FocusInput, FocusRow, focus_csv,
-    focus_rows,
+    BillingAccount, FOCUS_1_0_COLUMNS, FOCUS_1_2_COLUMNS, FOCUS_COLUMNS, FOCUS_MONEY_COLUMNS, FOCUS_QUANTITY_COLUMNS, FOCUS_TIME_COLUMNS,
+    FocusInput, FocusRow, FocusVersion, SERVICE_CATEGORY, SERVICE_SUBCATEGORY, focus_csv, focus_csv_for, focus_rows, invoice_id,
 };
 pub use html::{API_COLOUR, CLAUDE_CODE_COLOUR, DailySpend, PathAmounts, UNASSIGNED_COLOUR, daily_spend, summary_html};
 pub use prices::{price_book_table, priced_table};

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Validates spendlens's FOCUS 1.2 export of the demo organisation with the FinOps Foundation's
-# validator, focus-validator 2.2.1 (PyPI), with no rule overridden. Exits non-zero on any failure
-# (one kind of reported failure is not counted, and is printed: see "OR" below).
+# Validates spendlens's FOCUS 1.2 export of the demo organisation, as CSV and as Parquet, with the
+# FinOps Foundation's validator, focus-validator 2.2.1 (PyPI), with no rule overridden. Exits
+# non-zero on any failure (one kind of reported failure is not counted, and is printed: see "OR"
+# below).
 #
 #   .ci/focus-validate.sh PATH/TO/spendlens
 #
@@ -103,48 +104,19 @@ if ! "$spendlens" --data-dir "$work/demo" demo > "$work/demo.log" 2>&1; then
     echo "focus-validate: \`spendlens demo\` failed" >&2
     exit 1
 fi
-"$spendlens" --data-dir "$work/demo" export focus --month 2026-10 --billing-account-id org_demo --billing-account-name "Acme (demo)" \
-    --out "$work/focus.csv"
+for format in csv parquet; do
+    "$spendlens" --data-dir "$work/demo" export focus --month 2026-10 --billing-account-id org_demo --billing-account-name "Acme (demo)" \
+        --out "$work/focus.$format"
+done
 
-cat > "$work/logging.yaml" << EOF
-version: 1
-disable_existing_loggers: false
-formatters:
-  plain:
-    format: "%(levelname).1s %(name)s - %(message)s"
-handlers:
-  file:
-    class: logging.FileHandler
-    filename: $work/validator.log
-    formatter: plain
-root:
-  level: INFO
-  handlers: [file]
-EOF
-status=0
-(cd "$site" && LOGGING_CONFIG="$work/logging.yaml" PYTHONIOENCODING=utf-8 "$venv/bin/focus-validator" --data-file "$work/focus.csv" \
-    --validate-version 1.2 --block-download --applicability-criteria "$criteria") > "$work/validation.txt" 2>&1 || status=$?
-
-
-summary="$(grep -E '^Total: [0-9]+ \| Pass: [0-9]+ \| Fail: [0-9]+ \| Skipped: [0-9]+$' "$work/validation.txt" || true)"
-rules_version="$(sed -n 's/.*Matched requested version 1\.2 to \(1\.2[0-9.]*\) from local files.*/\1/p' "$work/validator.log" | head -n 1)"
-echo "focus-validator $version, FOCUS 1.2 (rules model ${rules_version:-unknown}), applicability criteria $criteria, no rule overridden:"
-echo "${summary:-no summary line}"
-problems=()
-[ "$status" -eq 0 ] || problems+=("the validator exited with status $status")
-[ -n "$summary" ] || problems+=("the validator printed no summary line")
-if [[ "$summary" =~ \|\ Pass:\ 0\ \| ]]; then problems+=("no rule passed"); fi
-[ -n "$rules_version" ] || problems+=("the validator did not load its FOCUS 1.2 rules")
-grep -qE "Data loaded successfully: [1-9][0-9]* rows" "$work/validator.log" || problems+=("the validator loaded no rows")
-# Every rule the validator marks FAIL fails this check, but one kind: a rule that is one
+# The rule check: every rule the validator marks FAIL counts, but one kind: a rule that is one
 # alternative of an OR rule that passes (the validator also reports each alternative on its own).
 # In its FOCUS 1.2 rules, InvoiceId-C-003-C is "InvoiceId-C-004-C (InvoiceId MUST be null) OR
 # InvoiceId-C-005-C (InvoiceId MUST NOT be null)" without the specification's conditions (whether
 # the charge is on an invoice), so one of the two fails on every file that has the column. The OR
 # itself still has to pass, and the alternatives are named in the output. FOCUS_VALIDATE_STRICT=1
 # counts them as failures too.
-if [ -n "$rules_version" ] && [ -n "$summary" ]; then
-    cat > "$work/check.py" << 'PY'
+cat > "$work/check.py" << 'PY'
 import json
 import re
 import sys
@@ -179,16 +151,57 @@ if failures:
     print("failed: " + ", ".join(failures))
     sys.exit(1)
 PY
-    "$venv/bin/python" "$work/check.py" "$work/validation.txt" "$site/focus_validator/rules/model-$rules_version.json" \
-        "${FOCUS_VALIDATE_STRICT:-0}" || problems+=("rules failed")
-fi
-if [ "${#problems[@]}" -gt 0 ]; then
-    sed -n '/^--- Failures ---/,$p' "$work/validation.txt"
-    [ -n "$summary" ] || tail -n 40 "$work/validation.txt"
-    grep -E '^(E|C) ' "$work/validator.log" | tail -n 20 || true
-    printf 'focus-validate: FOCUS export failed validation:' >&2
-    printf ' %s;' "${problems[@]}" >&2
-    echo >&2
+
+failed_formats=()
+for format in csv parquet; do
+    run="$work/$format"
+    mkdir -p "$run"
+    cat > "$run/logging.yaml" << EOF
+version: 1
+disable_existing_loggers: false
+formatters:
+  plain:
+    format: "%(levelname).1s %(name)s - %(message)s"
+handlers:
+  file:
+    class: logging.FileHandler
+    filename: $run/validator.log
+    formatter: plain
+root:
+  level: INFO
+  handlers: [file]
+EOF
+    status=0
+    (cd "$site" && LOGGING_CONFIG="$run/logging.yaml" PYTHONIOENCODING=utf-8 "$venv/bin/focus-validator" --data-file "$work/focus.$format" \
+        --validate-version 1.2 --block-download --applicability-criteria "$criteria") > "$run/validation.txt" 2>&1 || status=$?
+
+    summary="$(grep -E '^Total: [0-9]+ \| Pass: [0-9]+ \| Fail: [0-9]+ \| Skipped: [0-9]+$' "$run/validation.txt" || true)"
+    rules_version="$(sed -n 's/.*Matched requested version 1\.2 to \(1\.2[0-9.]*\) from local files.*/\1/p' "$run/validator.log" | head -n 1)"
+    echo "focus-validator $version on the $format export: FOCUS 1.2 (rules model ${rules_version:-unknown}), applicability criteria" \
+        "$criteria, no rule overridden:"
+    echo "${summary:-no summary line}"
+    problems=()
+    [ "$status" -eq 0 ] || problems+=("the validator exited with status $status")
+    [ -n "$summary" ] || problems+=("the validator printed no summary line")
+    if [[ "$summary" =~ \|\ Pass:\ 0\ \| ]]; then problems+=("no rule passed"); fi
+    [ -n "$rules_version" ] || problems+=("the validator did not load its FOCUS 1.2 rules")
+    grep -qE "Data loaded successfully: [1-9][0-9]* rows" "$run/validator.log" || problems+=("the validator loaded no rows")
+    if [ -n "$rules_version" ] && [ -n "$summary" ]; then
+        "$venv/bin/python" "$work/check.py" "$run/validation.txt" "$site/focus_validator/rules/model-$rules_version.json" \
+            "${FOCUS_VALIDATE_STRICT:-0}" || problems+=("rules failed")
+    fi
+    if [ "${#problems[@]}" -gt 0 ]; then
+        sed -n '/^--- Failures ---/,$p' "$run/validation.txt"
+        [ -n "$summary" ] || tail -n 40 "$run/validation.txt"
+        grep -E '^(E|C) ' "$run/validator.log" | tail -n 20 || true
+        printf 'focus-validate: the %s export failed validation:' "$format" >&2
+        printf ' %s;' "${problems[@]}" >&2
+        echo >&2
+        failed_formats+=("$format")
+    fi
+done
+if [ "${#failed_formats[@]}" -gt 0 ]; then
+    echo "focus-validate: FOCUS export failed validation (${failed_formats[*]})" >&2
     exit 1
 fi
-echo "focus-validate: the FOCUS 1.2 export passes focus-validator $version"
+echo "focus-validate: the FOCUS 1.2 export (CSV and Parquet) passes focus-validator $version"

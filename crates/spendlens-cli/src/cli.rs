@@ -55,7 +55,7 @@ pub enum Command {
     /// How each dollar was placed: path, driver, API key, the org-map rule or source that decided
     /// it ("why is this Claude Code?"), largest first; filter with --path, --key, --driver.
     Ledger(commands::ledger::LedgerArgs),
-    /// Export the ledger in a standard format (FinOps FOCUS 1.0).
+    /// Export the ledger in a standard format (FinOps FOCUS 1.2).
     Export(commands::export::ExportArgs),
     /// Receive Claude Code's OpenTelemetry (OTLP/HTTP logs and metrics) and team pushes.
     Serve(commands::serve::ServeArgs),

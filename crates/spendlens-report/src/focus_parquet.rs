@@ -5,7 +5,7 @@
 use spendlens_app::{AppError, ExportColumn, ExportValues, export_parquet};
 use spendlens_model::Money;
 
-use crate::focus::{BillingAccount, FOCUS_COLUMNS, FOCUS_MONEY_COLUMNS, FOCUS_QUANTITY_COLUMNS, FOCUS_TIME_COLUMNS, FocusRow};
+use crate::focus::{BillingAccount, FOCUS_MONEY_COLUMNS, FOCUS_QUANTITY_COLUMNS, FOCUS_TIME_COLUMNS, FocusRow, FocusVersion};
 
 /// What an export wrote: its rows, its period, their billed total, and where.
 pub fn focus_written_text(rows: &[FocusRow], period: spendlens_model::Period, out: &std::path::Path) -> String {
@@ -13,11 +13,11 @@ pub fn focus_written_text(rows: &[FocusRow], period: spendlens_model::Period, ou
     format!("{} FOCUS rows for {} (BilledCost {total}) written to {}\n", rows.len(), period.label(), out.display())
 }
 
-/// The bytes of a Parquet file holding `rows`, with FOCUS's columns in order.
-pub fn focus_parquet(rows: &[FocusRow], account: &BillingAccount) -> Result<Vec<u8>, AppError> {
-    let cells: Vec<Vec<Option<String>>> = rows.iter().map(|row| row.cells(account)).collect();
-    let mut columns = Vec::with_capacity(FOCUS_COLUMNS.len());
-    for (index, name) in FOCUS_COLUMNS.iter().enumerate() {
+/// The bytes of a Parquet file holding `rows`, with the columns of FOCUS `version` in order.
+pub fn focus_parquet(version: FocusVersion, rows: &[FocusRow], account: &BillingAccount) -> Result<Vec<u8>, AppError> {
+    let cells: Vec<Vec<Option<String>>> = rows.iter().map(|row| row.cells_for(version, account)).collect();
+    let mut columns = Vec::with_capacity(version.columns().len());
+    for (index, name) in version.columns().iter().enumerate() {
         let values = cells.iter().map(|row| row.get(index).cloned().flatten());
         let values = if FOCUS_MONEY_COLUMNS.contains(name) || FOCUS_QUANTITY_COLUMNS.contains(name) {
             let parsed: Result<Vec<Option<Money>>, AppError> = values

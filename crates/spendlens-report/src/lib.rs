@@ -17,8 +17,8 @@ pub use answers::{
     cc_table, cc_unpriced_note, crosscheck_text, ingested_text, ledger_text, reconcile_text, status_text, sync_text, transcripts_text,
 };
 pub use focus::{
-    BillingAccount, FOCUS_COLUMNS, FOCUS_MONEY_COLUMNS, FOCUS_QUANTITY_COLUMNS, FOCUS_TIME_COLUMNS, FocusInput, FocusRow, focus_csv,
-    focus_rows,
+    BillingAccount, FOCUS_1_0_COLUMNS, FOCUS_1_2_COLUMNS, FOCUS_COLUMNS, FOCUS_MONEY_COLUMNS, FOCUS_QUANTITY_COLUMNS, FOCUS_TIME_COLUMNS,
+    FocusInput, FocusRow, FocusVersion, SERVICE_CATEGORY, SERVICE_SUBCATEGORY, focus_csv, focus_csv_for, focus_rows, invoice_id,
 };
 pub use focus_parquet::{focus_parquet, focus_written_text};
 pub use html::{API_COLOUR, CLAUDE_CODE_COLOUR, DailySpend, PathAmounts, UNASSIGNED_COLOUR, daily_spend, summary_html};

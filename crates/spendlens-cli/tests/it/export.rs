@@ -11,8 +11,8 @@ use rust_decimal::Decimal;
 
 use crate::support::{json, ok};
 
-/// The FOCUS 1.0 columns the export promises, in order.
-const FOCUS_COLUMNS: [&str; 43] = [
+/// The FOCUS 1.2 columns the export promises, in order.
+const FOCUS_COLUMNS: [&str; 47] = [
     "AvailabilityZone",
     "BilledCost",
     "BillingAccountId",
@@ -29,13 +29,16 @@ const FOCUS_COLUMNS: [&str; 43] = [
     "CommitmentDiscountCategory",
     "CommitmentDiscountId",
     "CommitmentDiscountName",
+    "CommitmentDiscountQuantity",
     "CommitmentDiscountStatus",
     "CommitmentDiscountType",
+    "CommitmentDiscountUnit",
     "ConsumedQuantity",
     "ConsumedUnit",
     "ContractedCost",
     "ContractedUnitPrice",
     "EffectiveCost",
+    "InvoiceId",
     "InvoiceIssuerName",
     "ListCost",
     "ListUnitPrice",
@@ -51,6 +54,7 @@ const FOCUS_COLUMNS: [&str; 43] = [
     "ResourceType",
     "ServiceCategory",
     "ServiceName",
+    "ServiceSubcategory",
     "SkuId",
     "SkuPriceId",
     "SubAccountId",
@@ -89,6 +93,8 @@ fn focus_export_bills_every_dollar_of_the_report_once() {
 
     let billed: Decimal = records.iter().map(|r| decimal(&r[column("BilledCost")])).sum();
     assert_eq!(billed, total, "BilledCost sums to the report's total exactly");
+    let effective: Decimal = records.iter().map(|r| decimal(&r[column("EffectiveCost")])).sum();
+    assert_eq!(effective, total, "seat fees are amortised within the month: EffectiveCost sums to the total too");
     let by_service = |service: &str| -> Decimal {
         records.iter().filter(|r| &r[column("ServiceName")] == service).map(|r| decimal(&r[column("BilledCost")])).sum()
     };

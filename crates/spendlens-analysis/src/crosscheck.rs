@@ -17,6 +17,9 @@ pub enum Cause {
     Matched,
     /// The price book does not know the model: the usage could not be priced.
     UnpricedModel,
+    /// The usage names a value this build does not know (a new service tier, speed, context
+    /// window or geography): it could not be priced.
+    UnknownValue,
     /// Priority Tier usage: contract-priced and excluded from the cost report.
     PriorityTier,
     /// Usage without any cost line: the cost report has not settled yet, or was not ingested.
@@ -32,6 +35,7 @@ impl Cause {
         match self {
             Cause::Matched => "within a cent",
             Cause::UnpricedModel => "model not in the price book: add it to prices.toml",
+            Cause::UnknownValue => "a tier, speed, context window or geography this build does not know: priced by no rule (see status)",
             Cause::PriorityTier => "Priority Tier is billed by contract and absent from the cost report",
             Cause::NoCostLine => "usage with no cost line: cost data not settled yet, or not ingested",
             Cause::NoUsage => "cost with no usage: usage report missing for the day, or not grouped by workspace and model",
@@ -80,6 +84,7 @@ struct Group {
     has_usage: bool,
     has_cost: bool,
     unpriced: bool,
+    unknown_value: bool,
     priority: bool,
 }
 
@@ -93,6 +98,7 @@ pub fn crosscheck(usage: &[UsageLine], costs: &[CostLine], book: &PriceBook, per
         group.priority |= line.service_tier == ServiceTier::Priority;
         match pricer.line_cost(line) {
             Ok(cost) => group.priced += cost.total,
+            Err(spendlens_pricing::PriceError::UnknownValue { .. }) => group.unknown_value = true,
             Err(_) => group.unpriced = true,
         }
     }
@@ -112,6 +118,8 @@ pub fn crosscheck(usage: &[UsageLine], costs: &[CostLine], book: &PriceBook, per
             Cause::Matched
         } else if group.unpriced {
             Cause::UnpricedModel
+        } else if group.unknown_value {
+            Cause::UnknownValue
         } else if group.priority && difference < Money::ZERO {
             Cause::PriorityTier
         } else if !group.has_cost {

@@ -110,10 +110,15 @@ struct SplitKey {
     geo: InferenceGeo,
 }
 
-/// A key's share of one split group.
+/// The part of a split group one (API key, user account) pair used: usage grouped by
+/// `account_id` splits a key's dollars over the people behind it.
+type Payer = (Option<String>, Option<String>);
+
+/// A key's (and account's) share of one split group.
 #[derive(Debug, Clone)]
 struct KeyUsage {
     api_key: Option<String>,
+    account: Option<String>,
     /// List-priced dollars per component, or token counts when unpriced.
     weights: BTreeMap<ComponentKind, Decimal>,
 }
@@ -229,7 +234,7 @@ impl ConsoleBilling {
 }
 
 fn split_groups(input: LedgerInput<'_>, unpriced: &mut BTreeMap<String, u64>) -> HashMap<SplitKey, Vec<KeyUsage>> {
-    let mut groups: HashMap<SplitKey, BTreeMap<Option<String>, BTreeMap<ComponentKind, Decimal>>> = HashMap::new();
+    let mut groups: HashMap<SplitKey, BTreeMap<Payer, BTreeMap<ComponentKind, Decimal>>> = HashMap::new();
     // Tokens per key from the usage report; on days it lacks, from the Usage Analytics endpoint
     // (the same requests: never both for one day).
     let usage_report_days: BTreeSet<Day> =
@@ -247,15 +252,20 @@ fn split_groups(input: LedgerInput<'_>, unpriced: &mut BTreeMap<String, u64>) ->
             window: line.context_window,
             geo: line.inference_geo,
         };
-        let weights = groups.entry(key).or_default().entry(line.identity.api_key_id.clone()).or_default();
+        let payer = (line.identity.api_key_id.clone(), line.identity.account_id.clone());
+        let weights = groups.entry(key).or_default().entry(payer).or_default();
         match pricer.line_cost(line) {
             Ok(cost) => {
                 for (kind, amount) in cost.components() {
                     *weights.entry(kind).or_default() += amount.as_decimal();
                 }
             }
-            Err(_) => {
-                *unpriced.entry(line.model.clone()).or_default() += line.quantities.tokens.total();
+            Err(error) => {
+                // A value this build does not know is listed as such (`unknown_values`), not as
+                // an unpriced model.
+                if !matches!(error, spendlens_pricing::PriceError::UnknownValue { .. }) {
+                    *unpriced.entry(line.model.clone()).or_default() += line.quantities.tokens.total();
+                }
                 for token_type in TokenType::ALL {
                     *weights.entry(ComponentKind::Token(*token_type)).or_default() +=
                         Decimal::from(line.quantities.tokens.get(*token_type));
@@ -266,7 +276,9 @@ fn split_groups(input: LedgerInput<'_>, unpriced: &mut BTreeMap<String, u64>) ->
     }
     groups
         .into_iter()
-        .map(|(key, by_key)| (key, by_key.into_iter().map(|(api_key, weights)| KeyUsage { api_key, weights }).collect()))
+        .map(|(key, by_key)| {
+            (key, by_key.into_iter().map(|((api_key, account), weights)| KeyUsage { api_key, account, weights }).collect())
+        })
         .collect()
 }
 
@@ -346,25 +358,25 @@ fn place_cost_report_line(
             })
             .flat_map(|(_, usage)| usage.iter())
             .collect();
-        candidates.sort_by(|a, b| a.api_key.cmp(&b.api_key));
+        candidates.sort_by(|a, b| (&a.api_key, &a.account).cmp(&(&b.api_key, &b.account)));
     }
-    let mut per_key: BTreeMap<Option<String>, Decimal> = BTreeMap::new();
+    let mut per_key: BTreeMap<Payer, Decimal> = BTreeMap::new();
     if let Some(key) = &cost.identity.api_key_id {
         // A cost row that names its key (the Cost Analytics endpoint grouped by key) needs no split.
         candidates.clear();
-        per_key.insert(Some(key.clone()), Decimal::ONE);
+        per_key.insert((Some(key.clone()), cost.identity.account_id.clone()), Decimal::ONE);
     }
     for usage in &candidates {
         let weight = match component {
             Some(component) => usage.weights.get(&component).copied().unwrap_or_default(),
             None => usage.weights.values().copied().sum(),
         };
-        *per_key.entry(usage.api_key.clone()).or_default() += weight;
+        *per_key.entry((usage.api_key.clone(), usage.account.clone())).or_default() += weight;
     }
     if per_key.values().all(|weight| weight.is_zero()) && !per_key.is_empty() {
         // The component has no usage (e.g. a rounding-only row): split by the keys' whole usage.
         for usage in &candidates {
-            *per_key.entry(usage.api_key.clone()).or_default() += usage.weights.values().copied().sum::<Decimal>();
+            *per_key.entry((usage.api_key.clone(), usage.account.clone())).or_default() += usage.weights.values().copied().sum::<Decimal>();
         }
     }
     let base = |amount: Money, path: Path, driver: Driver, rule: String, api_key: Option<String>| LedgerEntry {
@@ -383,7 +395,7 @@ fn place_cost_report_line(
         service_tier: cost.service_tier,
     };
     if per_key.is_empty() {
-        let (path, driver, rule) = classify(None, workspace, names, orgmap, team_of_seat).unwrap_or_else(|| {
+        let (path, driver, rule) = classify(None, None, workspace, names, orgmap, team_of_seat).unwrap_or_else(|| {
             (
                 Path::Unassigned,
                 Driver::Unattributed {
@@ -399,13 +411,15 @@ fn place_cost_report_line(
         entries.push(base(cost.amount, path, driver, rule, None));
         return;
     }
-    let keys: Vec<Option<String>> = per_key.keys().cloned().collect();
+    let payers: Vec<Payer> = per_key.keys().cloned().collect();
     let weights: Vec<Decimal> = per_key.values().copied().collect();
-    for (api_key, amount) in keys.into_iter().zip(cost.amount.allocate(&weights)) {
+    for ((api_key, account), amount) in payers.into_iter().zip(cost.amount.allocate(&weights)) {
         if amount.is_zero() && !cost.amount.is_zero() {
             continue;
         }
-        let (path, driver, rule) = classify(api_key.as_deref(), workspace, names, orgmap, team_of_seat).unwrap_or_else(|| {
+        let account_email = account.as_deref().and_then(|user| names.user_email.get(user).copied());
+        let classified = classify(api_key.as_deref(), account_email, workspace, names, orgmap, team_of_seat);
+        let (path, driver, rule) = classified.unwrap_or_else(|| {
             let key_label = match api_key.as_deref() {
                 Some(id) => match names.key_names.get(id) {
                     Some(name) => format!("API key {name} ({id})"),
@@ -423,16 +437,20 @@ fn place_cost_report_line(
     }
 }
 
-/// Path, driver and rule of an API key (or a whole workspace when the key is unknown).
+/// Path, driver and rule of an API key (or a whole workspace when the key is unknown). Claude Code
+/// is driven by the user account the usage names (`account_email`, through the users listing),
+/// else by the key's creator.
 fn classify(
     api_key: Option<&str>,
+    account_email: Option<&str>,
     workspace: Option<&str>,
     names: &Names<'_>,
     orgmap: &OrgMap,
     team_of_seat: &HashMap<String, String>,
 ) -> Option<(Path, Driver, String)> {
     let key_name = api_key.and_then(|id| names.key_names.get(id).copied());
-    let owner_email = api_key.and_then(|id| names.key_owner.get(id)).and_then(|user| names.user_email.get(user).copied());
+    let owner_email =
+        account_email.or_else(|| api_key.and_then(|id| names.key_owner.get(id)).and_then(|user| names.user_email.get(user).copied()));
     let claude_code_driver = || match (owner_email, key_name.or(api_key)) {
         (Some(email), _) => Driver::Engineer { email: email.to_string(), team: team_for(email, orgmap, team_of_seat) },
         (None, Some(key)) => Driver::ClaudeCodeKey { key: key.to_string() },

@@ -20,6 +20,9 @@ pub struct Summary {
     pub by_source: BTreeMap<Source, Money>,
     /// Models the price book does not know (their cost was split by tokens, not dollars).
     pub unpriced_models: Vec<String>,
+    /// Values of the period's data this build does not know (a new service tier, cost type...):
+    /// kept, billed where a billing source bills them, never priced by guess.
+    pub unknown_values: Vec<spendlens_model::UnknownValue>,
     /// Each path against the previous period (the month before, for a month); `None` when the
     /// ledger holds nothing for that period.
     pub month_over_month: Option<Comparison>,
@@ -196,6 +199,7 @@ pub fn summarise_with(ledger: &Ledger, period: Period, drivers: Drivers<'_>) -> 
         paths: Paths { claude_code, api, unassigned },
         by_source,
         unpriced_models: ledger.unpriced_models.keys().cloned().collect(),
+        unknown_values: Vec::new(),
         month_over_month: compare(&ledger.entries, period),
         unit_economics: unit_economics(&ledger.entries, period, drivers),
         sources: source_uses(ledger, period, drivers),

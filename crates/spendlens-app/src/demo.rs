@@ -48,10 +48,10 @@ impl App {
             (Feed::ClaudeCodeAnalytics, &files.claude_code_pages),
         ];
         for (feed, paths) in feeds {
-            each(DemoStep::Source { name: feed.name(), ingested: self.ingest_feed(feed, paths, progress)? });
+            each(DemoStep::Source { name: feed.name(), ingested: self.ingest_feed(feed, paths, false, progress)? });
         }
         let listings = vec![files.workspaces.clone(), files.api_keys.clone(), files.users.clone()];
-        each(DemoStep::Source { name: Feed::Directory.name(), ingested: self.ingest_feed(Feed::Directory, &listings, progress)? });
+        each(DemoStep::Source { name: Feed::Directory.name(), ingested: self.ingest_feed(Feed::Directory, &listings, false, progress)? });
         each(DemoStep::Source { name: "roster", ingested: self.ingest_roster(std::slice::from_ref(&files.roster), config.end)? });
         self.install_orgmap(&files.orgmap)?;
         each(DemoStep::Orgmap);

@@ -56,7 +56,12 @@ pub fn read_orgmap(path: &Path) -> Result<OrgMap, AppError> {
 
 impl App {
     /// Reads every page file of `feed`, then stores them (see [`App::store_parsed`]).
-    pub fn ingest_feed(&self, feed: Feed, paths: &[PathBuf], progress: &dyn Progress) -> Result<Ingested, AppError> {
+    ///
+    /// The pages must be whole answers: a page that says more pages follow, with no page of the
+    /// set continuing it, is refused before anything is stored, since replacing its range (or
+    /// listing) with part of it would delete the rest. `partial` stores such pages anyway,
+    /// replacing only the days that hold lines (and adding listing entries without removing any).
+    pub fn ingest_feed(&self, feed: Feed, paths: &[PathBuf], partial: bool, progress: &dyn Progress) -> Result<Ingested, AppError> {
         progress.start(feed.pages(), Some(paths.len() as u64));
         let mut all = feed.empty();
         for path in paths {
@@ -64,17 +69,56 @@ impl App {
             progress.advance(1);
         }
         progress.finish();
-        let lines = self.store_parsed(feed, &all)?;
+        if !partial && let Some(page) = all.missing_continuation() {
+            return Err(AppError::invalid(format!(
+                "{}: the page says more pages follow (has_more), and none of the files given continues it: give every page of the \
+                 answer, or pass --partial to store only the days (or listing entries) these pages hold",
+                page.file
+            )));
+        }
+        let lines = if partial { self.store_partial(feed, &all)? } else { self.store_parsed(feed, &all)? };
         Ok(Ingested { files: paths.len(), lines, problems: Vec::new() })
     }
 
+    /// Stores pages that are knowingly a part of their answer: only the days holding lines are
+    /// replaced, and listing entries are added to (or replace, by id) the stored snapshot.
+    fn store_partial(&self, feed: Feed, parsed: &Parsed) -> Result<usize, AppError> {
+        let lake = self.lake()?;
+        let source = feed.source();
+        match parsed {
+            Parsed::Usage(pages) => {
+                lake.replace_usage(source, ORG_SCOPE, Replace::Days, &pages.lines)?;
+            }
+            Parsed::Cost(pages) => {
+                lake.replace_cost(source, ORG_SCOPE, Replace::Days, &pages.lines)?;
+            }
+            Parsed::ClaudeCode(page) => {
+                lake.replace_usage(source, ORG_SCOPE, Replace::Days, &page.usage.lines)?;
+                lake.replace_activity(source, ORG_SCOPE, Replace::Days, &page.activity)?;
+            }
+            Parsed::Directory(pages) => {
+                let mut by_kind: BTreeMap<DirectoryKind, BTreeMap<String, DirectoryEntry>> = BTreeMap::new();
+                for entry in lake.directory()?.into_iter().chain(pages.lines.iter().cloned()) {
+                    if pages.lines.iter().any(|new| new.kind == entry.kind) {
+                        by_kind.entry(entry.kind).or_default().insert(entry.id.clone(), entry);
+                    }
+                }
+                for (kind, entries) in by_kind {
+                    self.store_directory(kind, &entries.into_values().collect::<Vec<_>>())?;
+                }
+            }
+        }
+        Ok(parsed.lines())
+    }
+
     /// Stores a feed's parsed pages under its source, in the organisation's scope, replacing every
-    /// day of the span the pages cover (a day with no lines loses what it held); directory
-    /// listings replace the snapshot of each kind they hold. Returns the lines stored.
+    /// day the pages' buckets cover (a covered day with no lines loses what it held; days between
+    /// the pages are untouched); directory listings replace the snapshot of each kind they hold.
+    /// Returns the lines stored.
     pub fn store_parsed(&self, feed: Feed, parsed: &Parsed) -> Result<usize, AppError> {
         let lake = self.lake()?;
         let source = feed.source();
-        let replace = parsed.period().map_or(Replace::Days, Replace::DaysIn);
+        let replace = Replace::DaysOf(parsed.days().clone());
         match parsed {
             Parsed::Usage(pages) => {
                 lake.replace_usage(source, ORG_SCOPE, replace, &pages.lines)?;
@@ -84,7 +128,7 @@ impl App {
             }
             Parsed::ClaudeCode(page) => {
                 // Usage and activity of the same window, each replacing its days.
-                lake.replace_usage(source, ORG_SCOPE, replace, &page.usage.lines)?;
+                lake.replace_usage(source, ORG_SCOPE, replace.clone(), &page.usage.lines)?;
                 lake.replace_activity(source, ORG_SCOPE, replace, &page.activity)?;
             }
             Parsed::Directory(pages) => {
@@ -162,6 +206,7 @@ impl App {
             first_day: span.map(|span| span.0),
             last_day: span.map(|span| span.1),
             sources,
+            unknown_values: lake.unknown_values(None)?,
         })
     }
 }

@@ -56,6 +56,8 @@ pub fn rollup_line(row: UsageRollup) -> UsageLine {
     line.identity.api_key_id = row.api_key_id;
     line.identity.api_key_name = row.api_key_name;
     line.identity.actor_email = row.actor_email;
+    line.identity.account_id = row.account_id;
+    line.identity.service_account_id = row.service_account_id;
     line.service_tier = row.service_tier;
     line.context_window = row.context_window;
     line.inference_geo = row.inference_geo;
@@ -121,8 +123,9 @@ impl App {
     pub fn report(&self, period: Period) -> Result<Report, AppError> {
         let loaded = self.load_ledger(Period::new(period.previous().start, period.end))?;
         let activity = self.activity(period)?;
-        let summary =
+        let mut summary =
             summarise_with(&loaded.ledger, period, Drivers { usage: &loaded.usage, activity: &activity, directory: &loaded.directory });
+        summary.unknown_values = self.lake()?.unknown_values(Some(period))?;
         Ok(Report { period, summary, loaded })
     }
 }

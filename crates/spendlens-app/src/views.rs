@@ -31,6 +31,8 @@ pub struct StatusView {
     pub last_day: Option<Day>,
     /// Only sources with at least one row.
     pub sources: BTreeMap<Source, SourceStatus>,
+    /// Values stored that this build does not know, with the lines and tokens carrying them.
+    pub unknown_values: Vec<spendlens_model::UnknownValue>,
 }
 
 /// One source's rows and sums.

@@ -54,13 +54,14 @@ fn context_window(bucket: ContextWindow) -> &'static str {
     match bucket {
         ContextWindow::Base => "0-200k",
         ContextWindow::Long => "200k-1M",
+        other => other.as_str(),
     }
 }
 
 fn inference_geo(geo: InferenceGeo) -> &'static str {
     match geo {
         InferenceGeo::Global => "global",
-        InferenceGeo::Us => "us",
+        other => other.as_str(),
     }
 }
 

@@ -44,6 +44,7 @@ fn token_label(token_type: TokenType) -> &'static str {
         TokenType::CacheWrite1h => "Cache Write (1h) Tokens",
         TokenType::CacheRead => "Cache Read Tokens",
         TokenType::Output => "Output Tokens",
+        TokenType::Unknown(_) => "Tokens",
     }
 }
 

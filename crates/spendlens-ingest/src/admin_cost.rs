@@ -4,11 +4,11 @@
 //! `amount` is a decimal string in **cents** ("123.45" is $1.2345). Priority Tier is absent from
 //! this report by Anthropic's design; reconciliation names it as a residual.
 
-use rust_decimal::Decimal;
 use serde::Deserialize;
+use serde_json::value::RawValue;
 use spendlens_model::{CostKind, CostLine, Money, Path, Source};
 
-use crate::wire::{CostDimensions, continuation, non_empty, parse_page, timestamp};
+use crate::wire::{CostDimensions, cents, cover, mark, non_empty, parse_page, timestamp};
 use crate::{IngestError, Pages};
 
 #[derive(Debug, Deserialize)]
@@ -19,17 +19,10 @@ struct Bucket {
     results: Vec<Result_>,
 }
 
-/// Amounts arrive as strings; tolerate numbers but never go through f64.
-#[derive(Debug, Deserialize)]
-#[serde(untagged)]
-enum Amount {
-    Text(String),
-    Number(serde_json::Number),
-}
-
 #[derive(Debug, Deserialize)]
 struct Result_ {
-    amount: Amount,
+    /// A decimal string of cents; a JSON number is tolerated, read exactly (never through f64).
+    amount: Box<RawValue>,
     #[serde(default)]
     currency: Option<String>,
     #[serde(default)]
@@ -53,33 +46,30 @@ struct Result_ {
 /// Reads one page of the cost report.
 pub fn read_page(file: &str, bytes: &[u8]) -> Result<Pages<CostLine>, IngestError> {
     let page = parse_page::<Bucket>(file, bytes)?;
-    let mut pages = Pages { next_page: continuation(&page), ..Pages::default() };
+    let mut pages = Pages { marks: vec![mark(file, &page)], ..Pages::default() };
     for (bucket_index, bucket) in page.data.into_iter().enumerate() {
         let at = |field: &str| format!("data[{bucket_index}].{field}");
-        let start = timestamp(file, &at("starting_at"), &bucket.starting_at)?.date_naive();
-        let end = timestamp(file, &at("ending_at"), &bucket.ending_at)?.date_naive();
-        if end <= start {
-            return Err(IngestError::at_path(file, at("ending_at"), "cost buckets are whole days: the bucket ends before it starts"));
+        let starting_at = timestamp(file, &at("starting_at"), &bucket.starting_at)?;
+        let ending_at = timestamp(file, &at("ending_at"), &bucket.ending_at)?;
+        if ending_at <= starting_at {
+            return Err(IngestError::at_path(file, at("ending_at"), "the bucket ends before it starts"));
         }
-        pages.first_day = Some(pages.first_day.map_or(start, |day| day.min(start)));
-        pages.end_day = Some(pages.end_day.map_or(end, |day| day.max(end)));
+        cover(&mut pages, starting_at, ending_at);
+        // A line is filed under its day; a bucket finer than a day spans to the next midnight.
+        let start = starting_at.date_naive();
+        let end = ending_at.date_naive().max(start.succ_opt().unwrap_or(start));
         for (result_index, result) in bucket.results.into_iter().enumerate() {
             let at = |field: &str| format!("data[{bucket_index}].results[{result_index}].{field}");
             if let Some(currency) = result.currency.as_deref().filter(|c| !c.eq_ignore_ascii_case("USD")) {
                 return Err(IngestError::at_path(file, at("currency"), format!("currency {currency:?}: spendlens reads USD cost reports")));
             }
-            let cents_text = match &result.amount {
-                Amount::Text(text) => text.clone(),
-                Amount::Number(number) => number.to_string(),
-            };
-            let cents = Decimal::from_str_exact(cents_text.trim())
-                .or_else(|_| Decimal::from_scientific(cents_text.trim()))
-                .map_err(|_| IngestError::at_path(file, at("amount"), format!("{cents_text:?} is not a decimal amount of cents")))?;
-            let kind = match result.cost_type.as_deref() {
-                None | Some("tokens") => CostKind::Tokens,
-                Some("web_search") => CostKind::WebSearch,
-                Some("code_execution") => CostKind::CodeExecution,
-                Some(_) => CostKind::Other,
+            let cents = cents(file, at("amount"), &result.amount)?;
+            // Tokens when not grouped by cost type; a cost type this build does not know is kept.
+            let kind = match non_empty(result.cost_type) {
+                None => CostKind::Tokens,
+                Some(text) => text
+                    .parse()
+                    .map_err(|error: spendlens_model::ParseEnumError| IngestError::at_path(file, at("cost_type"), error.to_string()))?,
             };
             let mut line = CostLine::new(start, end, Source::AdminCost, Money::from_cents_decimal(cents), kind);
             line.description = result.description.unwrap_or_default();
@@ -120,6 +110,23 @@ mod tests {
         assert_eq!((line.start.to_string(), line.end.to_string()), ("2026-10-15".into(), "2026-10-16".into()));
         assert_eq!(pages.lines[1].kind, CostKind::WebSearch);
         assert_eq!(pages.lines[1].amount, Money::from_cents(12));
+    }
+
+    #[test]
+    fn regression_an_amount_sent_as_a_json_number_is_read_exactly() {
+        let page = r#"{"data":[{"starting_at":"2026-10-15T00:00:00Z","ending_at":"2026-10-16T00:00:00Z","results":[
+          {"currency":"USD","amount":1234567.8912345678901234,"cost_type":"tokens"}]}],"has_more":false}"#;
+        let line = &read_page("cost.json", page.as_bytes()).unwrap().lines[0];
+        assert_eq!(line.amount.as_decimal().to_string(), "12345.678912345678901234");
+    }
+
+    #[test]
+    fn regression_an_unknown_cost_type_is_kept_and_bills() {
+        let page = r#"{"data":[{"starting_at":"2026-10-15T00:00:00Z","ending_at":"2026-10-16T00:00:00Z","results":[
+          {"currency":"USD","amount":"250","cost_type":"session_usage","token_type":"some_new_token"}]}],"has_more":false}"#;
+        let line = &read_page("cost.json", page.as_bytes()).unwrap().lines[0];
+        assert_eq!((line.kind.as_str(), line.amount), ("session_usage", Money::from_cents(250)));
+        assert_eq!(line.token_type.map(|token_type| token_type.as_str()), Some("some_new_token"));
     }
 
     #[test]

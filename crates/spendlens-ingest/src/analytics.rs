@@ -18,14 +18,15 @@
 //! `actor` object) follow the sibling Enterprise analytics reports; see
 //! `docs/analytics-api-findings.md`. Unknown fields are ignored.
 
-use chrono::{DateTime, NaiveTime, Utc};
-use rust_decimal::Decimal;
+use chrono::{DateTime, Utc};
+
 use serde::Deserialize;
 use serde_json::value::RawValue;
 use spendlens_model::{CostKind, CostLine, Identity, Money, Path, Source, TokenCounts, TokenType, UsageLine};
 
 use crate::wire::{
-    CacheCreation, CostDimensions, Page, ServerToolUse, UsageDimensions, continuation, non_empty, parse_optional, parse_page, timestamp,
+    CacheCreation, CostDimensions, Page, ServerToolUse, UsageDimensions, cents, count, cover, mark, non_empty, parse_optional, parse_page,
+    timestamp,
 };
 use crate::{IngestError, Pages};
 
@@ -35,6 +36,8 @@ use crate::{IngestError, Pages};
 struct Group {
     api_key_id: Option<String>,
     workspace_id: Option<String>,
+    account_id: Option<String>,
+    service_account_id: Option<String>,
     model: Option<String>,
     service_tier: Option<String>,
     context_window: Option<String>,
@@ -44,6 +47,8 @@ struct Group {
     token_type: Option<String>,
     /// The identity behind the requests: a user (with an email), a service account, an API key.
     actor: Option<serde_json::Value>,
+    /// `user_actor`, `api_actor`, `service_account_actor`, `federated_actor`, ... as written.
+    actor_type: Option<String>,
 }
 
 impl Group {
@@ -52,6 +57,8 @@ impl Group {
             workspace_id: non_empty(self.workspace_id.clone()),
             api_key_id: non_empty(self.api_key_id.clone()),
             actor_email: self.actor.as_ref().and_then(actor_email),
+            account_id: non_empty(self.account_id.clone()),
+            service_account_id: non_empty(self.service_account_id.clone()),
             ..Identity::default()
         }
     }
@@ -120,19 +127,10 @@ fn bucket(file: &str, index: usize, starting_at: &str, ending_at: &str) -> Resul
     Ok((start, end))
 }
 
-/// Widens `pages`' span to the days `[start, end)` touch.
-fn cover<T>(pages: &mut Pages<T>, start: DateTime<Utc>, end: DateTime<Utc>) {
-    let first = start.date_naive();
-    // A bucket ending at midnight covers up to, not including, that day.
-    let end_day = (end - chrono::Duration::nanoseconds(1)).date_naive().succ_opt().unwrap_or(end.date_naive());
-    pages.first_day = Some(pages.first_day.map_or(first, |day| day.min(first)));
-    pages.end_day = Some(pages.end_day.map_or(end_day, |day| day.max(end_day)));
-}
-
 /// Reads one page of `/v1/organizations/analytics/usage`.
 pub fn read_usage_page(file: &str, bytes: &[u8]) -> Result<Pages<UsageLine>, IngestError> {
     let page: Page<UsageRow> = parse_page(file, bytes)?;
-    let mut pages = Pages { next_page: continuation(&page), ..Pages::default() };
+    let mut pages = Pages { marks: vec![mark(file, &page)], ..Pages::default() };
     for (index, row) in page.data.into_iter().enumerate() {
         let at = |field: &str| format!("data[{index}].{field}");
         let (start, end) = bucket(file, index, &row.starting_at, &row.ending_at)?;
@@ -141,24 +139,21 @@ pub fn read_usage_page(file: &str, bytes: &[u8]) -> Result<Pages<UsageLine>, Ing
         let (cache_write_5m, cache_write_1h) =
             usage.cache_creation.as_ref().map_or((0, 0), |split| (split.ephemeral_5m_input_tokens, split.ephemeral_1h_input_tokens));
         let tokens = TokenCounts {
-            input: usage.uncached_input_tokens,
-            cache_write_5m,
-            cache_write_1h,
-            cache_read: usage.cache_read_input_tokens,
-            output: usage.output_tokens,
+            input: count(file, || at("usage.uncached_input_tokens"), usage.uncached_input_tokens)?,
+            cache_write_5m: count(file, || at("usage.cache_creation"), cache_write_5m)?,
+            cache_write_1h: count(file, || at("usage.cache_creation"), cache_write_1h)?,
+            cache_read: count(file, || at("usage.cache_read_input_tokens"), usage.cache_read_input_tokens)?,
+            output: count(file, || at("usage.output_tokens"), usage.output_tokens)?,
         };
-        let web_search_requests = usage.server_tool_use.map_or(0, |tools| tools.web_search_requests);
+        let web_search_requests =
+            count(file, || at("usage.server_tool_use"), usage.server_tool_use.map_or(0, |tools| tools.web_search_requests))?;
         let mut group = row.group;
-        let Some(model) = non_empty(group.model.take()) else {
-            if tokens.total() == 0 && web_search_requests == 0 {
-                continue;
-            }
-            return Err(IngestError::at_path(
-                file,
-                at("group.model"),
-                "no model: request the report with group_by[]=model so it can be priced",
-            ));
-        };
+        // A report not grouped by model has none: the line is kept, and is unpriced.
+        let model = non_empty(group.model.take()).unwrap_or_default();
+        // A model-less row without tokens counts code-execution spans, not requests: nothing to keep.
+        if model.is_empty() && tokens.total() == 0 && web_search_requests == 0 {
+            continue;
+        }
         let mut line = UsageLine::new(start, end, Source::AdminAnalyticsUsage, model);
         line.path = Path::Unassigned;
         line.identity = group.identity();
@@ -171,34 +166,20 @@ pub fn read_usage_page(file: &str, bytes: &[u8]) -> Result<Pages<UsageLine>, Ing
         dimensions.apply(file, |field| at(&format!("group.{field}")), &mut line)?;
         line.quantities.tokens = tokens;
         line.quantities.web_search_requests = web_search_requests;
-        line.quantities.requests = usage.requests.or(row.requests);
+        line.quantities.requests = match usage.requests.or(row.requests) {
+            Some(requests) => Some(count(file, || at("usage.requests"), requests)?),
+            None => None,
+        };
         pages.lines.push(line);
     }
     Ok(pages)
 }
 
-/// An amount in cents, exactly as written: a decimal string (`"946.6125"`) or a JSON number.
-fn cents(file: &str, path: String, raw: &RawValue) -> Result<Decimal, IngestError> {
-    let literal = raw.get().trim();
-    let text = if literal.starts_with('"') {
-        serde_json::from_str::<String>(literal).map_err(|error| IngestError::at_path(file, path.clone(), error.to_string()))?
-    } else {
-        literal.to_string()
-    };
-    let text = text.trim();
-    Decimal::from_str_exact(text)
-        .or_else(|_| Decimal::from_scientific(text))
-        .map_err(|_| IngestError::at_path(file, path, format!("{literal} is not a decimal amount of cents")))
-}
-
 /// What a cost row pays for: its `cost_type`, or tokens when only `token_type` was grouped on.
 /// Without either the amount is the row's combined total, which is not one kind.
-fn cost_kind(cost_type: Option<&str>, token_type: Option<TokenType>) -> CostKind {
+fn cost_kind(cost_type: Option<CostKind>, token_type: Option<TokenType>) -> CostKind {
     match cost_type {
-        Some("tokens") => CostKind::Tokens,
-        Some("web_search") => CostKind::WebSearch,
-        Some("code_execution") => CostKind::CodeExecution,
-        Some(_) => CostKind::Other,
+        Some(kind) => kind,
         None if token_type.is_some() => CostKind::Tokens,
         None => CostKind::Other,
     }
@@ -207,18 +188,13 @@ fn cost_kind(cost_type: Option<&str>, token_type: Option<TokenType>) -> CostKind
 /// Reads one page of `/v1/organizations/analytics/cost` (daily buckets).
 pub fn read_cost_page(file: &str, bytes: &[u8]) -> Result<Pages<CostLine>, IngestError> {
     let page: Page<CostRow> = parse_page(file, bytes)?;
-    let mut pages = Pages { next_page: continuation(&page), ..Pages::default() };
+    let mut pages = Pages { marks: vec![mark(file, &page)], ..Pages::default() };
     for (index, row) in page.data.into_iter().enumerate() {
         let at = |field: &str| format!("data[{index}].{field}");
         let (start, end) = bucket(file, index, &row.starting_at, &row.ending_at)?;
-        if start.time() != NaiveTime::MIN || end.time() != NaiveTime::MIN {
-            return Err(IngestError::at_path(
-                file,
-                at("starting_at"),
-                "cost rows are whole UTC days: request the report with time_bucket_width=1d",
-            ));
-        }
         cover(&mut pages, start, end);
+        // Filed under its day; an hourly or per-minute row spans to the next midnight.
+        let (first_day, end_day) = (start.date_naive(), end.date_naive().max(start.date_naive().succ_opt().unwrap_or(start.date_naive())));
         let cost = row.cost;
         if let Some(currency) = cost.currency.as_deref().filter(|currency| !currency.eq_ignore_ascii_case("USD")) {
             return Err(IngestError::at_path(
@@ -234,9 +210,9 @@ pub fn read_cost_page(file: &str, bytes: &[u8]) -> Result<Pages<CostLine>, Inges
         }
         let group = row.group;
         let token_type = parse_optional::<TokenType>(file, at("group.token_type"), group.token_type.clone())?;
-        let kind = cost_kind(non_empty(group.cost_type.clone()).as_deref(), token_type);
-        let mut line =
-            CostLine::new(start.date_naive(), end.date_naive(), Source::AdminAnalyticsCost, Money::from_cents_decimal(amount), kind);
+        let cost_type = parse_optional::<CostKind>(file, at("group.cost_type"), group.cost_type.clone())?;
+        let kind = cost_kind(cost_type, token_type);
+        let mut line = CostLine::new(first_day, end_day, Source::AdminAnalyticsCost, Money::from_cents_decimal(amount), kind);
         line.path = Path::Unassigned;
         line.identity = group.identity();
         line.model = non_empty(group.model);
@@ -308,7 +284,7 @@ mod tests {
         assert_eq!((person.identity.api_key_id.as_deref(), person.quantities.requests), (None, None));
         assert_eq!((person.service_tier, person.context_window), (ServiceTier::Standard, ContextWindow::Base));
         assert_eq!(pages.period().unwrap().label(), "2026-10-30..2026-10-31");
-        assert_eq!(pages.next_page.as_deref(), Some("page_MjAyNi0xMC0zMQ"));
+        assert_eq!(pages.next_page(), Some("page_MjAyNi0xMC0zMQ"));
     }
 
     #[test]
@@ -318,20 +294,24 @@ mod tests {
         let pages = read_usage_page("u.json", page.as_bytes()).unwrap();
         assert_eq!(pages.lines[0].quantities.requests, Some(9));
         assert_eq!(pages.lines[0].identity.actor_email.as_deref(), Some("bob@example.com"));
-        assert_eq!(pages.next_page, None);
+        assert_eq!(pages.next_page(), None);
+    }
+
+    #[test]
+    fn regression_an_unknown_tier_and_a_model_less_row_are_data() {
+        let flex = USAGE.replace("\"batch\"", "\"flex\"");
+        let line = &read_usage_page("usage.json", flex.as_bytes()).unwrap().lines[0];
+        assert_eq!(line.service_tier.as_str(), "flex");
+        let no_model = USAGE.replace("\"model\": \"claude-haiku-4-5\",", "");
+        let pages = read_usage_page("usage.json", no_model.as_bytes()).unwrap();
+        assert_eq!((pages.lines[1].model.as_str(), pages.lines[1].quantities.tokens.input), ("", 900));
     }
 
     #[test]
     fn usage_errors_name_the_file_and_the_field() {
-        let bad_tier = USAGE.replace("\"batch\"", "\"turbo\"");
-        let error = read_usage_page("usage.json", bad_tier.as_bytes()).unwrap_err().to_string();
-        assert_eq!(
-            error,
-            "usage.json: field data[0].group.service_tier: unknown service tier \"turbo\" (expected one of: standard batch priority )"
-        );
-        let no_model = USAGE.replace("\"model\": \"claude-haiku-4-5\",", "");
-        let error = read_usage_page("usage.json", no_model.as_bytes()).unwrap_err().to_string();
-        assert_eq!(error, "usage.json: field data[1].group.model: no model: request the report with group_by[]=model so it can be priced");
+        let number_tier = USAGE.replace("\"batch\"", "7");
+        let error = read_usage_page("usage.json", number_tier.as_bytes()).unwrap_err().to_string();
+        assert!(error.starts_with("usage.json: line ") && error.contains("invalid type"), "{error}");
         let backwards = USAGE.replacen("\"ending_at\": \"2026-10-31T00:00:00Z\"", "\"ending_at\": \"2026-10-29T00:00:00Z\"", 1);
         let error = read_usage_page("usage.json", backwards.as_bytes()).unwrap_err().to_string();
         assert_eq!(error, "usage.json: field data[0].ending_at: the row ends before it starts");
@@ -383,22 +363,33 @@ mod tests {
         assert_eq!(total.identity.actor_email.as_deref(), Some("ada@example.com"));
         assert_eq!((total.start.to_string(), total.end.to_string()), ("2026-10-15".into(), "2026-10-17".into()));
         assert_eq!(pages.period().unwrap().label(), "2026-10-15..2026-10-17");
-        assert_eq!(pages.next_page, None);
+        assert_eq!(pages.next_page(), None);
     }
 
     #[test]
     fn cost_kinds_follow_cost_type_then_token_type() {
+        let session_usage: CostKind = "session_usage".parse().unwrap();
         let rows = [
-            (Some("tokens"), None, CostKind::Tokens),
-            (Some("web_search"), None, CostKind::WebSearch),
-            (Some("code_execution"), None, CostKind::CodeExecution),
-            (Some("session_usage"), None, CostKind::Other),
+            (Some(CostKind::Tokens), None, CostKind::Tokens),
+            (Some(CostKind::WebSearch), None, CostKind::WebSearch),
+            (Some(CostKind::CodeExecution), None, CostKind::CodeExecution),
+            (Some(session_usage), None, session_usage),
             (None, Some(TokenType::Output), CostKind::Tokens),
             (None, None, CostKind::Other),
         ];
         for (cost_type, token_type, expected) in rows {
             assert_eq!(cost_kind(cost_type, token_type), expected, "{cost_type:?} {token_type:?}");
         }
+    }
+
+    #[test]
+    fn regression_an_unknown_token_type_and_an_hourly_cost_row_are_data() {
+        let page = COST.replacen("\"token_type\": \"cache_creation.ephemeral_5m_input_tokens\"", "\"token_type\": \"thinking_tokens\"", 1);
+        let line = &read_cost_page("cost.json", page.as_bytes()).unwrap().lines[0];
+        assert_eq!(line.token_type.map(|token_type| token_type.as_str()), Some("thinking_tokens"));
+        let hourly = COST.replacen("\"ending_at\": \"2026-10-16T00:00:00Z\"", "\"ending_at\": \"2026-10-15T01:00:00Z\"", 1);
+        let pages = read_cost_page("cost.json", hourly.as_bytes()).unwrap();
+        assert_eq!((pages.lines[0].start.to_string(), pages.lines[0].end.to_string()), ("2026-10-15".into(), "2026-10-16".into()));
     }
 
     #[test]
@@ -410,16 +401,6 @@ mod tests {
                 "\"currency\": \"USD\", \"list_amount\": \"1052.5\"",
                 "\"currency\": \"EUR\", \"list_amount\": \"1052.5\"",
                 "cost.json: field data[0].cost.currency: currency \"EUR\": spendlens reads USD cost reports",
-            ),
-            (
-                "\"token_type\": \"cache_creation.ephemeral_5m_input_tokens\"",
-                "\"token_type\": \"thinking_tokens\"",
-                "cost.json: field data[0].group.token_type: unknown token type \"thinking_tokens\"",
-            ),
-            (
-                "\"ending_at\": \"2026-10-16T00:00:00Z\"",
-                "\"ending_at\": \"2026-10-15T01:00:00Z\"",
-                "cost.json: field data[0].starting_at: cost rows are whole UTC days: request the report with time_bucket_width=1d",
             ),
         ];
         for (from, to, expected) in rows {

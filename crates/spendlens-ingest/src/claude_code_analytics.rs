@@ -6,11 +6,11 @@
 //! `estimated_cost` (cents, list price) is kept as the line's `reported_cost`. Sessions, lines of
 //! code, commits, pull requests and tool decisions become [`ActivityLine`]s: the intensity driver.
 
-use rust_decimal::Decimal;
 use serde::Deserialize;
+use serde_json::value::RawValue;
 use spendlens_model::{ActivityLine, Money, Path, Source, TokenCounts, UsageLine};
 
-use crate::wire::{continuation, non_empty, parse_page, timestamp};
+use crate::wire::{cents, count, cover, mark, non_empty, parse_page, timestamp};
 use crate::{IngestError, Pages};
 
 #[derive(Debug, Deserialize)]
@@ -32,11 +32,16 @@ struct Record {
     model_breakdown: Vec<ModelBreakdown>,
 }
 
+/// `{"type": "user_actor", "email_address": ...}`, `{"type": "api_actor", "api_key_name": ...}`,
+/// or a type this build does not know (kept as written, with whichever of the two it carries).
 #[derive(Debug, Deserialize)]
-#[serde(tag = "type", rename_all = "snake_case")]
-enum Actor {
-    UserActor { email_address: String },
-    ApiActor { api_key_name: String },
+struct Actor {
+    #[serde(rename = "type")]
+    kind: String,
+    #[serde(default)]
+    email_address: Option<String>,
+    #[serde(default)]
+    api_key_name: Option<String>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -73,7 +78,8 @@ struct Tokens {
 
 #[derive(Debug, Deserialize)]
 struct EstimatedCost {
-    amount: serde_json::Number,
+    /// Cents, a JSON number or a decimal string, read exactly (never through f64).
+    amount: Box<RawValue>,
     #[serde(default)]
     currency: Option<String>,
 }
@@ -106,35 +112,59 @@ impl AnalyticsPage {
 /// activity line per record.
 pub fn read_page(file: &str, bytes: &[u8]) -> Result<AnalyticsPage, IngestError> {
     let page = parse_page::<Record>(file, bytes)?;
-    let mut usage = Pages { next_page: continuation(&page), ..Pages::default() };
+    let mut usage = Pages { marks: vec![mark(file, &page)], ..Pages::default() };
     let mut activity = Vec::with_capacity(page.data.len());
     for (index, record) in page.data.into_iter().enumerate() {
         let at = |field: &str| format!("data[{index}].{field}");
         let start = timestamp(file, &at("date"), &record.date)?;
         let end = start + chrono::Duration::days(1);
         let day = start.date_naive();
-        usage.first_day = Some(usage.first_day.map_or(day, |first| first.min(day)));
-        usage.end_day = Some(usage.end_day.map_or(end.date_naive(), |last| last.max(end.date_naive())));
-        let (actor_email, api_key_name) = match &record.actor {
-            Actor::UserActor { email_address } => (Some(email_address.to_ascii_lowercase()), None),
-            Actor::ApiActor { api_key_name } => (None, Some(api_key_name.clone())),
+        cover(&mut usage, start, end);
+        let actor = &record.actor;
+        let email = non_empty(actor.email_address.clone()).map(|email| email.to_ascii_lowercase());
+        let key_name = non_empty(actor.api_key_name.clone());
+        let (actor_email, api_key_name, actor_type) = match actor.kind.as_str() {
+            "user_actor" => (
+                Some(email.ok_or_else(|| IngestError::at_path(file, at("actor.email_address"), "a user actor names no email"))?),
+                None,
+                None,
+            ),
+            "api_actor" => (
+                None,
+                Some(key_name.ok_or_else(|| IngestError::at_path(file, at("actor.api_key_name"), "an API actor names no key"))?),
+                None,
+            ),
+            // A type this build does not know is kept as written, with what it names.
+            other => (email, key_name, Some(other.to_string())),
         };
         let metrics = &record.core_metrics;
+        let counted = |path: &str, value: u64| count(file, || at(path), value);
+        let (tool_accepted, tool_rejected) = record.tool_actions.values().try_fold((0u64, 0u64), |(accepted, rejected), decisions| {
+            Ok::<_, IngestError>((
+                accepted
+                    .checked_add(counted("tool_actions", decisions.accepted)?)
+                    .ok_or_else(|| IngestError::at_path(file, at("tool_actions"), "the accepted counts overflow"))?,
+                rejected
+                    .checked_add(counted("tool_actions", decisions.rejected)?)
+                    .ok_or_else(|| IngestError::at_path(file, at("tool_actions"), "the rejected counts overflow"))?,
+            ))
+        })?;
         activity.push(ActivityLine {
             day,
             source: Source::ClaudeCodeAnalytics,
             actor_email: actor_email.clone(),
             api_key_name: api_key_name.clone(),
+            actor_type,
             customer_type: non_empty(record.customer_type),
             subscription_type: non_empty(record.subscription_type),
             terminal_type: non_empty(record.terminal_type),
-            sessions: metrics.num_sessions,
-            lines_added: metrics.lines_of_code.added,
-            lines_removed: metrics.lines_of_code.removed,
-            commits: metrics.commits_by_claude_code,
-            pull_requests: metrics.pull_requests_by_claude_code,
-            tool_accepted: record.tool_actions.values().map(|d| d.accepted).sum(),
-            tool_rejected: record.tool_actions.values().map(|d| d.rejected).sum(),
+            sessions: counted("core_metrics.num_sessions", metrics.num_sessions)?,
+            lines_added: counted("core_metrics.lines_of_code.added", metrics.lines_of_code.added)?,
+            lines_removed: counted("core_metrics.lines_of_code.removed", metrics.lines_of_code.removed)?,
+            commits: counted("core_metrics.commits_by_claude_code", metrics.commits_by_claude_code)?,
+            pull_requests: counted("core_metrics.pull_requests_by_claude_code", metrics.pull_requests_by_claude_code)?,
+            tool_accepted,
+            tool_rejected,
             active_seconds: None,
         });
         for (model_index, breakdown) in record.model_breakdown.into_iter().enumerate() {
@@ -143,21 +173,19 @@ pub fn read_page(file: &str, bytes: &[u8]) -> Result<AnalyticsPage, IngestError>
             line.path = Path::ClaudeCode;
             line.identity.actor_email = actor_email.clone();
             line.identity.api_key_name = api_key_name.clone();
+            let tokens = &breakdown.tokens;
             line.quantities.tokens = TokenCounts {
-                input: breakdown.tokens.input,
-                cache_write_5m: breakdown.tokens.cache_creation,
+                input: count(file, || at("tokens.input"), tokens.input)?,
+                cache_write_5m: count(file, || at("tokens.cache_creation"), tokens.cache_creation)?,
                 cache_write_1h: 0,
-                cache_read: breakdown.tokens.cache_read,
-                output: breakdown.tokens.output,
+                cache_read: count(file, || at("tokens.cache_read"), tokens.cache_read)?,
+                output: count(file, || at("tokens.output"), tokens.output)?,
             };
             if let Some(cost) = breakdown.estimated_cost {
                 if let Some(currency) = cost.currency.as_deref().filter(|c| !c.eq_ignore_ascii_case("USD")) {
                     return Err(IngestError::at_path(file, at("estimated_cost.currency"), format!("currency {currency:?} is not USD")));
                 }
-                let text = cost.amount.to_string();
-                let cents = Decimal::from_str_exact(&text)
-                    .or_else(|_| Decimal::from_scientific(&text))
-                    .map_err(|_| IngestError::at_path(file, at("estimated_cost.amount"), format!("{text} is not an amount of cents")))?;
+                let cents = cents(file, at("estimated_cost.amount"), &cost.amount)?;
                 line.reported_cost = Some(Money::from_cents_decimal(cents));
             }
             usage.lines.push(line);
@@ -197,13 +225,21 @@ mod tests {
         assert_eq!(line.reported_cost, Some(Money::from_cents(186)));
         assert_eq!(pages.lines[1].identity.api_key_name.as_deref(), Some("claude-code-bo"));
         assert_eq!(pages.lines[1].reported_cost, Some("0.0025".parse().unwrap()));
-        assert_eq!(pages.next_page.as_deref(), Some("page_MjAy"));
+        assert_eq!(pages.next_page(), Some("page_MjAy"));
     }
 
     #[test]
-    fn an_unknown_actor_type_is_reported_with_its_line() {
-        let page = r#"{"data":[{"actor":{"type":"robot"},"date":"2025-08-08"}],"has_more":false}"#;
+    fn regression_an_unknown_actor_type_is_kept_as_written() {
+        let page =
+            r#"{"data":[{"actor":{"type":"service_account_actor","service_account_id":"svac_01"},"date":"2025-08-08"}],"has_more":false}"#;
+        let read = read_page("cc.json", page.as_bytes()).unwrap();
+        assert_eq!(read.activity[0].actor_type.as_deref(), Some("service_account_actor"));
+        // A known type without what it must name is malformed, and says which field.
+        let page = r#"{"data":[{"actor":{"type":"user_actor"},"date":"2025-08-08"}],"has_more":false}"#;
         let error = read_page("cc.json", page.as_bytes()).unwrap_err().to_string();
-        assert!(error.starts_with("cc.json: line 1"), "{error}");
+        assert_eq!(error, "cc.json: field data[0].actor.email_address: a user actor names no email");
+        let page = r#"{"data":[{"actor":{"email_address":"a@x.io"},"date":"2025-08-08"}],"has_more":false}"#;
+        let error = read_page("cc.json", page.as_bytes()).unwrap_err().to_string();
+        assert!(error.starts_with("cc.json: line 1") && error.contains("type"), "{error}");
     }
 }

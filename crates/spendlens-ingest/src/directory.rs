@@ -5,12 +5,22 @@
 use serde::Deserialize;
 use spendlens_model::{DirectoryEntry, DirectoryKind};
 
-use crate::wire::{continuation, non_empty, parse_page};
+use crate::wire::{mark, non_empty, parse_page};
 use crate::{IngestError, Pages};
 
 #[derive(Debug, Deserialize)]
 struct Creator {
     id: String,
+    /// `user` or `service_account`: only a user is a person to attribute a key to.
+    #[serde(default, rename = "type")]
+    kind: Option<String>,
+}
+
+/// Where an API key belongs in the current API shape (`scope.workspace_id`).
+#[derive(Debug, Default, Deserialize)]
+struct Scope {
+    #[serde(default)]
+    workspace_id: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -27,6 +37,8 @@ struct Item {
     #[serde(default)]
     created_by: Option<Creator>,
     #[serde(default)]
+    scope: Option<Scope>,
+    #[serde(default)]
     status: Option<String>,
     #[serde(default)]
     archived_at: Option<String>,
@@ -35,7 +47,10 @@ struct Item {
 /// Reads one page of any of the three listings; the item `type` says which.
 pub fn read_page(file: &str, bytes: &[u8]) -> Result<Pages<DirectoryEntry>, IngestError> {
     let page = parse_page::<Item>(file, bytes)?;
-    let mut pages = Pages { next_page: continuation(&page), ..Pages::default() };
+    let mut mark = mark(file, &page);
+    // A listing page holds one kind of item: its continuation is another page of that kind.
+    mark.of = page.data.first().map(|item| item.kind.clone()).unwrap_or_default();
+    let mut pages = Pages { marks: vec![mark], ..Pages::default() };
     for (index, item) in page.data.into_iter().enumerate() {
         let kind = DirectoryKind::parse(&item.kind).ok_or_else(|| {
             IngestError::at_path(file, format!("data[{index}].type"), format!("{:?} is not workspace, api_key or user", item.kind))
@@ -46,8 +61,11 @@ pub fn read_page(file: &str, bytes: &[u8]) -> Result<Pages<DirectoryEntry>, Inge
             id: item.id,
             name: non_empty(item.name),
             email: non_empty(item.email).map(|email| email.to_ascii_lowercase()),
-            workspace_id: non_empty(item.workspace_id),
-            created_by: item.created_by.map(|creator| creator.id),
+            workspace_id: non_empty(item.workspace_id).or_else(|| item.scope.and_then(|scope| non_empty(scope.workspace_id))),
+            created_by: item
+                .created_by
+                .filter(|creator| creator.kind.as_deref().is_none_or(|kind| kind == "user"))
+                .map(|creator| creator.id),
             status,
         });
     }

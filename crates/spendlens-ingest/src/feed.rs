@@ -133,13 +133,34 @@ impl Parsed {
         }
     }
 
-    /// The `next_page` cursor of the last page read, when it said there is more.
-    pub fn next_page(&self) -> Option<&str> {
+    /// The marks of the pages read.
+    pub fn marks(&self) -> &[crate::PageMark] {
         match self {
-            Parsed::Usage(pages) => pages.next_page.as_deref(),
-            Parsed::Cost(pages) => pages.next_page.as_deref(),
-            Parsed::ClaudeCode(page) => page.usage.next_page.as_deref(),
-            Parsed::Directory(pages) => pages.next_page.as_deref(),
+            Parsed::Usage(pages) => &pages.marks,
+            Parsed::Cost(pages) => &pages.marks,
+            Parsed::ClaudeCode(page) => &page.usage.marks,
+            Parsed::Directory(pages) => &pages.marks,
+        }
+    }
+
+    /// The days the pages' buckets cover (what storing them replaces).
+    pub fn days(&self) -> &std::collections::BTreeSet<spendlens_model::Day> {
+        match self {
+            Parsed::Usage(pages) => &pages.days,
+            Parsed::Cost(pages) => &pages.days,
+            Parsed::ClaudeCode(page) => &page.usage.days,
+            Parsed::Directory(pages) => &pages.days,
+        }
+    }
+
+    /// The first page whose continuation is not among these pages (see
+    /// [`Pages::missing_continuation`]).
+    pub fn missing_continuation(&self) -> Option<&crate::PageMark> {
+        match self {
+            Parsed::Usage(pages) => pages.missing_continuation(),
+            Parsed::Cost(pages) => pages.missing_continuation(),
+            Parsed::ClaudeCode(page) => page.usage.missing_continuation(),
+            Parsed::Directory(pages) => pages.missing_continuation(),
         }
     }
 
@@ -153,17 +174,16 @@ impl Parsed {
         }
     }
 
-    /// Says the pages cover `window`, whatever their buckets held (a fetched window is replaced
-    /// whole: a day that came back empty lost its data).
+    /// Says the pages cover every day of `window`, whatever their buckets held (a fetched window
+    /// is replaced whole: a day that came back empty lost its data).
     pub fn cover(&mut self, window: Period) {
-        let (first, end) = match self {
-            Parsed::Usage(pages) => (&mut pages.first_day, &mut pages.end_day),
-            Parsed::Cost(pages) => (&mut pages.first_day, &mut pages.end_day),
-            Parsed::ClaudeCode(page) => (&mut page.usage.first_day, &mut page.usage.end_day),
-            Parsed::Directory(pages) => (&mut pages.first_day, &mut pages.end_day),
+        let days = match self {
+            Parsed::Usage(pages) => &mut pages.days,
+            Parsed::Cost(pages) => &mut pages.days,
+            Parsed::ClaudeCode(page) => &mut page.usage.days,
+            Parsed::Directory(pages) => &mut pages.days,
         };
-        *first = Some(window.start);
-        *end = Some(window.end);
+        days.extend(window.iter_days());
     }
 
     /// The activity lines (Claude Code Analytics only).

@@ -1,11 +1,16 @@
-//! Small closed vocabularies: the two paths, service tiers, context-window buckets, sources.
+//! Small vocabularies: the two paths, service tiers, context-window buckets, sources.
 //!
-//! Each has one canonical lower-case spelling used in the store, JSON and the CLI.
+//! Each value has one canonical lower-case spelling used in the store, JSON and the CLI. The
+//! closed ones (path, source) are spendlens's own; the open ones are Anthropic's (service tier,
+//! context window, inference geography, speed, token type, cost type), which grow: a spelling this
+//! build does not know is kept as `Unknown`, exactly as written, and only pricing it says so.
 
 use std::fmt;
 use std::str::FromStr;
 
 use serde::{Deserialize, Serialize};
+
+use crate::Spelling;
 
 /// A spelling that is not one of an enum's known values.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -17,6 +22,7 @@ pub struct ParseEnumError {
 }
 
 macro_rules! spelled_enum {
+    // A closed vocabulary: any other spelling is an error.
     ($(#[$meta:meta])* $name:ident, $kind:literal, { $($(#[$vmeta:meta])* $variant:ident => $text:literal $(| $alias:literal)*),+ $(,)? }) => {
         $(#[$meta])*
         #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -54,6 +60,67 @@ macro_rules! spelled_enum {
             }
         }
     };
+    // An open vocabulary: the values this build knows, and any other spelling kept as written in
+    // `Unknown` (data, not an error: Anthropic adds values often).
+    (open $(#[$meta:meta])* $name:ident, $kind:literal, { $($(#[$vmeta:meta])* $variant:ident => $text:literal $(| $alias:literal)*),+ $(,)? }) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+        pub enum $name {
+            $($(#[$vmeta])* #[serde(rename = $text)] $variant,)+
+            /// A value this build does not know, as its source wrote it.
+            #[serde(untagged)]
+            Unknown(Spelling),
+        }
+
+        impl $name {
+            /// The values this build knows.
+            pub const ALL: &'static [$name] = &[$($name::$variant),+];
+
+            pub fn as_str(self) -> &'static str {
+                match self {
+                    $($name::$variant => $text,)+
+                    $name::Unknown(spelling) => spelling.as_str(),
+                }
+            }
+
+            /// The spelling of a value this build does not know.
+            pub fn unknown(self) -> Option<Spelling> {
+                match self {
+                    $name::Unknown(spelling) => Some(spelling),
+                    _ => None,
+                }
+            }
+
+            /// What the value is, for messages: `service tier "flex"`.
+            pub const KIND: &'static str = $kind;
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.pad(self.as_str())
+            }
+        }
+
+        impl FromStr for $name {
+            type Err = ParseEnumError;
+            /// A known spelling (or alias), else the text kept as an unknown value; only a text
+            /// that cannot be kept (too long, a control character) is an error.
+            fn from_str(text: &str) -> Result<Self, Self::Err> {
+                match text.trim().to_ascii_lowercase().as_str() {
+                    $($text $(| $alias)* => Ok($name::$variant),)+
+                    _ => Spelling::new(text).map($name::Unknown).map_err(|error| ParseEnumError {
+                        kind: $kind,
+                        value: text.chars().take(80).collect(),
+                        expected: match error {
+                            crate::SpellingError::TooLong { .. } => "a value of at most 64 bytes",
+                            crate::SpellingError::Control => "a value without control characters",
+                            crate::SpellingError::TooMany => "fewer distinct unknown values",
+                        },
+                    }),
+                }
+            }
+        }
+    };
 }
 
 spelled_enum!(
@@ -69,6 +136,7 @@ spelled_enum!(
 );
 
 spelled_enum!(
+    open
     /// How a request was served, which changes its price.
     ServiceTier, "service tier", {
         Standard => "standard" | "default" | "auto",
@@ -80,6 +148,7 @@ spelled_enum!(
 );
 
 spelled_enum!(
+    open
     /// The context-window bucket a request fell into (long-context requests cost more).
     ContextWindow, "context window", {
         Base => "0-200k" | "base" | "standard",
@@ -88,14 +157,18 @@ spelled_enum!(
 );
 
 spelled_enum!(
+    open
     /// Where inference ran; US-only inference carries an uplift on newer models.
     InferenceGeo, "inference geography", {
-        Global => "global" | "not_available" | "",
+        Global => "global" | "",
         Us => "us",
+        /// No geography applies (a documented filter value): priced as global routing.
+        NotAvailable => "not_available",
     }
 );
 
 spelled_enum!(
+    open
     /// Output speed mode; fast mode is a premium multiple of the standard rate.
     Speed, "speed", {
         Standard => "standard",
@@ -134,6 +207,7 @@ spelled_enum!(
 );
 
 spelled_enum!(
+    open
     /// The priced components of a request.
     TokenType, "token type", {
         Input => "uncached_input_tokens" | "input" | "input_tokens",
@@ -143,6 +217,28 @@ spelled_enum!(
         Output => "output_tokens" | "output",
     }
 );
+
+spelled_enum!(
+    open
+    /// What a billed amount pays for (the cost report's `cost_type`, an invoice line's kind).
+    CostKind, "cost type", {
+        Tokens => "tokens" | "token",
+        WebSearch => "web_search",
+        CodeExecution => "code_execution",
+        SeatFee => "seat_fee" | "seat",
+        Tax => "tax",
+        Credit => "credit",
+        Commitment => "commitment",
+        Other => "other",
+    }
+);
+
+impl CostKind {
+    /// A kind this build knows (a user's invoice CSV names one of them; a typo is an error there).
+    pub fn parse(text: &str) -> Option<Self> {
+        text.parse::<CostKind>().ok().filter(|kind| kind.unknown().is_none())
+    }
+}
 
 macro_rules! default_variant {
     ($($name:ident => $variant:ident),+) => {
@@ -172,7 +268,14 @@ mod tests {
         }
         assert_eq!(Source::AdminAnalyticsUsage.as_str(), "admin_analytics_usage");
         assert_eq!(Source::AdminAnalyticsCost.as_str(), "admin_analytics_cost");
-        let error = "flex".parse::<ServiceTier>().unwrap_err();
-        assert!(error.to_string().contains("unknown service tier \"flex\""), "{error}");
+        // A tier Anthropic added after this build is data, kept as written.
+        let flex = "flex".parse::<ServiceTier>().unwrap();
+        assert_eq!((flex.as_str(), flex.unknown().map(|spelling| spelling.as_str())), ("flex", Some("flex")));
+        assert_eq!(serde_json::to_string(&flex).unwrap(), "\"flex\"");
+        assert_eq!(serde_json::from_str::<ServiceTier>("\"flex\"").unwrap(), flex);
+        assert_eq!(serde_json::from_str::<ServiceTier>("\"batch\"").unwrap(), ServiceTier::Batch);
+        assert_eq!("not_available".parse::<InferenceGeo>().unwrap(), InferenceGeo::NotAvailable);
+        let error = "x".repeat(100).parse::<ServiceTier>().unwrap_err();
+        assert!(error.to_string().contains("at most 64 bytes"), "{error}");
     }
 }

@@ -12,10 +12,12 @@ mod lines;
 mod money;
 mod orgmap;
 pub mod parallel;
+mod spelling;
 mod time;
 
-pub use ids::{ContextWindow, InferenceGeo, ParseEnumError, Path, ServiceTier, Source, Speed, TokenType};
-pub use lines::{ActivityLine, CostKind, CostLine, DirectoryEntry, DirectoryKind, Identity, Quantities, TokenCounts, UsageLine};
+pub use ids::{ContextWindow, CostKind, InferenceGeo, ParseEnumError, Path, ServiceTier, Source, Speed, TokenType};
+pub use lines::{ActivityLine, CostLine, DirectoryEntry, DirectoryKind, Identity, Quantities, TokenCounts, UnknownValue, UsageLine};
 pub use money::Money;
 pub use orgmap::{ClaudeCodeRule, FeatureRule, Glob, KeyMatch, KeyTarget, OrgMap, TeamRule};
+pub use spelling::{Spelling, SpellingError};
 pub use time::{Day, Period};

@@ -7,7 +7,7 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::{ContextWindow, Day, InferenceGeo, Money, Path, ServiceTier, Source, Speed, TokenType};
+use crate::{ContextWindow, CostKind, Day, InferenceGeo, Money, Path, ServiceTier, Source, Speed, TokenType};
 
 /// Token quantities of one line, by priced component.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -40,6 +40,8 @@ impl TokenCounts {
             TokenType::CacheWrite1h => self.cache_write_1h,
             TokenType::CacheRead => self.cache_read,
             TokenType::Output => self.output,
+            // A token type this build does not know has no count here.
+            TokenType::Unknown(_) => 0,
         }
     }
 
@@ -103,6 +105,13 @@ pub struct Identity {
     pub request_id: Option<String>,
     /// A project: a Claude Code working directory, or a gateway tag.
     pub project: Option<String>,
+    /// The user account behind the requests (the usage report's `account_id`, a `user_...` id):
+    /// resolved to a person through the users listing.
+    #[serde(default)]
+    pub account_id: Option<String>,
+    /// The service account behind the requests (`service_account_id`).
+    #[serde(default)]
+    pub service_account_id: Option<String>,
 }
 
 /// One canonical usage line.
@@ -152,49 +161,6 @@ impl UsageLine {
     /// The UTC day the line is filed under.
     pub fn day(&self) -> Day {
         self.start.date_naive()
-    }
-}
-
-/// What a billed amount pays for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum CostKind {
-    Tokens,
-    WebSearch,
-    CodeExecution,
-    SeatFee,
-    Tax,
-    Credit,
-    Commitment,
-    Other,
-}
-
-impl CostKind {
-    pub const fn as_str(self) -> &'static str {
-        match self {
-            CostKind::Tokens => "tokens",
-            CostKind::WebSearch => "web_search",
-            CostKind::CodeExecution => "code_execution",
-            CostKind::SeatFee => "seat_fee",
-            CostKind::Tax => "tax",
-            CostKind::Credit => "credit",
-            CostKind::Commitment => "commitment",
-            CostKind::Other => "other",
-        }
-    }
-
-    pub fn parse(text: &str) -> Option<Self> {
-        Some(match text.trim().to_ascii_lowercase().as_str() {
-            "tokens" | "token" => CostKind::Tokens,
-            "web_search" => CostKind::WebSearch,
-            "code_execution" => CostKind::CodeExecution,
-            "seat_fee" | "seat" => CostKind::SeatFee,
-            "tax" => CostKind::Tax,
-            "credit" => CostKind::Credit,
-            "commitment" => CostKind::Commitment,
-            "other" => CostKind::Other,
-            _ => return None,
-        })
     }
 }
 
@@ -303,6 +269,10 @@ pub struct ActivityLine {
     pub actor_email: Option<String>,
     /// For an API actor: the key Claude Code ran on.
     pub api_key_name: Option<String>,
+    /// The actor's type as the source wrote it, when it is not a user or an API key this build
+    /// knows (a service account, a federated identity...).
+    #[serde(default)]
+    pub actor_type: Option<String>,
     /// `api` (Console key, billed per token) or `subscription` (seat).
     pub customer_type: Option<String>,
     /// `team`, `enterprise`, `pro`, `max` ... for subscriptions.
@@ -338,4 +308,22 @@ impl ActivityLine {
             self.active_seconds = Some(self.active_seconds.unwrap_or(0) + seconds);
         }
     }
+}
+
+/// A value the lake holds that this build does not know (a new service tier, cost type...), with
+/// how much it carries: what `spendlens status` and a report list, so an unknown value is seen,
+/// never silently priced or dropped.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct UnknownValue {
+    /// What kind of value: `service tier`, `context window`, `cost type`, `actor type`, ...
+    pub what: String,
+    /// The value as the source wrote it (`(none)` for a report not grouped by model).
+    pub value: String,
+    pub source: Source,
+    /// Lines (usage, cost or activity) that carry it.
+    pub lines: u64,
+    /// Their tokens (usage lines).
+    pub tokens: u64,
+    /// Their billed dollars (cost lines).
+    pub amount_usd: Money,
 }

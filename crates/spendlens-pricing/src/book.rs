@@ -31,6 +31,8 @@ impl RateCard {
             TokenType::CacheWrite1h => self.cache_write_1h,
             TokenType::CacheRead => self.cache_read,
             TokenType::Output => self.output,
+            // No card rates a token type this build does not know; no count carries one either.
+            TokenType::Unknown(_) => Decimal::ZERO,
         }
     }
 

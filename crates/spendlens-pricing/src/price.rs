@@ -19,6 +19,10 @@ pub enum PriceError {
     NoFastRate { model: String },
     #[error("price book {origin}: {detail}")]
     Invalid { origin: String, detail: String },
+    /// A value Anthropic's data carries that this build does not know (a new service tier, speed,
+    /// context window or geography): the price book has no rule for it, so it is never guessed.
+    #[error("unknown {what} {value:?}: the price book has no rule for it")]
+    UnknownValue { what: &'static str, value: String },
 }
 
 /// What to price.
@@ -77,6 +81,7 @@ impl ComponentKind {
             ComponentKind::Token(TokenType::CacheWrite1h) => "cache write 1h",
             ComponentKind::Token(TokenType::CacheRead) => "cache read",
             ComponentKind::Token(TokenType::Output) => "output",
+            ComponentKind::Token(TokenType::Unknown(_)) => "unknown token type",
             ComponentKind::WebSearch => "web search",
             ComponentKind::CodeExecution => "code execution",
         }
@@ -215,7 +220,7 @@ impl PriceBook {
     /// Prices one quantity set. Errors name the model; nothing unknown is priced at $0.
     pub fn price(&self, query: &PriceQuery) -> Result<Priced, PriceError> {
         let model = self.resolve(&query.model).ok_or_else(|| PriceError::UnknownModel { model: query.model.clone() })?;
-        let terms = self.terms(model, query_shape(model, &Query::from(query)))?;
+        let terms = self.terms(model, query_shape(model, &Query::from(query))?)?;
         let Terms { model, card_from, card, web_search_per_1000, code_execution_per_hour, applied, mut notes } = terms;
         let mut components: Vec<Component> = TokenType::ALL
             .iter()
@@ -266,6 +271,10 @@ impl PriceBook {
         }
         let mut factor = Decimal::ONE;
         match shape.service_tier {
+            // Refused before a shape is made (`query_shape`); kept exhaustive for the compiler.
+            ServiceTier::Unknown(value) => {
+                return Err(PriceError::UnknownValue { what: ServiceTier::KIND, value: value.as_str().to_string() });
+            }
             ServiceTier::Standard => {}
             ServiceTier::Batch => {
                 factor *= self.rules.batch_multiplier;
@@ -315,14 +324,24 @@ impl PriceBook {
     }
 }
 
-fn query_shape(model: &ModelPrices, query: &Query<'_>) -> Shape {
-    Shape {
+/// The shape of a query, or which of its values the price book has no rule for.
+fn query_shape(model: &ModelPrices, query: &Query<'_>) -> Result<Shape, PriceError> {
+    let unknown = [
+        query.service_tier.unknown().map(|value| (ServiceTier::KIND, value)),
+        query.context_window.unknown().map(|value| (ContextWindow::KIND, value)),
+        query.inference_geo.unknown().map(|value| (InferenceGeo::KIND, value)),
+        query.speed.unknown().map(|value| (Speed::KIND, value)),
+    ];
+    if let Some((what, value)) = unknown.into_iter().flatten().next() {
+        return Err(PriceError::UnknownValue { what, value: value.as_str().to_string() });
+    }
+    Ok(Shape {
         date: query.date,
         service_tier: query.service_tier,
         inference_geo: query.inference_geo,
         speed: query.speed,
         long_context: long_context(model, query),
-    }
+    })
 }
 
 /// The dollars of one quantity set, component by component, without the words of [`Priced`].
@@ -416,7 +435,7 @@ impl Pricer<'_> {
             }
         };
         let place = place.ok_or_else(|| PriceError::UnknownModel { model: query.model.to_string() })?;
-        Ok(RateKey { place, shape: query_shape(self.models[place], query) })
+        Ok(RateKey { place, shape: query_shape(self.models[place], query)? })
     }
 
     fn cost_of(&mut self, query: Query<'_>) -> Result<Cost, PriceError> {

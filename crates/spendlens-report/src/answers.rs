@@ -30,6 +30,12 @@ pub fn status_text(status: &StatusView) -> String {
         table.row(vec![source.to_string(), totals.usage_rows.to_string(), totals.cost_rows.to_string(), totals.tokens.to_string(), billed]);
     }
     out += &table.render(0);
+    if !status.unknown_values.is_empty() {
+        out += "Values this build does not know (kept as written; billed where a billing source bills them, never priced by guess):\n";
+        for value in &status.unknown_values {
+            out += &format!("  {}\n", crate::summary::unknown_value_text(value));
+        }
+    }
     if status.has_both_cost_sources() {
         out += "The cost report and the Cost Analytics endpoint describe the same spend: the ledger bills the cost report's days \
                 from it and only the other days from Cost Analytics (`spendlens report` shows the billed total and which source \

@@ -321,7 +321,10 @@ fn month_bounds(day: Day) -> (Day, Day) {
 /// commitment discount".
 fn charge_of(kind: CostKind) -> (&'static str, &'static str, Option<&'static str>) {
     match kind {
-        CostKind::Tokens | CostKind::WebSearch | CostKind::CodeExecution => ("Usage", "Usage-Based", Some("Standard")),
+        // A cost type Anthropic added after this build (the cost report's own words) is usage too.
+        CostKind::Tokens | CostKind::WebSearch | CostKind::CodeExecution | CostKind::Unknown(_) => {
+            ("Usage", "Usage-Based", Some("Standard"))
+        }
         CostKind::SeatFee | CostKind::Commitment => ("Purchase", "Recurring", Some("Standard")),
         CostKind::Tax => ("Tax", "One-Time", None),
         CostKind::Credit => ("Credit", "One-Time", None),

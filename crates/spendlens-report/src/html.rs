@@ -378,6 +378,13 @@ td.num, th.num {{ text-align: right; font-variant-numeric: tabular-nums; }}
             escape(&summary.unpriced_models.join(", "))
         );
     }
+    if !summary.unknown_values.is_empty() {
+        html += "<p class=\"note\">Values this build does not know (kept as written; billed where a billing source bills them, never priced by guess):</p>\n<ul id=\"unknown\">\n";
+        for value in &summary.unknown_values {
+            let _ = writeln!(html, "<li>{}</li>", escape(&crate::summary::unknown_value_text(value)));
+        }
+        html += "</ul>\n";
+    }
     if !summary.sources.is_empty() {
         html += "<h2>Sources</h2>\n<table id=\"sources\"><tr><th>Source</th><th>Role</th><th class=\"num\">Lines</th><th class=\"num\">Billed</th><th class=\"num\">Own estimate</th><th>Why</th></tr>\n";
         for source in &summary.sources {

@@ -61,6 +61,18 @@ pub(crate) fn rate(amount: Money) -> String {
     format!("{integer}{}", fraction.trim_start_matches('0'))
 }
 
+/// `service tier "flex" in admin_usage: 12 lines, 34,567 tokens`.
+pub(crate) fn unknown_value_text(value: &spendlens_model::UnknownValue) -> String {
+    let mut text = format!("{} {:?} in {}: {}", value.what, value.value, value.source, plural(value.lines as usize, "line"));
+    if value.tokens > 0 {
+        text += &format!(", {} tokens", count(value.tokens));
+    }
+    if !value.amount_usd.is_zero() {
+        text += &format!(", {}", value.amount_usd);
+    }
+    text
+}
+
 enum Block {
     /// A title line (level 1) or a section heading (level 2).
     Heading(u8, String),
@@ -212,6 +224,13 @@ fn document(summary: &Summary, top_engineers: usize) -> Vec<Block> {
             "Unpriced models (not in the price book; add them to prices.toml): {}",
             summary.unpriced_models.join(", ")
         )));
+    }
+    if !summary.unknown_values.is_empty() {
+        blocks.push(Block::Text(
+            "Values this build does not know (kept as written; billed where a billing source bills them, never priced by guess):"
+                .to_string(),
+        ));
+        blocks.push(Block::Items(summary.unknown_values.iter().map(unknown_value_text).collect()));
     }
 
     if !summary.sources.is_empty() {

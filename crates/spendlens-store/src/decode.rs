@@ -8,7 +8,8 @@ use std::path::{Path as FilePath, PathBuf};
 use std::str::FromStr;
 
 use datafusion::arrow::array::{
-    Array, ArrayRef, Date32Array, Decimal128Array, Int64Array, RecordBatch, StringArray, TimestampMicrosecondArray, UInt64Array,
+    Array, ArrayRef, BooleanArray, Date32Array, Decimal128Array, Int64Array, RecordBatch, StringArray, TimestampMicrosecondArray,
+    UInt64Array, new_null_array,
 };
 use datafusion::arrow::compute::cast;
 use datafusion::arrow::datatypes::DataType;
@@ -17,6 +18,7 @@ use spendlens_model::{Day, Identity, Money, Quantities, Source, TokenCounts, Usa
 use crate::convert::{date32_to_day, decimal128_to_money, micros_to_instant};
 use crate::direct::PRICED_LEAVES_OUT;
 use crate::encode::{IDENTITY_COLUMNS, MONEY_TYPE, QUANTITY_COLUMNS, quantities_of, timestamp_type};
+use crate::layout::ADDED_COLUMNS;
 use crate::{StoreError, UsageDetail};
 
 /// Columns of one result batch, read with the table's path for error messages.
@@ -39,7 +41,13 @@ impl<'a> Columns<'a> {
     }
 
     fn column(&self, name: &str, data_type: &DataType) -> Result<ArrayRef, StoreError> {
-        let column = self.batch.column_by_name(name).ok_or_else(|| self.corrupt(format!("the query returned no column {name:?}")))?;
+        let Some(column) = self.batch.column_by_name(name) else {
+            // A file written before the column existed holds none of it: every value is absent.
+            if ADDED_COLUMNS.contains(&name) {
+                return Ok(new_null_array(data_type, self.batch.num_rows()));
+            }
+            return Err(self.corrupt(format!("the query returned no column {name:?}")));
+        };
         cast(column, data_type).map_err(|error| self.corrupt(format!("column {name:?} cannot be read as {data_type}: {error}")))
     }
 
@@ -93,6 +101,11 @@ impl<'a> Columns<'a> {
             cache_read: cache_read?,
             output: output?,
         })
+    }
+
+    /// A boolean column (a null is false).
+    pub(crate) fn flags(&self, name: &'static str) -> Result<FlagColumn, StoreError> {
+        Ok(FlagColumn { values: self.typed(name, &DataType::Boolean)? })
     }
 
     /// The quantity columns ([`QUANTITY_COLUMNS`]).
@@ -204,6 +217,16 @@ impl TokenColumns {
     }
 }
 
+pub(crate) struct FlagColumn {
+    values: BooleanArray,
+}
+
+impl FlagColumn {
+    pub(crate) fn value(&self, row: usize) -> bool {
+        !self.values.is_null(row) && self.values.value(row)
+    }
+}
+
 pub(crate) struct QuantityColumns {
     columns: Vec<CountColumn>,
 }
@@ -295,6 +318,8 @@ impl IdentityColumns {
             session_id: value(4),
             request_id: value(5),
             project: value(6),
+            account_id: value(7),
+            service_account_id: value(8),
         }
     }
 }

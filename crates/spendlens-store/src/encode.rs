@@ -13,9 +13,18 @@ use spendlens_model::{ActivityLine, CostLine, Day, DirectoryEntry, Identity, Mon
 use crate::StoreError;
 use crate::convert::{MONEY_PRECISION, MONEY_SCALE, day_to_date32, instant_to_micros, money_to_decimal128};
 
-/// The seven identity columns, in storage order.
-pub(crate) const IDENTITY_COLUMNS: [&str; 7] =
-    ["workspace_id", "api_key_id", "api_key_name", "actor_email", "session_id", "request_id", "project"];
+/// The nine identity columns, in storage order (the last two since schema version 2).
+pub(crate) const IDENTITY_COLUMNS: [&str; 9] = [
+    "workspace_id",
+    "api_key_id",
+    "api_key_name",
+    "actor_email",
+    "session_id",
+    "request_id",
+    "project",
+    "account_id",
+    "service_account_id",
+];
 
 /// The type of every money column.
 pub(crate) const MONEY_TYPE: DataType = DataType::Decimal128(MONEY_PRECISION, MONEY_SCALE);
@@ -137,7 +146,7 @@ pub(crate) const ACTIVITY_COUNT_COLUMNS: [&str; 7] =
     ["sessions", "lines_added", "lines_removed", "commits", "pull_requests", "tool_accepted", "tool_rejected"];
 
 static ACTIVITY_SCHEMA: LazyLock<SchemaRef> = LazyLock::new(|| {
-    let mut fields: Vec<Field> = ["actor_email", "api_key_name", "customer_type", "subscription_type", "terminal_type"]
+    let mut fields: Vec<Field> = ["actor_email", "api_key_name", "actor_type", "customer_type", "subscription_type", "terminal_type"]
         .into_iter()
         .map(|name| text(name, true))
         .collect();
@@ -166,7 +175,7 @@ pub(crate) fn activity_schema() -> SchemaRef {
     Arc::clone(&ACTIVITY_SCHEMA)
 }
 
-fn identity_key(identity: &Identity) -> [Option<&str>; 7] {
+fn identity_key(identity: &Identity) -> [Option<&str>; 9] {
     [
         identity.workspace_id.as_deref(),
         identity.api_key_id.as_deref(),
@@ -175,6 +184,8 @@ fn identity_key(identity: &Identity) -> [Option<&str>; 7] {
         identity.session_id.as_deref(),
         identity.request_id.as_deref(),
         identity.project.as_deref(),
+        identity.account_id.as_deref(),
+        identity.service_account_id.as_deref(),
     ]
 }
 
@@ -248,12 +259,13 @@ pub(crate) fn activity_counts(line: &ActivityLine) -> [u64; 7] {
 #[allow(clippy::type_complexity)]
 fn activity_key(
     line: &ActivityLine,
-) -> (Day, Option<&str>, Option<&str>, Source, Option<&str>, Option<&str>, Option<&str>, [u64; 7], Option<u64>) {
+) -> (Day, Option<&str>, Option<&str>, Source, Option<&str>, Option<&str>, Option<&str>, Option<&str>, [u64; 7], Option<u64>) {
     (
         line.day,
         line.actor_email.as_deref(),
         line.api_key_name.as_deref(),
         line.source,
+        line.actor_type.as_deref(),
         line.customer_type.as_deref(),
         line.subscription_type.as_deref(),
         line.terminal_type.as_deref(),
@@ -392,6 +404,7 @@ pub(crate) fn activity_batch(lines: &mut [&ActivityLine]) -> Result<RecordBatch,
     let mut columns = vec![
         strings(rows, |line| line.actor_email.as_deref()),
         strings(rows, |line| line.api_key_name.as_deref()),
+        strings(rows, |line| line.actor_type.as_deref()),
         strings(rows, |line| line.customer_type.as_deref()),
         strings(rows, |line| line.subscription_type.as_deref()),
         strings(rows, |line| line.terminal_type.as_deref()),

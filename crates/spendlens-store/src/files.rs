@@ -19,7 +19,9 @@ use datafusion::parquet::schema::types::ColumnPath;
 
 use crate::StoreError;
 use crate::atomic::{sync_directory, write_files_failing};
-use crate::layout::{FILE_VERSION_KEY, PARQUET_EXTENSION, SCHEMA_VERSION, is_temporary, parse_day_partition, parse_source_partition};
+use crate::layout::{
+    ADDED_COLUMNS, FILE_VERSION_KEY, PARQUET_EXTENSION, SCHEMA_VERSION, is_temporary, parse_day_partition, parse_source_partition,
+};
 
 /// Columns that hold a handful of distinct values per file: dictionary-encoded, they take a few
 /// dozen bytes, which zstd only makes larger (and a compressor and a decompressor are set up per
@@ -239,6 +241,9 @@ fn check_builder(path: &FilePath, builder: &ParquetRecordBatchReaderBuilder<File
     let stored = builder.schema();
     for field in schema.fields() {
         let Ok(found) = stored.field_with_name(field.name()) else {
+            if ADDED_COLUMNS.contains(&field.name().as_str()) {
+                continue;
+            }
             return Err(StoreError::corrupt(path, format!("column {:?} is missing", field.name())));
         };
         if !compatible(found.data_type(), field.data_type()) {

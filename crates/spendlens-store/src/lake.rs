@@ -10,7 +10,7 @@
 
 use std::hash::{Hash, Hasher};
 
-use spendlens_model::{ActivityLine, CostLine, Day, DirectoryEntry, Period, Source, UsageLine, parallel};
+use spendlens_model::{ActivityLine, CostLine, Day, DirectoryEntry, Period, Source, UnknownValue, UsageLine, parallel};
 
 use crate::{Replace, Store, StoreError, StoreTotals, UsageDetail, UsageRollup, WriteSummary};
 
@@ -71,6 +71,10 @@ pub trait Lake: Send + Sync {
 
     /// Row counts per table, token sums by type and the sum of cost amounts, per source and overall.
     fn totals(&self) -> Result<StoreTotals, StoreError>;
+
+    /// Every value stored in days of `period` (all if `None`) that this build does not know (a new
+    /// service tier, cost type, actor type...), with its lines, tokens and dollars.
+    fn unknown_values(&self, period: Option<Period>) -> Result<Vec<UnknownValue>, StoreError>;
 
     /// The usage partition files of one scope of one source with a day in `period` (all if
     /// `None`), in day order.
@@ -196,6 +200,10 @@ impl Lake for Store {
 
     fn totals(&self) -> Result<StoreTotals, StoreError> {
         crate::sql::totals(self)
+    }
+
+    fn unknown_values(&self, period: Option<Period>) -> Result<Vec<UnknownValue>, StoreError> {
+        crate::sql::unknown_values(self, period)
     }
 
     fn scope_usage_files(&self, source: Source, scope: &str, period: Option<Period>) -> Result<Vec<ScopeFile>, StoreError> {

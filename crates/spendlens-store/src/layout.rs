@@ -16,7 +16,12 @@ pub(crate) const MARKER_FILE: &str = "_spendlens.json";
 /// The `format` the marker must name.
 pub(crate) const FORMAT_NAME: &str = "spendlens-lake";
 /// The lake schema version this build writes and reads (marker and Parquet metadata alike).
-pub const SCHEMA_VERSION: u64 = 1;
+/// Version 2 added the nullable columns in [`ADDED_COLUMNS`]; files of version 1 are read with
+/// them absent.
+pub const SCHEMA_VERSION: u64 = 2;
+
+/// Nullable columns added after version 1: a file without them is read as if each were null.
+pub(crate) const ADDED_COLUMNS: [&str; 3] = ["account_id", "service_account_id", "actor_type"];
 /// Parquet key-value metadata key holding the schema version of each file.
 pub(crate) const FILE_VERSION_KEY: &str = "spendlens.schema_version";
 /// Extension of every data file; temporary files never end with it.

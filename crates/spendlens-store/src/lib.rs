@@ -9,7 +9,7 @@
 //! The layout is a contract: other engines (DuckDB, Spark, pandas, polars) read the lake directly.
 //!
 //! ```text
-//! DATA_DIR/lake/_spendlens.json                                  {"format":"spendlens-lake","schema_version":1}
+//! DATA_DIR/lake/_spendlens.json                                  {"format":"spendlens-lake","schema_version":2}
 //! DATA_DIR/lake/usage/source=<source>/day=<YYYY-MM-DD>/<scope>.parquet
 //! DATA_DIR/lake/cost/source=<source>/day=<YYYY-MM-DD>/<scope>.parquet
 //! DATA_DIR/lake/directory/source=<source>/<scope>.parquet       (a snapshot: no day)
@@ -24,7 +24,7 @@
 //!   scopes never share a file. Two scopes of a source on the same day are two files, and both count.
 //! - A usage line is filed under the UTC day of its `start`; a cost line under its `start` day;
 //!   an activity line under its `day`.
-//! - Each file is Parquet (zstd) with key-value metadata `spendlens.schema_version=1`; rows are
+//! - Each file is Parquet (zstd) with key-value metadata `spendlens.schema_version=2`; rows are
 //!   sorted, so the same input gives the same bytes.
 //! - Files are replaced atomically: written to `.<scope>.parquet.tmp-<pid>-<n>` in the same
 //!   directory (a name no reader lists), synced, renamed over the target, and the directory synced.
@@ -33,25 +33,31 @@
 //! Columns (`Decimal128(38, 18)` holds exact US dollars; timestamps are microseconds, UTC):
 //!
 //! - **usage**: `start`, `end` (timestamp), `path`, `workspace_id`, `api_key_id`, `api_key_name`,
-//!   `actor_email`, `session_id`, `request_id`, `project` (nullable utf8), `model`, `service_tier`,
+//!   `actor_email`, `session_id`, `request_id`, `project`, `account_id`, `service_account_id`
+//!   (nullable utf8), `model`, `service_tier`,
 //!   `context_window`, `inference_geo`, `speed` (utf8), `input_tokens`, `cache_write_5m_tokens`,
 //!   `cache_write_1h_tokens`, `cache_read_tokens`, `output_tokens`, `web_search_requests`,
 //!   `code_execution_seconds` (uint64), `requests` (nullable uint64), `reported_cost_usd`
 //!   (nullable decimal).
 //! - **cost**: `start_day`, `end_day` (date32, end exclusive), `amount_usd` (decimal), `kind`,
-//!   `description`, `path` (utf8), the seven identity columns above, `model`, `service_tier`,
+//!   `description`, `path` (utf8), the nine identity columns above, `model`, `service_tier`,
 //!   `token_type`, `context_window`, `inference_geo`, `seat_type`, `team` (nullable utf8).
 //! - **directory**: `kind`, `id` (utf8), `name`, `email`, `workspace_id`, `created_by`, `status`
 //!   (nullable utf8).
 //! - **activity** (what an engineer did with Claude Code on a day; no dollars): `actor_email`,
-//!   `api_key_name`, `customer_type`, `subscription_type`, `terminal_type` (nullable utf8),
+//!   `api_key_name`, `actor_type`, `customer_type`, `subscription_type`, `terminal_type` (nullable utf8),
 //!   `sessions`, `lines_added`, `lines_removed`, `commits`, `pull_requests`, `tool_accepted`,
 //!   `tool_rejected` (uint64), `active_seconds` (nullable uint64).
 //!
-//! Enumerations are stored in the model's canonical lower-case spellings (`as_str()`).
+//! Enumerations are stored in the model's canonical lower-case spellings (`as_str()`); a value a
+//! source wrote that this build does not know (a new service tier, say) is stored exactly as
+//! written, and read back as that unknown value.
 //!
-//! A new table is an additive change within schema version 1: it is a directory of its own that
-//! older builds never list, so `activity` did not bump the version. Changing a table's columns does.
+//! A new table is an additive change: it is a directory of its own that older builds never list,
+//! so `activity` did not bump the version. Changing a table's columns does: version 2 added the
+//! nullable `account_id`, `service_account_id` (usage, cost) and `actor_type` (activity). A
+//! version-1 file is read with those columns absent; the first write of a version-2 build raises
+//! the marker, so an older build refuses the lake rather than meet files it cannot read.
 //!
 //! # Why DataFusion
 //!

@@ -18,7 +18,7 @@ use datafusion::error::DataFusionError;
 use datafusion::prelude::{SessionConfig, SessionContext};
 use spendlens_model::{
     ActivityLine, ContextWindow, CostKind, CostLine, Day, DirectoryEntry, DirectoryKind, InferenceGeo, Money, Path, Period, Quantities,
-    ServiceTier, Source, Speed, TokenCounts, UsageLine,
+    ServiceTier, Source, Speed, TokenCounts, TokenType, UnknownValue, UsageLine,
 };
 
 use crate::UsageDetail;
@@ -43,6 +43,9 @@ pub struct UsageRollup {
     pub api_key_id: Option<String>,
     pub api_key_name: Option<String>,
     pub actor_email: Option<String>,
+    /// The user account the usage report names (`account_id`), and the service account.
+    pub account_id: Option<String>,
+    pub service_account_id: Option<String>,
     pub model: String,
     pub service_tier: ServiceTier,
     pub context_window: ContextWindow,
@@ -90,7 +93,7 @@ pub struct StoreTotals {
     pub by_source: BTreeMap<Source, Totals>,
 }
 
-const ROLLUP_KEYS: [&str; 12] = [
+const ROLLUP_KEYS: [&str; 14] = [
     "day",
     "source",
     "path",
@@ -98,6 +101,8 @@ const ROLLUP_KEYS: [&str; 12] = [
     "api_key_id",
     "api_key_name",
     "actor_email",
+    "account_id",
+    "service_account_id",
     "model",
     "service_tier",
     "context_window",
@@ -132,24 +137,21 @@ fn rollup_sql(period: Option<Period>) -> String {
     )
 }
 
-/// The group keys of a rollup, in their order of precedence.
+/// The group keys of a rollup, in their order of precedence: day, source and path; the
+/// identities; the model and the rate dimensions.
 #[allow(clippy::type_complexity)]
-fn rollup_key(
-    rollup: &UsageRollup,
-) -> (Day, Source, Path, Option<&str>, Option<&str>, Option<&str>, Option<&str>, &str, ServiceTier, ContextWindow, InferenceGeo, Speed) {
+fn rollup_key(rollup: &UsageRollup) -> ((Day, Source, Path), [Option<&str>; 6], (&str, ServiceTier, ContextWindow, InferenceGeo, Speed)) {
     (
-        rollup.day,
-        rollup.source,
-        rollup.path,
-        rollup.workspace_id.as_deref(),
-        rollup.api_key_id.as_deref(),
-        rollup.api_key_name.as_deref(),
-        rollup.actor_email.as_deref(),
-        &rollup.model,
-        rollup.service_tier,
-        rollup.context_window,
-        rollup.inference_geo,
-        rollup.speed,
+        (rollup.day, rollup.source, rollup.path),
+        [
+            rollup.workspace_id.as_deref(),
+            rollup.api_key_id.as_deref(),
+            rollup.api_key_name.as_deref(),
+            rollup.actor_email.as_deref(),
+            rollup.account_id.as_deref(),
+            rollup.service_account_id.as_deref(),
+        ],
+        (&rollup.model, rollup.service_tier, rollup.context_window, rollup.inference_geo, rollup.speed),
     )
 }
 
@@ -232,6 +234,8 @@ pub(crate) fn usage_rollup(store: &Store, period: Option<Period>) -> Result<Vec<
         let api_key_id = columns.text("api_key_id")?;
         let api_key_name = columns.text("api_key_name")?;
         let actor_email = columns.text("actor_email")?;
+        let account_id = columns.text("account_id")?;
+        let service_account_id = columns.text("service_account_id")?;
         let model = columns.text("model")?;
         let service_tier = columns.text("service_tier")?;
         let context_window = columns.text("context_window")?;
@@ -250,6 +254,8 @@ pub(crate) fn usage_rollup(store: &Store, period: Option<Period>) -> Result<Vec<
                 api_key_id: api_key_id.optional(row),
                 api_key_name: api_key_name.optional(row),
                 actor_email: actor_email.optional(row),
+                account_id: account_id.optional(row),
+                service_account_id: service_account_id.optional(row),
                 model: model.required(row)?,
                 service_tier: service_tier.parsed(row)?,
                 context_window: context_window.parsed(row)?,
@@ -321,7 +327,7 @@ pub(crate) fn cost_lines(store: &Store, period: Option<Period>) -> Result<Vec<Co
                 end: end_day.required(row)?,
                 source: source.parsed(row)?,
                 amount: amount.required(row)?,
-                kind: kind.parsed_with(row, CostKind::parse)?,
+                kind: kind.parsed(row)?,
                 description: description.required(row)?,
                 path: path.parsed(row)?,
                 identity: identities.identity(row),
@@ -387,6 +393,7 @@ pub(crate) fn activity(store: &Store, period: Option<Period>) -> Result<Vec<Acti
         let source = columns.text("source")?;
         let actor_email = columns.text("actor_email")?;
         let api_key_name = columns.text("api_key_name")?;
+        let actor_type = columns.text("actor_type")?;
         let customer_type = columns.text("customer_type")?;
         let subscription_type = columns.text("subscription_type")?;
         let terminal_type = columns.text("terminal_type")?;
@@ -401,6 +408,7 @@ pub(crate) fn activity(store: &Store, period: Option<Period>) -> Result<Vec<Acti
                 source: source.parsed(row)?,
                 actor_email: actor_email.optional(row),
                 api_key_name: api_key_name.optional(row),
+                actor_type: actor_type.optional(row),
                 customer_type: customer_type.optional(row),
                 subscription_type: subscription_type.optional(row),
                 terminal_type: terminal_type.optional(row),
@@ -493,6 +501,118 @@ pub(crate) fn totals(store: &Store) -> Result<StoreTotals, StoreError> {
         overall.add(totals);
     }
     Ok(StoreTotals { overall, by_source })
+}
+
+/// Claude Code Analytics' customer types this build knows: a Console API key, or a seat.
+const KNOWN_CUSTOMER_TYPES: [&str; 2] = ["api", "subscription"];
+
+/// Every value the lake holds (in days of `period`, all if `None`) that this build does not know,
+/// with the lines, tokens and dollars that carry it, ordered by what, value and source.
+pub(crate) fn unknown_values(store: &Store, period: Option<Period>) -> Result<Vec<UnknownValue>, StoreError> {
+    let mut found: BTreeMap<(String, String, Source), UnknownValue> = BTreeMap::new();
+    let mut note = |what: &str, value: &str, source: Source, lines: u64, tokens: u64, amount: Money| {
+        let entry = found.entry((what.to_string(), value.to_string(), source)).or_insert_with(|| UnknownValue {
+            what: what.to_string(),
+            value: value.to_string(),
+            source,
+            lines: 0,
+            tokens: 0,
+            amount_usd: Money::ZERO,
+        });
+        entry.lines += lines;
+        entry.tokens += tokens;
+        entry.amount_usd += amount;
+    };
+    let filter = period_filter(period);
+
+    let tokens = TOKEN_COLUMNS.iter().map(|name| format!("SUM(\"{name}\")")).collect::<Vec<_>>().join(" + ");
+    let sql = format!(
+        "SELECT \"source\", \"service_tier\", \"context_window\", \"inference_geo\", \"speed\", \"model\" = '' AS \"ungrouped\", \
+         COUNT(*) AS \"rows\", {tokens} AS \"tokens\" FROM \"usage\" {filter} \
+         GROUP BY \"source\", \"service_tier\", \"context_window\", \"inference_geo\", \"speed\", \"model\" = ''"
+    );
+    let table = table_path(store, Table::Usage);
+    for batch in &run(store, &[Table::Usage], &sql, "unknown usage values")? {
+        let columns = Columns::new(batch, &table);
+        let source = columns.text("source")?;
+        let tier = columns.text("service_tier")?;
+        let window = columns.text("context_window")?;
+        let geo = columns.text("inference_geo")?;
+        let speed = columns.text("speed")?;
+        let ungrouped = columns.flags("ungrouped")?;
+        let rows = columns.tallies("rows")?;
+        let tokens = columns.counts("tokens")?;
+        for row in 0..columns.rows() {
+            let (source, lines, tokens) = (source.parsed::<Source>(row)?, rows.required(row)?, tokens.optional(row).unwrap_or(0));
+            let unknown = [
+                tier.parsed::<ServiceTier>(row)?.unknown().map(|value| (ServiceTier::KIND, value.as_str())),
+                window.parsed::<ContextWindow>(row)?.unknown().map(|value| (ContextWindow::KIND, value.as_str())),
+                geo.parsed::<InferenceGeo>(row)?.unknown().map(|value| (InferenceGeo::KIND, value.as_str())),
+                speed.parsed::<Speed>(row)?.unknown().map(|value| (Speed::KIND, value.as_str())),
+                ungrouped.value(row).then_some(("model", "(none: not grouped by model)")),
+            ];
+            for (what, value) in unknown.into_iter().flatten() {
+                note(what, value, source, lines, tokens, Money::ZERO);
+            }
+        }
+    }
+
+    let sql = format!(
+        "SELECT \"source\", \"kind\", \"token_type\", \"service_tier\", \"context_window\", \"inference_geo\", COUNT(*) AS \"rows\", \
+         SUM(\"amount_usd\") AS \"amount_usd\" FROM \"cost\" {filter} \
+         GROUP BY \"source\", \"kind\", \"token_type\", \"service_tier\", \"context_window\", \"inference_geo\""
+    );
+    let table = table_path(store, Table::Cost);
+    for batch in &run(store, &[Table::Cost], &sql, "unknown cost values")? {
+        let columns = Columns::new(batch, &table);
+        let source = columns.text("source")?;
+        let kind = columns.text("kind")?;
+        let token_type = columns.text("token_type")?;
+        let tier = columns.text("service_tier")?;
+        let window = columns.text("context_window")?;
+        let geo = columns.text("inference_geo")?;
+        let rows = columns.tallies("rows")?;
+        let amount = columns.money("amount_usd")?;
+        for row in 0..columns.rows() {
+            let (source, lines, amount) =
+                (source.parsed::<Source>(row)?, rows.required(row)?, amount.optional(row)?.unwrap_or(Money::ZERO));
+            let unknown = [
+                kind.parsed::<CostKind>(row)?.unknown().map(|value| (CostKind::KIND, value.as_str())),
+                token_type.parsed_optional::<TokenType>(row)?.and_then(TokenType::unknown).map(|value| (TokenType::KIND, value.as_str())),
+                tier.parsed_optional::<ServiceTier>(row)?.and_then(ServiceTier::unknown).map(|value| (ServiceTier::KIND, value.as_str())),
+                window
+                    .parsed_optional::<ContextWindow>(row)?
+                    .and_then(ContextWindow::unknown)
+                    .map(|value| (ContextWindow::KIND, value.as_str())),
+                geo.parsed_optional::<InferenceGeo>(row)?.and_then(InferenceGeo::unknown).map(|value| (InferenceGeo::KIND, value.as_str())),
+            ];
+            for (what, value) in unknown.into_iter().flatten() {
+                note(what, value, source, lines, 0, amount);
+            }
+        }
+    }
+
+    let sql = format!(
+        "SELECT \"source\", \"actor_type\", \"customer_type\", COUNT(*) AS \"rows\" FROM \"activity\" {filter} \
+         GROUP BY \"source\", \"actor_type\", \"customer_type\""
+    );
+    let table = table_path(store, Table::Activity);
+    for batch in &run(store, &[Table::Activity], &sql, "unknown actor and customer types")? {
+        let columns = Columns::new(batch, &table);
+        let (source, actor_type, customer_type) = (columns.text("source")?, columns.text("actor_type")?, columns.text("customer_type")?);
+        let rows = columns.tallies("rows")?;
+        for row in 0..columns.rows() {
+            let (source, lines) = (source.parsed::<Source>(row)?, rows.required(row)?);
+            // Readers keep `actor_type` only for a type they do not know.
+            if let Some(actor_type) = actor_type.optional(row) {
+                note("actor type", &actor_type, source, lines, 0, Money::ZERO);
+            }
+            if let Some(customer_type) = customer_type.optional(row).filter(|kind| !KNOWN_CUSTOMER_TYPES.contains(&kind.as_str())) {
+                note("customer type", &customer_type, source, lines, 0, Money::ZERO);
+            }
+        }
+    }
+    Ok(found.into_values().collect())
 }
 
 /// Usage lines of one batch, its source from the `source` column or, for a batch read straight

@@ -20,13 +20,16 @@ use crate::files::{FileChecker, list_directory, parquet_bytes, remove_if_present
 use crate::layout::{FORMAT_NAME, Layout, Marker, SCHEMA_VERSION, Table, parse_day_partition, scope_file_name, scope_stem};
 
 /// Which of a scope's existing day files a write replaces.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Replace {
     /// Only the days present in the lines; the scope's other days are untouched.
     Days,
     /// Every day of the period: a day in it with no lines loses its old file (a re-read window
     /// that came back empty). Lines outside the period are filed too, as with [`Replace::Days`].
     DaysIn(Period),
+    /// Every listed day (the days a set of pages covers, which need not be one span): a listed
+    /// day with no lines loses its old file; days between them are untouched.
+    DaysOf(BTreeSet<Day>),
     /// The lines are the whole scope (a seat roster): the scope's files in every day not present
     /// in the lines are deleted.
     Scope,
@@ -58,6 +61,8 @@ pub struct Store {
     /// Serialises this process's writes so that a snapshot's deletions never race its own writes.
     write_lock: Mutex<()>,
     fail_before_rename: AtomicBool,
+    /// The marker names an older schema version than the files this build writes.
+    stale_marker: AtomicBool,
 }
 
 impl Store {
@@ -69,8 +74,14 @@ impl Store {
     pub fn open(data_directory: &FilePath) -> Result<Store, StoreError> {
         let layout = Layout::new(data_directory);
         let marker = layout.marker();
+        let mut stale_marker = false;
         match fs::read(&marker) {
-            Ok(bytes) => check_marker(&marker, &bytes)?,
+            Ok(bytes) => {
+                // An older lake's marker is raised with the first write of this build's files.
+                if check_marker(&marker, &bytes)? < SCHEMA_VERSION {
+                    stale_marker = true;
+                }
+            }
             Err(error) if error.kind() == std::io::ErrorKind::NotFound => {
                 ensure_directory(layout.lake())?;
                 let text =
@@ -97,6 +108,7 @@ impl Store {
             checker: FileChecker::default(),
             write_lock: Mutex::new(()),
             fail_before_rename: AtomicBool::new(false),
+            stale_marker: AtomicBool::new(stale_marker),
         })
     }
 
@@ -158,7 +170,7 @@ impl Store {
     pub(crate) fn write_directory(&self, source: Source, scope: &str, entries: &[DirectoryEntry]) -> Result<WriteSummary, StoreError> {
         let stem = scope_stem(scope)?;
         let target = self.layout.source(Table::Directory, source).join(scope_file_name(&stem));
-        let _guard = self.lock_writes();
+        let _guard = self.lock_writes()?;
         if entries.is_empty() {
             let removed = remove_if_present(&target)?;
             return Ok(WriteSummary { rows: 0, files_written: 0, files_removed: usize::from(removed) });
@@ -177,9 +189,16 @@ impl Store {
     }
 
     /// The write lock guards no data in memory, so a panic in another write leaves nothing to
-    /// distrust: a poisoned lock is taken as it is.
-    fn lock_writes(&self) -> std::sync::MutexGuard<'_, ()> {
-        self.write_lock.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    /// distrust: a poisoned lock is taken as it is. Taking it raises an older marker first, so an
+    /// older build refuses the lake rather than meeting files it cannot read.
+    fn lock_writes(&self) -> Result<std::sync::MutexGuard<'_, ()>, StoreError> {
+        let guard = self.write_lock.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        if self.stale_marker.load(Ordering::SeqCst) {
+            let text = serde_json::to_string(&Marker::current()).map_err(|error| StoreError::InvalidInput { detail: error.to_string() })?;
+            write_file(&self.layout.marker(), format!("{text}\n").as_bytes())?;
+            self.stale_marker.store(false, Ordering::SeqCst);
+        }
+        Ok(guard)
     }
 
     fn write_file(&self, target: &FilePath, batch: &RecordBatch) -> Result<(), StoreError> {
@@ -215,7 +234,7 @@ impl Store {
         })?;
         let written_days: BTreeSet<Day> = encoded.iter().map(|file| file.day).collect();
 
-        let _guard = self.lock_writes();
+        let _guard = self.lock_writes()?;
         let mut summary = WriteSummary::default();
         let files: Vec<(&FilePath, &[u8])> = encoded.iter().map(|file| (file.target.as_path(), file.bytes.as_slice())).collect();
         if !files.is_empty() {
@@ -225,9 +244,10 @@ impl Store {
         summary.files_written = encoded.len();
         let emptied = |day: Day| {
             !written_days.contains(&day)
-                && match replace {
+                && match &replace {
                     Replace::Days => false,
                     Replace::DaysIn(period) => period.contains(day),
+                    Replace::DaysOf(days) => days.contains(&day),
                     Replace::Scope => true,
                 }
         };
@@ -280,7 +300,8 @@ fn check_sources(source: Source, line_sources: impl Iterator<Item = Source>) -> 
     Ok(())
 }
 
-fn check_marker(path: &FilePath, bytes: &[u8]) -> Result<(), StoreError> {
+/// Checks the marker; returns the schema version it names.
+fn check_marker(path: &FilePath, bytes: &[u8]) -> Result<u64, StoreError> {
     let value: serde_json::Value =
         serde_json::from_slice(bytes).map_err(|error| StoreError::corrupt(path, format!("the lake marker is not JSON: {error}")))?;
     let format = value.get("format").and_then(|format| format.as_str());
@@ -295,5 +316,5 @@ fn check_marker(path: &FilePath, bytes: &[u8]) -> Result<(), StoreError> {
     if found > SCHEMA_VERSION {
         return Err(StoreError::NewerSchema { path: path.to_path_buf(), found, supported: SCHEMA_VERSION });
     }
-    Ok(())
+    Ok(found)
 }

@@ -14,6 +14,8 @@ pub enum SyncError {
     GaveUp { endpoint: String, attempts: u32, last: String },
     #[error("{endpoint}: the API returned page token {token:?} twice; stopping instead of looping")]
     PageLoop { endpoint: String, token: String },
+    #[error("{endpoint}: the API said more pages follow but gave no token to ask for them; nothing of this window was stored")]
+    NoNextPage { endpoint: String },
     #[error("{0}")]
     Ingest(#[from] spendlens_ingest::IngestError),
     /// The sink could not keep a window or the cursors (a store or disk failure).

@@ -234,7 +234,14 @@ fn paginate(
         }
         let source = format!("GET {} page {number}", endpoint.path());
         let page = client.get_beta(endpoint.path(), &query, endpoint.beta(), &mut |body| feed.read(&source, body))?;
-        let next = page.next_page().map(str::to_string);
+        let next = match page.marks().last() {
+            Some(mark) if mark.has_more => match &mark.next_page {
+                Some(token) => Some(token.clone()),
+                // More pages, but no way to ask for them: what is held is not the whole window.
+                None => return Err(SyncError::NoNextPage { endpoint: format!("GET {}", endpoint.path()) }),
+            },
+            _ => None,
+        };
         each(page);
         match next {
             None => return Ok(()),
@@ -254,7 +261,17 @@ fn fetch_buckets(client: &mut Client, endpoint: Endpoint, chunk: Period, progres
         Endpoint::Usage => {
             query.push(("bucket_width".into(), "1h".into()));
             query.push(("limit".into(), "168".into()));
-            for group in ["api_key_id", "workspace_id", "model", "service_tier", "context_window", "inference_geo"] {
+            // By user and service account too: the people behind each key's usage.
+            for group in [
+                "api_key_id",
+                "workspace_id",
+                "model",
+                "service_tier",
+                "context_window",
+                "inference_geo",
+                "account_id",
+                "service_account_id",
+            ] {
                 query.push(("group_by[]".into(), group.into()));
             }
         }

@@ -8,4 +8,5 @@ mod sync_analytics;
 mod sync_faults;
 mod sync_secrets;
 mod sync_support;
+mod unknown_values;
 mod views;

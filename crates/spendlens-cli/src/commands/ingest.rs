@@ -79,6 +79,10 @@ pub struct IngestArgs {
     /// For the roster: bill open seats through this day (default: today, UTC).
     #[arg(long)]
     pub until: Option<Day>,
+    /// Store pages that say more pages follow (`has_more`) although the rest is not given:
+    /// replace only the days they hold lines for, and add listing entries without removing any.
+    #[arg(long)]
+    pub partial: bool,
 }
 
 pub fn run(app: &App, args: IngestArgs) -> Result<()> {
@@ -102,7 +106,7 @@ pub fn run(app: &App, args: IngestArgs) -> Result<()> {
             return Ok(());
         }
         SourceKind::Roster => app.ingest_roster(&args.paths, args.until.unwrap_or_else(crate::output::today))?,
-        SourceKind::Feed(feed) => app.ingest_feed(feed, &args.paths, &bars)?,
+        SourceKind::Feed(feed) => app.ingest_feed(feed, &args.paths, args.partial, &bars)?,
     };
     eprint!("{}", spendlens_report::ingested_text(args.kind.name(), &ingested));
     Ok(())

@@ -35,12 +35,14 @@ fn a_garbage_parquet_file_is_corrupt_and_named() {
     expect_corrupt(Store::open(directory.path()).unwrap().usage_lines(None), &garbage);
 }
 
-/// Rewrites a file's metadata value in place: "spendlens.schema_version" then "1" becomes "9".
+/// Rewrites a file's metadata value in place: "spendlens.schema_version" then this build's
+/// version (one digit) becomes "9".
 fn claim_schema_version_9(file: &std::path::Path) {
     let mut bytes = std::fs::read(file).unwrap();
     let key = b"spendlens.schema_version";
+    let version = spendlens_store::SCHEMA_VERSION.to_string().as_bytes()[0];
     let at = bytes.windows(key.len()).rposition(|window| window == key).unwrap();
-    let value = bytes[at + key.len()..].iter().position(|byte| *byte == b'1').unwrap() + at + key.len();
+    let value = bytes[at + key.len()..].iter().position(|byte| *byte == version).unwrap() + at + key.len();
     bytes[value] = b'9';
     std::fs::write(file, bytes).unwrap();
 }

@@ -13,3 +13,4 @@ mod rollup;
 mod round_trip;
 mod scope;
 mod support;
+mod versions;

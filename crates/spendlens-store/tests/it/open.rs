@@ -37,7 +37,7 @@ fn a_newer_schema_version_asks_for_an_upgrade_and_changes_nothing() {
     let error = Store::open(directory.path()).unwrap_err();
     match &error {
         StoreError::NewerSchema { path, found, supported } => {
-            assert_eq!((*found, *supported), (99, 1));
+            assert_eq!((*found, *supported), (99, spendlens_store::SCHEMA_VERSION));
             assert!(path.ends_with("lake/_spendlens.json"));
         }
         other => panic!("expected NewerSchema, got {other}"),

@@ -18,6 +18,8 @@ fn full_identity() -> Identity {
         session_id: Some("session-1".into()),
         request_id: Some("req_01".into()),
         project: Some("/home/ana/payments".into()),
+        account_id: Some("user_01".into()),
+        service_account_id: Some("svac_01".into()),
     }
 }
 
@@ -97,6 +99,7 @@ fn activity_lines_round_trip_every_field_with_absent_ones() {
         source: Source::ClaudeCodeAnalytics,
         actor_email: Some("ana@example.com".into()),
         api_key_name: Some("claude-code-ana".into()),
+        actor_type: Some("service_account_actor".into()),
         customer_type: Some("subscription".into()),
         subscription_type: Some("enterprise".into()),
         terminal_type: Some("iTerm.app".into()),
@@ -185,7 +188,7 @@ fn files_follow_the_documented_layout() {
     let lake = directory.path().join("lake");
     assert_eq!(store.lake_directory(), lake);
     let marker: serde_json::Value = serde_json::from_slice(&std::fs::read(lake.join("_spendlens.json")).unwrap()).unwrap();
-    assert_eq!(marker, serde_json::json!({"format": "spendlens-lake", "schema_version": 1}));
+    assert_eq!(marker, serde_json::json!({"format": "spendlens-lake", "schema_version": spendlens_store::SCHEMA_VERSION}));
 
     let usage_day = lake.join("usage/source=transcript/day=2026-03-02");
     let names: Vec<String> =

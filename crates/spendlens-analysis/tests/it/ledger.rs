@@ -224,3 +224,47 @@ fn the_cost_analytics_endpoint_bills_only_days_the_cost_report_does_not() {
     let billing = uses.iter().find(|used| used.source == Source::AdminAnalyticsCost && used.role == spendlens_analysis::Role::Billing);
     assert_eq!(billing.map(|used| used.billed_usd), Some(money("10.00")));
 }
+
+#[test]
+fn usage_grouped_by_account_splits_a_claude_code_key_over_the_people_using_it() {
+    // One shared Claude Code key used by Ana (3M input tokens, $9) and Bo (1M, $3): the cost
+    // report's $12 of input splits 9:3 to the people the usage report's account_id names
+    // (through the users listing), not to the key's creator; their teams follow the org map.
+    let mut ana = usage("apikey_shared", 3_000_000, 0);
+    ana.identity.account_id = Some("user_ana".into());
+    let mut bo = usage("apikey_shared", 1_000_000, 0);
+    bo.identity.account_id = Some("user_bo".into());
+    let user = |id: &str, email: &str| DirectoryEntry {
+        kind: DirectoryKind::User,
+        id: id.into(),
+        name: None,
+        email: Some(email.into()),
+        workspace_id: None,
+        created_by: None,
+        status: None,
+    };
+    let directory = vec![
+        key("apikey_shared", "claude-code-shared", Some("user_admin")),
+        user("user_ana", "ana@acme.example"),
+        user("user_bo", "bo@acme.example"),
+        user("user_admin", "admin@acme.example"),
+    ];
+    let costs = vec![cost("12", TokenType::Input)];
+    let book = PriceBook::embedded().unwrap();
+    let map = orgmap();
+    let ledger = assemble(LedgerInput { usage: &[ana, bo], costs: &costs, directory: &directory, orgmap: &map, book: &book });
+    let mut placed: Vec<(String, Option<String>, Money)> = ledger
+        .entries
+        .iter()
+        .map(|entry| match &entry.driver {
+            Driver::Engineer { email, team } => (email.clone(), team.clone(), entry.amount),
+            other => panic!("{other:?}"),
+        })
+        .collect();
+    placed.sort();
+    assert_eq!(
+        placed,
+        vec![("ana@acme.example".to_string(), Some("payments".to_string()), money("9")), ("bo@acme.example".to_string(), None, money("3"))]
+    );
+    assert!(ledger.entries.iter().all(|entry| entry.path == Path::ClaudeCode && entry.api_key.as_deref() == Some("apikey_shared")));
+}

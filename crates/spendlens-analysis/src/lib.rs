@@ -13,6 +13,7 @@ pub mod crosscheck;
 pub mod explain;
 pub mod ledger;
 pub mod reconcile;
+pub mod seats;
 pub mod sources;
 pub mod summary;
 pub mod units;

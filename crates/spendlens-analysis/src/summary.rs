@@ -23,6 +23,8 @@ pub struct Summary {
     /// Values of the period's data this build does not know (a new service tier, cost type...):
     /// kept, billed where a billing source bills them, never priced by guess.
     pub unknown_values: Vec<spendlens_model::UnknownValue>,
+    /// What a reader should know about the figures (a roster older than the period, ...).
+    pub notes: Vec<String>,
     /// Each path against the previous period (the month before, for a month); `None` when the
     /// ledger holds nothing for that period.
     pub month_over_month: Option<Comparison>,
@@ -200,6 +202,7 @@ pub fn summarise_with(ledger: &Ledger, period: Period, drivers: Drivers<'_>) -> 
         by_source,
         unpriced_models: ledger.unpriced_models.keys().cloned().collect(),
         unknown_values: Vec::new(),
+        notes: Vec::new(),
         month_over_month: compare(&ledger.entries, period),
         unit_economics: unit_economics(&ledger.entries, period, drivers),
         sources: source_uses(ledger, period, drivers),

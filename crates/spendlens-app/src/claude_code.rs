@@ -82,6 +82,10 @@ impl App {
     /// Ingests the person's transcripts incrementally, then groups their stored lines for the
     /// view (from the cache when nothing it depends on changed).
     pub fn claude_code_usage(&self, question: &UsageQuestion, progress: &dyn Progress) -> Result<UsageAnswer, AppError> {
+        self.writing(|| self.claude_code_usage_locked(question, progress))
+    }
+
+    fn claude_code_usage_locked(&self, question: &UsageQuestion, progress: &dyn Progress) -> Result<UsageAnswer, AppError> {
         let book = self.price_book()?;
         let (email, period, grouping) = (question.email.as_str(), question.period, question.view.grouping());
         let mine = |line: &&UsageLine| line.identity.actor_email.as_deref() == Some(email);

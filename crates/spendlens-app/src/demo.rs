@@ -40,6 +40,16 @@ impl App {
         progress: &dyn Progress,
         each: &mut dyn FnMut(DemoStep),
     ) -> Result<(), AppError> {
+        self.writing(|| self.ingest_demo_locked(config, files, progress, each))
+    }
+
+    fn ingest_demo_locked(
+        &self,
+        config: &DemoConfig,
+        files: &RenderedDemo,
+        progress: &dyn Progress,
+        each: &mut dyn FnMut(DemoStep),
+    ) -> Result<(), AppError> {
         let feeds: [(Feed, &[std::path::PathBuf]); 5] = [
             (Feed::AdminUsage, &files.usage_pages),
             (Feed::AdminCost, &files.cost_pages),

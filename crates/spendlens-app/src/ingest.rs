@@ -8,8 +8,9 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
+use spendlens_analysis::seats::seat_fees;
 use spendlens_ingest::{Feed, IngestError, Parsed, roster};
-use spendlens_model::{Day, DirectoryEntry, DirectoryKind, OrgMap, Source};
+use spendlens_model::{Day, DirectoryEntry, DirectoryKind, Money, OrgMap, Period, Seat, Source};
 use spendlens_store::Replace;
 
 use crate::views::{SourceStatus, StatusView};
@@ -76,7 +77,7 @@ impl App {
                 page.file
             )));
         }
-        let lines = if partial { self.store_partial(feed, &all)? } else { self.store_parsed(feed, &all)? };
+        let lines = self.writing(|| if partial { self.store_partial(feed, &all) } else { self.store_parsed(feed, &all) })?;
         Ok(Ingested { files: paths.len(), lines, problems: Vec::new() })
     }
 
@@ -116,6 +117,10 @@ impl App {
     /// the pages are untouched); directory listings replace the snapshot of each kind they hold.
     /// Returns the lines stored.
     pub fn store_parsed(&self, feed: Feed, parsed: &Parsed) -> Result<usize, AppError> {
+        self.writing(|| self.store_parsed_locked(feed, parsed))
+    }
+
+    fn store_parsed_locked(&self, feed: Feed, parsed: &Parsed) -> Result<usize, AppError> {
         let lake = self.lake()?;
         let source = feed.source();
         let replace = Replace::DaysOf(parsed.days().clone());
@@ -146,13 +151,12 @@ impl App {
 
     /// Replaces one kind's directory snapshot (workspaces, API keys or users).
     pub fn store_directory(&self, kind: DirectoryKind, entries: &[DirectoryEntry]) -> Result<(), AppError> {
-        self.lake()?.replace_directory(Source::AdminDirectory, kind.as_str(), entries)?;
-        Ok(())
+        self.writing(|| Ok(self.lake()?.replace_directory(Source::AdminDirectory, kind.as_str(), entries).map(|_| ())?))
     }
 
-    /// Reads seat rosters (CSV) and replaces every seat fee stored before: the roster is a
-    /// snapshot. Open seats are billed through `until`.
-    pub fn ingest_roster(&self, paths: &[PathBuf], until: Day) -> Result<Ingested, AppError> {
+    /// Reads seat rosters (CSV) and replaces every seat stored before: the roster is a snapshot,
+    /// as of `roster_day` (the day it was taken). Fees are prorated when a period is priced.
+    pub fn ingest_roster(&self, paths: &[PathBuf], roster_day: Day) -> Result<Ingested, AppError> {
         let mut seats = Vec::new();
         for path in paths {
             seats.extend(roster::read(&path.display().to_string(), &read_file(path)?)?);
@@ -162,9 +166,9 @@ impl App {
         if let Some(pair) = open_seats.windows(2).find(|pair| pair[0] == pair[1]) {
             return Err(AppError::invalid(format!("the roster holds two open seats for {}: end one of them", pair[0])));
         }
-        let fees = roster::seat_fees(&seats, until);
-        self.lake()?.replace_cost(Source::Roster, "roster", Replace::Scope, &fees)?;
-        Ok(Ingested { files: paths.len(), lines: fees.len(), problems: Vec::new() })
+        let records: Vec<_> = seats.iter().map(|seat| seat.to_record(roster_day)).collect();
+        self.writing(|| Ok(self.lake()?.replace_cost(Source::Roster, "roster", Replace::Scope, &records)?))?;
+        Ok(Ingested { files: paths.len(), lines: records.len(), problems: Vec::new() })
     }
 
     /// Validates an org map and installs it as `DATA_DIR/orgmap.toml` (atomically); returns the
@@ -172,7 +176,7 @@ impl App {
     pub fn install_orgmap(&self, path: &Path) -> Result<Ingested, AppError> {
         let map = read_orgmap(path)?;
         let text = std::fs::read(path).map_err(|error| AppError::file("reading", path, error))?;
-        spendlens_store::atomic::write_file(&self.settings.orgmap_path(), &text)?;
+        self.writing(|| Ok(spendlens_store::atomic::write_file(&self.settings.orgmap_path(), &text)?))?;
         self.forget_orgmap();
         Ok(Ingested {
             files: 1,
@@ -199,9 +203,32 @@ impl App {
                 };
                 (*source, status)
             })
-            .collect();
+            .collect::<BTreeMap<_, _>>();
+        // The roster stores seats, not fees: show the fees of the span the ledger holds.
+        let mut sources = sources;
+        let mut cost_usd = totals.overall.cost;
+        if let Some(roster) = sources.get_mut(&Source::Roster) {
+            let seats: Vec<Seat> =
+                lake.cost_lines_of(Source::Roster, None)?.iter().filter_map(Seat::from_record).map(|(seat, _)| seat).collect();
+            let priced = match span {
+                Some((first, last)) => Period::new(first, last.succ_opt().unwrap_or(last)),
+                None => {
+                    let first = seats.iter().map(|seat| seat.start).min();
+                    let last = self.roster_day()?;
+                    match (first, last) {
+                        (Some(first), Some(last)) if first <= last => Period::new(first, last.succ_opt().unwrap_or(last)),
+                        _ => Period::new(Day::MIN, Day::MIN),
+                    }
+                }
+            };
+            let fees = seat_fees(&seats, priced);
+            let fee_total = fees.iter().map(|line| line.amount).sum::<Money>();
+            cost_usd = cost_usd - roster.cost_usd + fee_total;
+            roster.cost_rows = fees.len() as u64;
+            roster.cost_usd = fee_total;
+        }
         Ok(StatusView {
-            cost_usd: totals.overall.cost,
+            cost_usd,
             data_dir: self.settings.data_dir.clone(),
             first_day: span.map(|span| span.0),
             last_day: span.map(|span| span.1),

@@ -1,8 +1,9 @@
 //! The ledger of a span and the answers drawn from it: the period a question is about, the
 //! assembled ledger (every billed dollar placed once), and the report of a period.
 
+use spendlens_analysis::seats::{roster_note, seat_fees};
 use spendlens_analysis::{Drivers, Ledger, LedgerInput, Summary, assemble, summarise_with};
-use spendlens_model::{ActivityLine, Day, DirectoryEntry, Period, UsageLine};
+use spendlens_model::{ActivityLine, CostLine, Day, DirectoryEntry, Period, Seat, Source, UsageLine};
 use spendlens_store::UsageRollup;
 
 use crate::{App, AppError};
@@ -107,10 +108,27 @@ impl App {
         let orgmap = self.orgmap()?;
         let usage = self.usage_of(span)?;
         let lake = self.lake()?;
-        let costs = lake.cost_lines(Some(span))?;
+        let costs = self.cost_lines(span)?;
         let directory = lake.directory()?;
         let ledger = assemble(LedgerInput { usage: &usage, costs: &costs, directory: &directory, orgmap: &orgmap, book });
         Ok(LoadedLedger { ledger, usage, directory })
+    }
+
+    /// The billed lines of `span`: what the store holds for its days, with the roster's seats as
+    /// fee lines prorated for every month the span touches (seat records are filed under their
+    /// start day, so the roster is read whole).
+    pub fn cost_lines(&self, span: Period) -> Result<Vec<CostLine>, AppError> {
+        let lake = self.lake()?;
+        let mut costs: Vec<CostLine> = lake.cost_lines(Some(span))?.into_iter().filter(|cost| Seat::from_record(cost).is_none()).collect();
+        let seats: Vec<Seat> =
+            lake.cost_lines_of(Source::Roster, None)?.iter().filter_map(Seat::from_record).map(|(seat, _)| seat).collect();
+        costs.extend(seat_fees(&seats, span));
+        Ok(costs)
+    }
+
+    /// The day the stored roster was taken, if one is stored.
+    pub fn roster_day(&self) -> Result<Option<Day>, AppError> {
+        Ok(self.lake()?.cost_lines_of(Source::Roster, None)?.iter().filter_map(Seat::from_record).map(|(_, day)| day).max())
     }
 
     /// The activity lines of `period` (Claude Code Analytics, OpenTelemetry).
@@ -126,6 +144,7 @@ impl App {
         let mut summary =
             summarise_with(&loaded.ledger, period, Drivers { usage: &loaded.usage, activity: &activity, directory: &loaded.directory });
         summary.unknown_values = self.lake()?.unknown_values(Some(period))?;
+        summary.notes.extend(roster_note(self.roster_day()?, period));
         Ok(Report { period, summary, loaded })
     }
 }

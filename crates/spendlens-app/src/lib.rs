@@ -37,6 +37,7 @@ pub mod sync;
 pub mod transcripts;
 pub mod views;
 
+use std::cell::Cell;
 use std::sync::{Arc, Mutex, OnceLock};
 
 pub use error::AppError;
@@ -56,6 +57,8 @@ pub const ORG_SCOPE: &str = "org";
 /// never opens it.
 pub struct App {
     settings: Settings,
+    /// Told when a writing use case has to wait for another process's writer lock.
+    notify: Box<dyn Fn(&str) + Send + Sync>,
     book: OnceLock<PriceBook>,
     config: OnceLock<ConfigFile>,
     orgmap: Mutex<Option<Arc<OrgMap>>>,
@@ -65,6 +68,27 @@ pub struct App {
 impl std::fmt::Debug for App {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("App").field("settings", &self.settings).finish_non_exhaustive()
+    }
+}
+
+thread_local! {
+    /// Whether this thread holds the writer lock (through [`App::writing`]).
+    static WRITING: Cell<bool> = const { Cell::new(false) };
+}
+
+/// Marks this thread as holding the writer lock until dropped (also on a panic).
+struct Held;
+
+impl Held {
+    fn new() -> Held {
+        WRITING.with(|writing| writing.set(true));
+        Held
+    }
+}
+
+impl Drop for Held {
+    fn drop(&mut self) {
+        WRITING.with(|writing| writing.set(false));
     }
 }
 
@@ -80,7 +104,14 @@ fn once<T>(cell: &OnceLock<T>, init: impl FnOnce() -> Result<T, AppError>) -> Re
 impl App {
     /// An application over the local store of `settings.data_dir`.
     pub fn new(settings: Settings) -> App {
-        App { settings, book: OnceLock::new(), config: OnceLock::new(), orgmap: Mutex::new(None), lake: OnceLock::new() }
+        App {
+            settings,
+            notify: Box::new(|_| {}),
+            book: OnceLock::new(),
+            config: OnceLock::new(),
+            orgmap: Mutex::new(None),
+            lake: OnceLock::new(),
+        }
     }
 
     /// An application over another lake (a remote engine, or a test's).
@@ -92,6 +123,27 @@ impl App {
 
     pub fn settings(&self) -> &Settings {
         &self.settings
+    }
+
+    /// Says where news goes (a writer waiting for another process's lock).
+    pub fn with_notify(mut self, notify: impl Fn(&str) + Send + Sync + 'static) -> App {
+        self.notify = Box::new(notify);
+        self
+    }
+
+    /// Runs `work` holding the data directory's writer lock, so no other process writes to it
+    /// meanwhile (waiting, with a word to the face, while another does). Re-entrant on one thread:
+    /// a writing use case that calls another takes the lock once. Every use case that writes
+    /// (ingest, sync, transcripts, merges, the org map, caches) runs inside it.
+    pub fn writing<T>(&self, work: impl FnOnce() -> Result<T, AppError>) -> Result<T, AppError> {
+        if WRITING.with(Cell::get) {
+            return work();
+        }
+        let notify = &self.notify;
+        let data_dir = self.settings.data_dir.display().to_string();
+        let _lock = self.lake()?.lock_writer(&|| notify(&format!("waiting for another spendlens writing to {data_dir}")))?;
+        let _held = Held::new();
+        work()
     }
 
     /// The embedded book, with `--prices FILE` or `DATA_DIR/prices.toml` merged on top.

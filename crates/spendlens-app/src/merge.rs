@@ -70,6 +70,10 @@ impl App {
     /// only the days they touch. Stored lines of those days are kept unless a line of the same
     /// request is more complete.
     pub fn merge_usage(&self, source: Source, scope: &str, lines: Vec<UsageLine>) -> Result<Merged, AppError> {
+        self.writing(|| self.merge_usage_locked(source, scope, lines))
+    }
+
+    fn merge_usage_locked(&self, source: Source, scope: &str, lines: Vec<UsageLine>) -> Result<Merged, AppError> {
         let Some(period) = period_of(lines.iter().map(UsageLine::day)) else { return Ok(Merged::default()) };
         let lake = self.lake()?;
         let days: BTreeSet<Day> = lines.iter().map(UsageLine::day).collect();
@@ -97,6 +101,10 @@ impl App {
     /// Adds activity increments (one line per person and day, counts to add) to what `scope` of
     /// `source` holds for those days; returns the person-days written.
     pub fn add_activity(&self, source: Source, scope: &str, increments: Vec<ActivityLine>) -> Result<usize, AppError> {
+        self.writing(|| self.add_activity_locked(source, scope, increments))
+    }
+
+    fn add_activity_locked(&self, source: Source, scope: &str, increments: Vec<ActivityLine>) -> Result<usize, AppError> {
         let Some(period) = period_of(increments.iter().map(|line| line.day)) else { return Ok(0) };
         let lake = self.lake()?;
         let stored: Vec<ActivityLine> = lake.activity(Some(period))?.into_iter().filter(|line| line.source == source).collect();

@@ -63,19 +63,21 @@ impl App {
     /// Reconciles the invoice of `period` (a calendar month): from `invoice` (CSV), or the
     /// month's cost report and seat fees.
     pub fn reconcile(&self, period: Period, invoice: Option<&Path>) -> Result<Reconciled, AppError> {
-        let costs = self.lake()?.cost_lines(Some(period))?;
-        let invoice = match invoice {
+        let costs = self.cost_lines(period)?;
+        let invoice_lines = match invoice {
             Some(path) => {
                 let bytes = std::fs::read(path).map_err(|error| AppError::file("reading the invoice", path, error))?;
                 spendlens_ingest::invoice::read(&path.display().to_string(), &bytes, period)?
             }
             None => invoice_from_sources(&costs, period),
         };
-        let lines: Vec<InvoiceLine> = invoice.iter().enumerate().map(|(index, line)| InvoiceLine::from_cost(index + 1, line)).collect();
+        let lines: Vec<InvoiceLine> =
+            invoice_lines.iter().enumerate().map(|(index, line)| InvoiceLine::from_cost(index + 1, line)).collect();
         let settled_through = costs.iter().filter(|cost| cost.source == Source::AdminCost).map(|cost| cost.start).max();
         let ledger = self.load_ledger(period)?.ledger;
         let reconciliation = reconcile(&lines, &ledger, period, settled_through, self.price_book()?);
         let ties_out = reconciliation.ties_out();
-        Ok(Reconciled { lines, view: ReconcileView { reconciliation, month: period.label(), ties_out } })
+        let self_check = invoice.is_none();
+        Ok(Reconciled { lines, view: ReconcileView { reconciliation, month: period.label(), ties_out, self_check } })
     }
 }

@@ -54,9 +54,13 @@ impl App {
 
     /// Pulls usage, cost, Claude Code Analytics, the Usage and Cost Analytics API and the directory
     /// from the Admin API, from a few days before the last sync (or a year back on the first).
+    /// Endpoints that failed on their own are in the view's `failures` (the others were stored):
+    /// [`SyncReport::check`] makes them an error once the view is shown.
     pub fn sync(&self, settings: &SyncSettings, progress: &mut dyn FnMut(Progress)) -> Result<(SyncReport, SyncView), AppError> {
-        let state = self.sync_state()?;
-        let report = spendlens_sync::run(&mut Storing { app: self }, state, settings, progress)?;
+        let report = self.writing(|| {
+            let state = self.sync_state()?;
+            Ok(spendlens_sync::run(&mut Storing { app: self }, state, settings, progress)?)
+        })?;
         let endpoints = report
             .windows
             .iter()
@@ -64,7 +68,12 @@ impl App {
                 (name.to_string(), EndpointSync { start: period.start, end: period.end, lines: report.lines.get(name).copied() })
             })
             .collect();
-        let view = SyncView { directory_entries: report.directory_entries, endpoints, requests: report.requests };
+        let view = SyncView {
+            directory_entries: report.directory_entries,
+            endpoints,
+            failures: report.failures.clone(),
+            requests: report.requests,
+        };
         Ok((report, view))
     }
 }

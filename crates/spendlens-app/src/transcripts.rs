@@ -125,6 +125,16 @@ impl App {
         written: Option<WrittenDays<'_>>,
         progress: &dyn Progress,
     ) -> Result<TranscriptsIngested, AppError> {
+        self.writing(|| self.ingest_transcripts_locked(roots, email, written, progress))
+    }
+
+    fn ingest_transcripts_locked(
+        &self,
+        roots: &[PathBuf],
+        email: &str,
+        written: Option<WrittenDays<'_>>,
+        progress: &dyn Progress,
+    ) -> Result<TranscriptsIngested, AppError> {
         let lake = self.lake()?;
         let files: Vec<(String, PathBuf)> = transcript_files(roots).into_iter().map(|path| (path.display().to_string(), path)).collect();
         let state_path = self.settings.transcript_state_path();

@@ -24,7 +24,8 @@ pub fn to_json<T: Serialize + ?Sized>(value: &T) -> Result<String, AppError> {
 /// `spendlens status`: what the ledger holds.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct StatusView {
-    /// The sum of every stored cost line (billing sources and estimates alike; see `sources`).
+    /// The sum of every stored cost line (billing sources and estimates alike; see `sources`),
+    /// with the roster's seats billed over the days the ledger holds (`first_day`..`last_day`).
     pub cost_usd: Money,
     pub data_dir: PathBuf,
     pub first_day: Option<Day>,
@@ -91,6 +92,8 @@ pub struct SyncView {
     pub directory_entries: usize,
     /// By endpoint name (`usage_report/messages`, ...).
     pub endpoints: BTreeMap<String, EndpointSync>,
+    /// Endpoints that failed while the others were stored (empty when all went through).
+    pub failures: Vec<spendlens_sync::EndpointFailure>,
     pub requests: u64,
 }
 
@@ -131,6 +134,9 @@ pub struct ReconcileView {
     pub reconciliation: spendlens_analysis::reconcile::Reconciliation,
     pub month: String,
     pub ties_out: bool,
+    /// No invoice was given: the month's own cost report and seat fees stood in for one, so the
+    /// reconciliation checks the ledger against its sources, not against a bill.
+    pub self_check: bool,
 }
 
 /// `spendlens ledger`: how each dollar of a period was placed.

@@ -49,7 +49,7 @@ fn run(cli: Cli) -> Result<()> {
     }
 }
 
-/// sysexits: 65 bad input data, 69 the remote service failed, 74 I/O and store trouble, 77 no or
+/// sysexits: 64 bad usage or settings, 65 bad input data, 69 the remote service failed, 74 I/O and store trouble, 77 no or
 /// refused credentials; 1 otherwise. The first error in the chain that says which decides.
 fn exit_code(error: &anyhow::Error) -> u8 {
     for cause in error.chain() {
@@ -103,6 +103,8 @@ fn sync_code(error: &spendlens_sync::SyncError) -> Option<u8> {
     match error {
         SyncError::NoKey { .. } | SyncError::Unauthorized { .. } => Some(77),
         SyncError::Ingest(_) => Some(65),
+        SyncError::Incomplete { .. } if error.is_bad_data() => Some(65),
+        SyncError::Settings(_) => Some(64),
         // What the sink could not keep decides (a store failure is 74).
         SyncError::Sink(inner) => Some(
             if inner.downcast_ref::<AppError>().and_then(app_code) == Some(74)

@@ -1,27 +1,13 @@
 //! The seat roster: `email,name,team,seat_type,monthly_usd,start,end` (CSV, dates `YYYY-MM-DD`,
-//! `end` empty while the seat is held, else the last day held). Seat fees become billed cost lines
-//! per seat per month, prorated by day and rounded to the cent.
+//! `end` empty while the seat is held, else the last day held), read into [`Seat`]s. Fees are
+//! prorated when a period is priced (`spendlens_analysis::seats`).
 
-use chrono::Datelike;
-use spendlens_model::{CostKind, CostLine, Day, Money, Path, Period, Source};
+use spendlens_model::{Day, Money, Seat};
 
 use crate::IngestError;
 use crate::error::Location;
 
 const HEADER: [&str; 7] = ["email", "name", "team", "seat_type", "monthly_usd", "start", "end"];
-
-/// One seat as the roster lists it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Seat {
-    pub email: String,
-    pub name: String,
-    pub team: Option<String>,
-    pub seat_type: String,
-    pub monthly: Money,
-    pub start: Day,
-    /// Last day held, inclusive; `None` while held.
-    pub end: Option<Day>,
-}
 
 /// Parses a roster CSV. Errors name the row (the header is row 1) and the column.
 pub fn read(file: &str, bytes: &[u8]) -> Result<Vec<Seat>, IngestError> {
@@ -76,40 +62,6 @@ pub fn read(file: &str, bytes: &[u8]) -> Result<Vec<Seat>, IngestError> {
     Ok(seats)
 }
 
-/// Seat fees as cost lines, one per seat per calendar month held, up to and including `until`.
-pub fn seat_fees(seats: &[Seat], until: Day) -> Vec<CostLine> {
-    let mut lines = Vec::new();
-    for seat in seats {
-        let last = seat.end.map_or(until, |end| end.min(until));
-        if last < seat.start {
-            continue;
-        }
-        let mut month = Period::month_of(seat.start);
-        while month.start <= last {
-            let first_held = seat.start.max(month.start);
-            let end_held = (last + chrono::Duration::days(1)).min(month.end);
-            let held = (end_held - first_held).num_days();
-            let fee = seat.monthly.scale(rust_decimal::Decimal::from(held) / rust_decimal::Decimal::from(month.days())).round_cents();
-            let mut line = CostLine::new(first_held, end_held, Source::Roster, fee, CostKind::SeatFee);
-            line.description = format!(
-                "{} seat {} {}-{:02} ({held}/{} days)",
-                seat.seat_type,
-                seat.email,
-                month.start.year(),
-                month.start.month(),
-                month.days()
-            );
-            line.path = Path::ClaudeCode;
-            line.identity.actor_email = Some(seat.email.clone());
-            line.seat_type = Some(seat.seat_type.clone());
-            line.team = seat.team.clone();
-            lines.push(line);
-            month = Period::month_of(month.end);
-        }
-    }
-    lines
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -123,26 +75,11 @@ mod tests {
         bo@acme.example,Bo Lee,,team_standard,30.00,2026-09-11,2026-10-10\n";
 
     #[test]
-    fn seat_fees_are_prorated_by_day_to_the_cent() {
+    fn seats_are_read_with_their_fields() {
         let seats = read("roster.csv", ROSTER.as_bytes()).unwrap();
         assert_eq!(seats[1].team, None);
-        let fees = seat_fees(&seats, day("2026-10-31"));
-        let amounts: Vec<(String, String)> =
-            fees.iter().map(|line| (line.identity.actor_email.clone().unwrap(), line.amount.to_string())).collect();
-        // Bo: 20 of 30 September days ($20.00), then 10 of 31 October days (30 x 10/31 = 9.677 -> $9.68).
-        assert_eq!(
-            amounts,
-            vec![
-                ("ana@acme.example".into(), "$150.00".into()),
-                ("ana@acme.example".into(), "$150.00".into()),
-                ("bo@acme.example".into(), "$20.00".into()),
-                ("bo@acme.example".into(), "$9.68".into()),
-            ]
-        );
-        assert_eq!((fees[3].start, fees[3].end), (day("2026-10-01"), day("2026-10-11")));
-        // Up to mid-month: 15 of 31 October days of Ana's $150 = 72.58.
-        let partial = seat_fees(&seats[..1], day("2026-10-15"));
-        assert_eq!(partial[1].amount.to_string(), "$72.58");
+        assert_eq!((seats[0].email.as_str(), seats[0].monthly, seats[0].end), ("ana@acme.example", Money::from_cents(15000), None));
+        assert_eq!((seats[1].start, seats[1].end), (day("2026-09-11"), Some(day("2026-10-10"))));
     }
 
     #[test]

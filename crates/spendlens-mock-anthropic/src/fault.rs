@@ -22,6 +22,13 @@ pub enum FaultKind {
     /// again). Listings have no token: they answer the first page with `has_more: true`, whatever
     /// `after_id` says, so a client following `last_id` sees the same items again.
     LoopingPageToken,
+    /// A normal page that says more pages follow but gives no way to ask for them: `has_more: true`
+    /// with `next_page: null` (listings: `last_id: null`).
+    MoreWithoutToken,
+    /// A whole, well-formed JSON body that is not a page: `{"data": "not a list", "has_more": false}`.
+    NotAPage,
+    /// 307 to the same path and query on `127.0.0.1:port` (another server).
+    Redirect { port: u16 },
 }
 
 /// Which matching requests a fault applies to, counting from when it was set, 1-based.

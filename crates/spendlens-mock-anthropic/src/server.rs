@@ -17,7 +17,7 @@ use axum::http::header::{CONTENT_TYPE, RETRY_AFTER};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{MethodRouter, get};
-use serde_json::json;
+use serde_json::{Value, json};
 use tokio::sync::{Notify, oneshot};
 
 use crate::data::{Catalog, MockData};
@@ -302,11 +302,33 @@ async fn answer(shared: &Shared, endpoint: Endpoint, headers: &HeaderMap, uri: &
             };
         }
         Some(FaultKind::Slow { delay_ms }) => tokio::time::sleep(Duration::from_millis(delay_ms)).await,
-        Some(FaultKind::Truncated | FaultKind::LoopingPageToken) | None => {}
+        Some(FaultKind::NotAPage) => {
+            return Reply {
+                status: StatusCode::OK,
+                body: json!({ "data": "not a list", "has_more": false }).to_string(),
+                location: None,
+                retry_after: None,
+            };
+        }
+        Some(FaultKind::Redirect { port }) => {
+            let target = format!("http://127.0.0.1:{port}{}", uri.path_and_query().map_or("/", |whole| whole.as_str()));
+            return Reply { status: StatusCode::TEMPORARY_REDIRECT, body: String::new(), location: Some(target), retry_after: None };
+        }
+        Some(FaultKind::Truncated | FaultKind::LoopingPageToken | FaultKind::MoreWithoutToken) | None => {}
     }
     let looping = fault == Some(FaultKind::LoopingPageToken);
     let mut reply = match Parameters::from_uri(uri).and_then(|parameters| page::answer(&shared.catalog, endpoint, &parameters, looping)) {
-        Ok(body) => Reply { status: StatusCode::OK, body: body.to_string(), retry_after: None },
+        Ok(mut body) => {
+            if fault == Some(FaultKind::MoreWithoutToken) {
+                body["has_more"] = json!(true);
+                for cursor in ["next_page", "last_id"] {
+                    if body.get(cursor).is_some() {
+                        body[cursor] = Value::Null;
+                    }
+                }
+            }
+            Reply { status: StatusCode::OK, body: body.to_string(), location: None, retry_after: None }
+        }
         Err(bad) => Reply::error(StatusCode::BAD_REQUEST, "invalid_request_error", &bad.0),
     };
     if fault == Some(FaultKind::Truncated) {
@@ -356,6 +378,8 @@ fn check_beta(endpoint: Endpoint, headers: &HeaderMap) -> Result<(), Reply> {
 struct Reply {
     status: StatusCode,
     body: String,
+    /// `Location`, for a redirect.
+    location: Option<String>,
     retry_after: Option<u64>,
 }
 
@@ -363,7 +387,7 @@ impl Reply {
     /// Anthropic's error shape: `{"type": "error", "error": {"type", "message"}}`.
     fn error(status: StatusCode, kind: &str, message: &str) -> Reply {
         let body = json!({ "type": "error", "error": { "type": kind, "message": message } });
-        Reply { status, body: body.to_string(), retry_after: None }
+        Reply { status, body: body.to_string(), location: None, retry_after: None }
     }
 }
 
@@ -372,6 +396,9 @@ impl IntoResponse for Reply {
         let mut response = (self.status, self.body).into_response();
         let headers = response.headers_mut();
         headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+        if let Some(location) = self.location.and_then(|location| HeaderValue::from_str(&location).ok()) {
+            headers.insert(axum::http::header::LOCATION, location);
+        }
         if let Some(seconds) = self.retry_after {
             headers.insert(RETRY_AFTER, HeaderValue::from(seconds));
         }

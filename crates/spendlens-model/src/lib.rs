@@ -16,7 +16,7 @@ mod spelling;
 mod time;
 
 pub use ids::{ContextWindow, CostKind, InferenceGeo, ParseEnumError, Path, ServiceTier, Source, Speed, TokenType};
-pub use lines::{ActivityLine, CostLine, DirectoryEntry, DirectoryKind, Identity, Quantities, TokenCounts, UnknownValue, UsageLine};
+pub use lines::{ActivityLine, CostLine, DirectoryEntry, DirectoryKind, Identity, Quantities, Seat, TokenCounts, UnknownValue, UsageLine};
 pub use money::Money;
 pub use orgmap::{ClaudeCodeRule, FeatureRule, Glob, KeyMatch, KeyTarget, OrgMap, TeamRule};
 pub use spelling::{Spelling, SpellingError};

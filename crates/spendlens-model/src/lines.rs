@@ -327,3 +327,64 @@ pub struct UnknownValue {
     /// Their billed dollars (cost lines).
     pub amount_usd: Money,
 }
+
+/// One seat as a roster lists it: who holds it, its plan and monthly fee, from when and until
+/// when. Fees are prorated when a period is priced, never at ingest, so a roster loaded mid-month
+/// still bills the whole month of a seat held through it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Seat {
+    pub email: String,
+    pub name: String,
+    pub team: Option<String>,
+    pub seat_type: String,
+    pub monthly: Money,
+    pub start: Day,
+    /// Last day held, inclusive; `None` while held.
+    pub end: Option<Day>,
+}
+
+/// The exclusive end a stored open seat carries (the lake has no "open" day).
+const OPEN_SEAT_END: Day = match Day::from_ymd_opt(9999, 12, 31) {
+    Some(day) => day,
+    None => Day::MAX,
+};
+
+/// How a stored seat record's description begins; the roster's day follows.
+const SEAT_RECORD: &str = "seat of the roster of ";
+
+impl Seat {
+    /// The seat as the cost line that stores it (source `roster`, kind `seat_fee`, the monthly fee
+    /// as amount, `[start, end)` held, the roster's day in the description): a record, not a bill.
+    pub fn to_record(&self, roster_day: Day) -> CostLine {
+        let end = self.end.and_then(|end| end.succ_opt()).unwrap_or(OPEN_SEAT_END);
+        let mut line = CostLine::new(self.start, end, Source::Roster, self.monthly, CostKind::SeatFee);
+        line.description = format!("{SEAT_RECORD}{roster_day}: {}", self.name);
+        line.path = Path::ClaudeCode;
+        line.identity.actor_email = Some(self.email.clone());
+        line.seat_type = Some(self.seat_type.clone());
+        line.team = self.team.clone();
+        line
+    }
+
+    /// The seat a stored record holds, and the day of its roster; `None` for any other line (a
+    /// seat fee stored by an older build, already prorated).
+    pub fn from_record(line: &CostLine) -> Option<(Seat, Day)> {
+        if line.source != Source::Roster || line.kind != CostKind::SeatFee {
+            return None;
+        }
+        let rest = line.description.strip_prefix(SEAT_RECORD)?;
+        let (day, name) = rest.split_once(": ")?;
+        let roster_day = day.parse().ok()?;
+        let end = (line.end != OPEN_SEAT_END).then(|| line.end.pred_opt()).flatten();
+        let seat = Seat {
+            email: line.identity.actor_email.clone()?,
+            name: name.to_string(),
+            team: line.team.clone(),
+            seat_type: line.seat_type.clone().unwrap_or_default(),
+            monthly: line.amount,
+            start: line.start,
+            end,
+        };
+        Some((seat, roster_day))
+    }
+}

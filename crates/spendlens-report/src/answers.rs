@@ -52,6 +52,13 @@ pub fn sync_text(sync: &SyncView) -> String {
         out += &format!("{name}: {} lines for {}\n", endpoint.lines.unwrap_or(0), period.label());
     }
     out += &format!("directory: {} entries; {} requests\n", sync.directory_entries, sync.requests);
+    for failure in &sync.failures {
+        out += &format!(
+            "{}: FAILED, nothing stored past its last whole chunk ({})\n",
+            failure.endpoint,
+            if failure.bad_data { "bad data" } else { "remote failure" }
+        );
+    }
     out
 }
 
@@ -96,6 +103,10 @@ pub fn reconcile_text(reconciled: &Reconciled) -> String {
         "reconcile {} · invoice {} · ledger {} · difference {}\n",
         reconciled.view.month, result.invoice_total_usd, result.ledger_total_usd, result.residual_total_usd
     );
+    if reconciled.view.self_check {
+        out += "self-check: no invoice given (--invoice FILE); the month's cost report and seat fees stand in for one, so this \
+                checks the ledger against its own sources, not against a bill\n";
+    }
     let mut table = Table::new(&["#>", "Invoice line", "Billed>", "In ledger>", "Residual>", "Cause"]);
     for line in &reconciled.lines {
         let mapped: Money =

@@ -378,6 +378,9 @@ td.num, th.num {{ text-align: right; font-variant-numeric: tabular-nums; }}
             escape(&summary.unpriced_models.join(", "))
         );
     }
+    for note in &summary.notes {
+        let _ = writeln!(html, r#"<p class="note">Note: {}</p>"#, escape(note));
+    }
     if !summary.unknown_values.is_empty() {
         html += "<p class=\"note\">Values this build does not know (kept as written; billed where a billing source bills them, never priced by guess):</p>\n<ul id=\"unknown\">\n";
         for value in &summary.unknown_values {

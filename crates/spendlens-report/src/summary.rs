@@ -225,6 +225,9 @@ fn document(summary: &Summary, top_engineers: usize) -> Vec<Block> {
             summary.unpriced_models.join(", ")
         )));
     }
+    for note in &summary.notes {
+        blocks.push(Block::Text(format!("Note: {note}")));
+    }
     if !summary.unknown_values.is_empty() {
         blocks.push(Block::Text(
             "Values this build does not know (kept as written; billed where a billing source bills them, never priced by guess):"

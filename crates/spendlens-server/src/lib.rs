@@ -273,7 +273,8 @@ async fn flush(app: &Arc<Shared>) -> Result<FlushSummary, ServerError> {
     }
     let (application, data_dir) = (app.app.clone(), app.settings.data_dir.clone());
     let outcome = tokio::task::spawn_blocking(move || {
-        let result = pending::store_batch(&application, &data_dir, &batch);
+        let mut batch = batch;
+        let result = pending::store_batch(&application, &data_dir, &mut batch);
         (batch, result)
     })
     .await;

@@ -116,21 +116,31 @@ impl Batch {
     }
 }
 
-/// Stores a batch (blocking: run it off the async workers).
-pub fn store_batch(app: &App, data_dir: &FilePath, batch: &Batch) -> Result<FlushSummary, ServerError> {
+/// Stores a batch under the data directory's writer lock (blocking: run it off the async
+/// workers). What is stored leaves `batch`: on a failure, what is left is exactly what was not
+/// stored, so putting it back and flushing again never counts an activity increment twice (usage
+/// lines merge by request, so storing one twice is harmless anyway).
+pub fn store_batch(app: &App, data_dir: &FilePath, batch: &mut Batch) -> Result<FlushSummary, ServerError> {
     let mut summary = FlushSummary::default();
-    if !batch.usage.is_empty() {
-        summary.usage_lines = store_usage(app, &batch.usage)?;
-    }
-    if !batch.activity.is_empty() {
-        summary.activity_days = store_activity(app, &batch.activity)?;
-    }
+    let stored = app.writing(|| {
+        if !batch.usage.is_empty() {
+            summary.usage_lines = store_usage(app, &batch.usage)?;
+            batch.usage.clear();
+        }
+        if !batch.activity.is_empty() {
+            summary.activity_days = store_activity(app, &mut batch.activity)?;
+        }
+        Ok(())
+    });
+    stored?;
     // After the lines: a crash in between recounts at worst, it never loses counts.
     if let Some(counters) = &batch.counters {
         write_json(&data_dir.join(COUNTERS_FILE), counters)?;
+        batch.counters = None;
     }
     if let Some(attributes) = &batch.attributes {
         write_json(&data_dir.join(ATTRIBUTES_FILE), attributes)?;
+        batch.attributes = None;
     }
     Ok(summary)
 }
@@ -141,7 +151,7 @@ pub fn scope_of(email: Option<&str>) -> &str {
 
 /// Each person's new events merged into their days by the one merge rule (a resent event is
 /// stored once).
-fn store_usage(app: &App, lines: &[UsageLine]) -> Result<usize, ServerError> {
+fn store_usage(app: &App, lines: &[UsageLine]) -> Result<usize, spendlens_app::AppError> {
     let mut by_person: BTreeMap<Option<String>, Vec<UsageLine>> = BTreeMap::new();
     for line in lines {
         by_person.entry(line.identity.actor_email.clone()).or_default().push(line.clone());
@@ -153,10 +163,11 @@ fn store_usage(app: &App, lines: &[UsageLine]) -> Result<usize, ServerError> {
     Ok(new_lines)
 }
 
-/// Each person's counter increments added to their days.
-fn store_activity(app: &App, activity: &BTreeMap<ActivityKey, ActivityCounts>) -> Result<usize, ServerError> {
+/// Each person's counter increments added to their days; a person's increments leave `activity`
+/// once stored.
+fn store_activity(app: &App, activity: &mut BTreeMap<ActivityKey, ActivityCounts>) -> Result<usize, spendlens_app::AppError> {
     let mut by_person: BTreeMap<Option<String>, Vec<ActivityLine>> = BTreeMap::new();
-    for ((person, day), counts) in activity {
+    for ((person, day), counts) in activity.iter() {
         let increment = ActivityLine {
             day: *day,
             source: Source::Otel,
@@ -177,6 +188,7 @@ fn store_activity(app: &App, activity: &BTreeMap<ActivityKey, ActivityCounts>) -
     let mut days = 0;
     for (person, increments) in by_person {
         days += app.add_activity(Source::Otel, scope_of(person.as_deref()), increments)?;
+        activity.retain(|(someone, _), _| *someone != person);
     }
     Ok(days)
 }

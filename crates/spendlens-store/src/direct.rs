@@ -10,7 +10,7 @@ use spendlens_model::{Period, Source, UsageLine};
 use crate::decode::decode_usage_lines_into;
 use crate::encode::{compare_usage, usage_schema};
 use crate::files::{list_directory, read_checked_parquet};
-use crate::layout::{Table, parse_day_partition, scope_file_name, scope_stem};
+use crate::layout::{Table, legacy_scope_stem, parse_day_partition, scope_file_name, scope_stem};
 use crate::{ScopeFile, Store, StoreError};
 
 /// How much of each usage line a scoped read decodes.
@@ -32,13 +32,16 @@ pub(crate) const PRICED_LEAVES_OUT: [&str; 5] = ["request_id", "api_key_id", "ap
 /// order, each stamped with its name, inode, length and modification time.
 pub(crate) fn scope_files(store: &Store, source: Source, scope: &str, period: Option<Period>) -> Result<Vec<ScopeFile>, StoreError> {
     let file_name = scope_file_name(&scope_stem(scope)?);
+    // A day not written since an earlier build still holds the file under the name it gave.
+    let legacy_name = scope_file_name(&legacy_scope_stem(scope)?);
     let mut files = Vec::new();
     for (name, path, is_directory) in list_directory(&store.layout.source(Table::Usage, source))? {
         let Some(day) = parse_day_partition(&name).filter(|_| is_directory) else { continue };
         if period.is_some_and(|period| !period.contains(day)) {
             continue;
         }
-        let file = path.join(&file_name);
+        let current = path.join(&file_name);
+        let file = if current.exists() { current } else { path.join(&legacy_name) };
         let metadata = match std::fs::metadata(&file) {
             Ok(metadata) if metadata.is_file() => metadata,
             Ok(_) => continue,

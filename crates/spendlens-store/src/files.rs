@@ -109,17 +109,19 @@ pub(crate) fn list_directory(directory: &FilePath) -> Result<Vec<(String, PathBu
     Ok(listed)
 }
 
-/// Removes temporary files a crashed write left anywhere under `lake` (and nothing outside it).
+/// Removes temporary files crashed writes left under `directory` (recursively when `deep`).
 ///
-/// Returns how many were removed. A write still running in another process at that moment fails
-/// cleanly at its rename; the file it would have replaced stays whole.
-pub(crate) fn remove_stale_temporaries(lake: &FilePath) -> Result<usize, StoreError> {
+/// Only ever called by the holder of the writer lock: every other writer's temporary file exists
+/// only while it holds the lock, so what is left then is a crash's. Returns how many were removed.
+pub(crate) fn remove_stale_temporaries(directory: &FilePath, deep: bool) -> Result<usize, StoreError> {
     let mut removed = 0;
-    let mut pending = vec![lake.to_path_buf()];
+    let mut pending = vec![directory.to_path_buf()];
     while let Some(directory) = pending.pop() {
         for (name, path, is_directory) in list_directory(&directory)? {
             if is_directory {
-                pending.push(path);
+                if deep {
+                    pending.push(path);
+                }
             } else if is_temporary(&name) && remove_if_present(&path)? {
                 removed += 1;
             }

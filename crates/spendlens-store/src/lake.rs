@@ -12,7 +12,7 @@ use std::hash::{Hash, Hasher};
 
 use spendlens_model::{ActivityLine, CostLine, Day, DirectoryEntry, Period, Source, UnknownValue, UsageLine, parallel};
 
-use crate::{Replace, Store, StoreError, StoreTotals, UsageDetail, UsageRollup, WriteSummary};
+use crate::{Replace, Store, StoreError, StoreTotals, UsageDetail, UsageRollup, WriteSummary, WriterLock};
 
 /// One scope's partition file of one day: where it is, and a stamp that changes whenever the
 /// file is written, replaced or removed.
@@ -28,6 +28,10 @@ pub struct ScopeFile {
 /// What spendlens needs from a ledger store. Implementations must be safe to share between
 /// threads; every write replaces whole partition files atomically.
 pub trait Lake: Send + Sync {
+    /// Takes the writer lock of the lake's data directory, waiting while another process holds
+    /// it (`busy` is called first, once, when it does). Every writing use case holds it.
+    fn lock_writer(&self, busy: &dyn Fn()) -> Result<WriterLock, StoreError>;
+
     /// Replaces a scope's usage files for the days `replace` names. Lines are filed under
     /// [`UsageLine::day`]; every line's `source` must be `source`.
     fn replace_usage(&self, source: Source, scope: &str, replace: Replace, lines: &[UsageLine]) -> Result<WriteSummary, StoreError>;
@@ -58,6 +62,10 @@ pub trait Lake: Send + Sync {
     /// Every cost line whose start day is in `period` (all if `None`), ordered by start day,
     /// source, then every other field.
     fn cost_lines(&self, period: Option<Period>) -> Result<Vec<CostLine>, StoreError>;
+
+    /// Like [`Lake::cost_lines`], for one source only (the roster's seat records, whatever days
+    /// they are filed under).
+    fn cost_lines_of(&self, source: Source, period: Option<Period>) -> Result<Vec<CostLine>, StoreError>;
 
     /// Every activity line of a day in `period` (all if `None`), ordered by day, actor, source and
     /// every other field.
@@ -154,6 +162,10 @@ pub trait LakeExt: Lake {
 impl<T: Lake + ?Sized> LakeExt for T {}
 
 impl Lake for Store {
+    fn lock_writer(&self, busy: &dyn Fn()) -> Result<WriterLock, StoreError> {
+        Store::lock_writer(self, busy)
+    }
+
     fn replace_usage(&self, source: Source, scope: &str, replace: Replace, lines: &[UsageLine]) -> Result<WriteSummary, StoreError> {
         Store::write_usage(self, source, scope, replace, lines)
     }
@@ -183,7 +195,11 @@ impl Lake for Store {
     }
 
     fn cost_lines(&self, period: Option<Period>) -> Result<Vec<CostLine>, StoreError> {
-        crate::sql::cost_lines(self, period)
+        crate::sql::cost_lines(self, period, None)
+    }
+
+    fn cost_lines_of(&self, source: Source, period: Option<Period>) -> Result<Vec<CostLine>, StoreError> {
+        crate::sql::cost_lines(self, period, Some(source))
     }
 
     fn activity(&self, period: Option<Period>) -> Result<Vec<ActivityLine>, StoreError> {

@@ -13,6 +13,8 @@ use crate::StoreError;
 pub(crate) const LAKE_DIRECTORY: &str = "lake";
 /// The marker file naming the lake's format and schema version.
 pub(crate) const MARKER_FILE: &str = "_spendlens.json";
+/// The writer lock's file in the data directory.
+pub(crate) const WRITER_LOCK_FILE: &str = ".writer.lock";
 /// The `format` the marker must name.
 pub(crate) const FORMAT_NAME: &str = "spendlens-lake";
 /// The lake schema version this build writes and reads (marker and Parquet metadata alike).
@@ -77,11 +79,22 @@ impl Marker {
 #[derive(Debug, Clone)]
 pub(crate) struct Layout {
     lake: PathBuf,
+    data: PathBuf,
 }
 
 impl Layout {
     pub(crate) fn new(data_directory: &FilePath) -> Self {
-        Layout { lake: data_directory.join(LAKE_DIRECTORY) }
+        Layout { lake: data_directory.join(LAKE_DIRECTORY), data: data_directory.to_path_buf() }
+    }
+
+    /// The data directory the lake lives in (beside spendlens's state files).
+    pub(crate) fn data(&self) -> &FilePath {
+        &self.data
+    }
+
+    /// `DATA_DIR/.writer.lock`: the advisory lock every writer holds.
+    pub(crate) fn writer_lock(&self) -> PathBuf {
+        self.data.join(WRITER_LOCK_FILE)
     }
 
     pub(crate) fn lake(&self) -> &FilePath {
@@ -138,16 +151,33 @@ pub(crate) fn is_temporary(name: &str) -> bool {
     name.starts_with('.') && name.contains(TEMPORARY_INFIX)
 }
 
-/// The file stem of a caller-given scope.
-///
-/// Characters outside `[A-Za-z0-9._-]` become `_` (as does a leading `.`, which would hide the
-/// file), long names are cut; whenever the name changed, `-` and a stable hash of the original
-/// are appended so that distinct scopes never share a file.
+/// The name of a scope's partition file (`<stem>.parquet`, see [`scope_stem`]).
+pub fn scope_file(scope: &str) -> Result<String, StoreError> {
+    Ok(scope_file_name(&scope_stem(scope)?))
+}
+
+/// The file stem of a caller-given scope: the scope with characters outside `[A-Za-z0-9._-]`
+/// made `_` (a leading `.` too, which would hide the file), cut to a safe length, then `-` and
+/// sixteen hex digits of a stable hash of the scope as given. The hash is always there, so two
+/// scopes never share a file, however they spell (`ana@example.com` and a scope literally named
+/// `ana_example.com-…`; an email spelled like a reserved scope).
 pub(crate) fn scope_stem(scope: &str) -> Result<String, StoreError> {
+    Ok(format!("{}-{}", sanitised(scope)?, stable_hash(scope)))
+}
+
+/// The file stem earlier builds (lake schema 1 and 2 before hashing always) gave a scope: the
+/// sanitised scope, with the short hash only when sanitising changed it. Still read, and removed
+/// when its day is written again, so a lake keeps one file per scope and day.
+pub(crate) fn legacy_scope_stem(scope: &str) -> Result<String, StoreError> {
+    let stem = sanitised(scope)?;
+    Ok(if stem == scope { stem } else { format!("{stem}-{}", short_hash(scope)) })
+}
+
+fn sanitised(scope: &str) -> Result<String, StoreError> {
     if scope.is_empty() {
         return Err(StoreError::InvalidInput { detail: "a scope name must not be empty".to_string() });
     }
-    let mut stem: String = scope
+    Ok(scope
         .chars()
         .enumerate()
         .map(|(index, character)| {
@@ -155,20 +185,25 @@ pub(crate) fn scope_stem(scope: &str) -> Result<String, StoreError> {
             if allowed { character } else { '_' }
         })
         .take(SCOPE_LENGTH_LIMIT)
-        .collect();
-    if stem != scope {
-        stem.push('-');
-        stem.push_str(&stable_hash(scope));
-    }
-    Ok(stem)
+        .collect())
 }
 
-/// Eight hex digits of FNV-1a over the bytes: fixed by definition, so file names never change
-/// between builds or platforms.
-fn stable_hash(text: &str) -> String {
+/// FNV-1a over the bytes: fixed by definition, so file names never change between builds or
+/// platforms.
+fn fnv1a(text: &str) -> u64 {
     const OFFSET: u64 = 0xcbf2_9ce4_8422_2325;
     const PRIME: u64 = 0x0000_0100_0000_01b3;
-    let hash = text.bytes().fold(OFFSET, |hash, byte| (hash ^ u64::from(byte)).wrapping_mul(PRIME));
+    text.bytes().fold(OFFSET, |hash, byte| (hash ^ u64::from(byte)).wrapping_mul(PRIME))
+}
+
+/// Sixteen hex digits of FNV-1a.
+fn stable_hash(text: &str) -> String {
+    format!("{:016x}", fnv1a(text))
+}
+
+/// The eight hex digits earlier builds used.
+fn short_hash(text: &str) -> String {
+    let hash = fnv1a(text);
     format!("{:08x}", (hash ^ (hash >> 32)) & 0xffff_ffff)
 }
 
@@ -178,11 +213,11 @@ mod tests {
     use super::*;
 
     #[test]
-    fn plain_scopes_are_kept_and_others_are_sanitised_with_a_hash() {
+    fn every_scope_is_sanitised_and_hashed() {
         let cases = [
-            ("org", "org"),
-            ("demo", "demo"),
-            ("team-a_2.v1", "team-a_2.v1"),
+            ("org", "org-"),
+            ("demo", "demo-"),
+            ("team-a_2.v1", "team-a_2.v1-"),
             ("ana@example.com", "ana_example.com-"),
             ("a/b", "a_b-"),
             (".hidden", "_hidden-"),
@@ -191,34 +226,37 @@ mod tests {
         ];
         for (scope, prefix) in cases {
             let stem = scope_stem(scope).unwrap();
-            if prefix == scope {
-                assert_eq!(stem, scope);
-            } else {
-                assert!(stem.starts_with(prefix), "{scope} -> {stem}");
-                assert_eq!(stem.len(), prefix.len() + 8, "{scope} -> {stem}");
-            }
+            assert!(stem.starts_with(prefix), "{scope} -> {stem}");
+            assert_eq!(stem.len(), prefix.len() + 16, "{scope} -> {stem}");
             assert!(stem.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-')), "{stem}");
             assert!(!stem.starts_with('.'));
         }
     }
 
     #[test]
-    fn distinct_scopes_never_collide_and_hashes_are_stable() {
-        let first = scope_stem("a@b").unwrap();
-        let second = scope_stem("a#b").unwrap();
-        assert_ne!(first, second);
-        assert_ne!(scope_stem("a_b").unwrap(), first);
-        assert_eq!(scope_stem("a@b").unwrap(), first);
+    fn regression_scopes_that_sanitise_alike_never_share_a_file() {
+        // An email and a scope spelled as its sanitised form used to collide when the hash of the
+        // one matched the suffix of the other; an email spelled `unattributed` took the file of
+        // the reserved scope of telemetry without a person.
+        let email = scope_stem("ana@example.com").unwrap();
+        let lookalike = scope_stem(&legacy_scope_stem("ana@example.com").unwrap()).unwrap();
+        assert_ne!(email, lookalike);
+        assert_ne!(scope_stem("a@b").unwrap(), scope_stem("a#b").unwrap());
+        assert_ne!(scope_stem("a_b").unwrap(), scope_stem("a@b").unwrap());
+        assert_eq!(scope_stem("a@b").unwrap(), scope_stem("a@b").unwrap());
         // Pinned: the hash is part of the on-disk layout and must never change.
-        assert_eq!(stable_hash(""), "4fd0bfc1");
-        assert_eq!(scope_stem("ana@example.com").unwrap(), "ana_example.com-c702bca7");
+        assert_eq!(stable_hash(""), "cbf29ce484222325");
+        assert_eq!(scope_stem("ana@example.com").unwrap(), format!("ana_example.com-{}", stable_hash("ana@example.com")));
+        // The names earlier builds gave, still recognised.
+        assert_eq!(legacy_scope_stem("org").unwrap(), "org");
+        assert_eq!(legacy_scope_stem("ana@example.com").unwrap(), "ana_example.com-c702bca7");
     }
 
     #[test]
     fn long_scopes_are_cut_and_hashed() {
         let long = "x".repeat(300);
         let stem = scope_stem(&long).unwrap();
-        assert_eq!(stem.len(), SCOPE_LENGTH_LIMIT + 9);
+        assert_eq!(stem.len(), SCOPE_LENGTH_LIMIT + 17);
         assert_ne!(scope_stem(&"x".repeat(301)).unwrap(), stem);
     }
 

@@ -18,17 +18,21 @@
 //!
 //! - `<source>` is the source's canonical spelling (`admin_usage`, `admin_cost`, `roster`, ...).
 //!   `source` and `day` are Hive partition columns: they are in the path, not in the files.
-//! - `<scope>` is the unit a writer replaces as a whole (`org`, a user's email, `demo`). Characters
-//!   outside `[A-Za-z0-9._-]` (and a leading `.`) become `_`, names are cut at 96 characters, and a
-//!   changed name gets `-` and eight hex digits of FNV-1a of the original appended, so distinct
-//!   scopes never share a file. Two scopes of a source on the same day are two files, and both count.
+//! - `<scope>` is the unit a writer replaces as a whole (`org`, a user's email, `demo`), named
+//!   `<stem>-<hash>`: the scope with characters outside `[A-Za-z0-9._-]` (and a leading `.`) made
+//!   `_`, cut at 96 characters, then sixteen hex digits of FNV-1a of the scope as given, always, so
+//!   distinct scopes never share a file however they spell ([`scope_file`]). Two scopes of a
+//!   source on the same day are two files, and both count. Files of earlier builds (the stem alone,
+//!   or with eight hex digits when sanitising changed it) are still read, and renamed to the
+//!   current name before their day is written again.
 //! - A usage line is filed under the UTC day of its `start`; a cost line under its `start` day;
 //!   an activity line under its `day`.
 //! - Each file is Parquet (zstd) with key-value metadata `spendlens.schema_version=2`; rows are
 //!   sorted, so the same input gives the same bytes.
 //! - Files are replaced atomically: written to `.<scope>.parquet.tmp-<pid>-<n>` in the same
 //!   directory (a name no reader lists), synced, renamed over the target, and the directory synced.
-//!   Leftover temporary files from a crash are removed when the store is next opened.
+//!   Every writer holds the data directory's advisory lock (`DATA_DIR/.writer.lock`); leftover
+//!   temporary files from a crash are removed by the next writer once it holds the lock.
 //!
 //! Columns (`Decimal128(38, 18)` holds exact US dollars; timestamps are microseconds, UTC):
 //!
@@ -84,6 +88,6 @@ pub use direct::UsageDetail;
 pub use error::StoreError;
 pub use export::{ExportColumn, ExportValues, export_parquet};
 pub use lake::{Lake, LakeExt, ScopeFile};
-pub use layout::SCHEMA_VERSION;
+pub use layout::{SCHEMA_VERSION, scope_file};
 pub use sql::{StoreTotals, Totals, UsageRollup};
-pub use store::{Replace, Store, WriteSummary};
+pub use store::{Replace, Store, WriteSummary, WriterLock};

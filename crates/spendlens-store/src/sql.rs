@@ -299,9 +299,15 @@ pub(crate) fn usage_lines(store: &Store, period: Option<Period>, only: Option<So
 
 /// Every cost line whose start day is in `period` (all if `None`), with its source restored
 /// from the partition. Ordered by start day, source, then every other field.
-pub(crate) fn cost_lines(store: &Store, period: Option<Period>) -> Result<Vec<CostLine>, StoreError> {
+pub(crate) fn cost_lines(store: &Store, period: Option<Period>, only: Option<Source>) -> Result<Vec<CostLine>, StoreError> {
     let table = table_path(store, Table::Cost);
-    let sql = format!("SELECT * FROM \"cost\" {}", period_filter(period));
+    let mut filter = period_filter(period);
+    if let Some(source) = only {
+        // The spelling is one of the model's closed vocabulary: no quoting hazard.
+        let clause = format!("\"source\" = '{}'", source.as_str());
+        filter = if filter.is_empty() { format!("WHERE {clause}") } else { format!("{filter} AND {clause}") };
+    }
+    let sql = format!("SELECT * FROM \"cost\" {filter}");
     let batches = run(store, &[Table::Cost], &sql, "cost lines")?;
     let mut lines = Vec::new();
     for batch in &batches {

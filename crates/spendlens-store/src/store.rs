@@ -17,7 +17,9 @@ use crate::StoreError;
 use crate::atomic::{ensure_directory, write_file, write_files_failing};
 use crate::encode::{activity_batch, cost_batch, directory_batch, usage_batch};
 use crate::files::{FileChecker, list_directory, parquet_bytes, remove_if_present, remove_stale_temporaries, write_parquet};
-use crate::layout::{FORMAT_NAME, Layout, Marker, SCHEMA_VERSION, Table, parse_day_partition, scope_file_name, scope_stem};
+use crate::layout::{
+    FORMAT_NAME, Layout, Marker, SCHEMA_VERSION, Table, legacy_scope_stem, parse_day_partition, scope_file_name, scope_stem,
+};
 
 /// Which of a scope's existing day files a write replaces.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -33,6 +35,14 @@ pub enum Replace {
     /// The lines are the whole scope (a seat roster): the scope's files in every day not present
     /// in the lines are deleted.
     Scope,
+}
+
+/// The data directory's writer lock, held: while it lives no other process writes to the
+/// directory (an advisory `flock` on `DATA_DIR/.writer.lock`, released by the operating system
+/// when the holder exits, even by `kill -9`). Readers never take it.
+#[derive(Debug)]
+pub struct WriterLock {
+    _file: fs::File,
 }
 
 /// What a write did.
@@ -69,8 +79,9 @@ impl Store {
     /// Opens the lake under `data_directory`, creating it (and its marker) when missing.
     ///
     /// A marker from a newer spendlens gives [`StoreError::NewerSchema`], an unreadable one
-    /// [`StoreError::Corrupt`]; a failed open changes nothing on disk. A successful open removes
-    /// temporary files that crashed writes left inside `lake/`.
+    /// [`StoreError::Corrupt`]; a failed open changes nothing on disk. Opening deletes nothing:
+    /// temporary files a crashed write left are removed by the next holder of the writer lock
+    /// ([`Store::lock_writer`]), never by a reader, who cannot tell them from a live write's.
     pub fn open(data_directory: &FilePath) -> Result<Store, StoreError> {
         let layout = Layout::new(data_directory);
         let marker = layout.marker();
@@ -93,7 +104,6 @@ impl Store {
         for table in Table::ALL {
             ensure_directory(&layout.table(table))?;
         }
-        remove_stale_temporaries(layout.lake())?;
         // Built last: a runtime dropped on an error path would panic inside a caller's runtime.
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
@@ -110,6 +120,30 @@ impl Store {
             fail_before_rename: AtomicBool::new(false),
             stale_marker: AtomicBool::new(stale_marker),
         })
+    }
+
+    /// Takes the data directory's writer lock, waiting for another writer to finish (`busy` is
+    /// called first when one holds it). Once held, temporary files a crashed writer left are
+    /// removed: no live writer can own them.
+    pub fn lock_writer(&self, busy: &dyn Fn()) -> Result<WriterLock, StoreError> {
+        let path = self.layout.writer_lock();
+        let file = fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&path)
+            .map_err(|error| StoreError::io("open the writer lock", &path, error))?;
+        match file.try_lock() {
+            Ok(()) => {}
+            Err(fs::TryLockError::WouldBlock) => {
+                busy();
+                file.lock().map_err(|error| StoreError::io("take the writer lock", &path, error))?;
+            }
+            Err(fs::TryLockError::Error(error)) => return Err(StoreError::io("take the writer lock", &path, error)),
+        }
+        remove_stale_temporaries(self.layout.lake(), true)?;
+        remove_stale_temporaries(self.layout.data(), false)?;
+        Ok(WriterLock { _file: file })
     }
 
     /// The lake directory (`DATA_DIR/lake`).
@@ -169,8 +203,10 @@ impl Store {
     /// Replaces a scope's directory snapshot with `entries` (no entries: the file is deleted).
     pub(crate) fn write_directory(&self, source: Source, scope: &str, entries: &[DirectoryEntry]) -> Result<WriteSummary, StoreError> {
         let stem = scope_stem(scope)?;
-        let target = self.layout.source(Table::Directory, source).join(scope_file_name(&stem));
+        let folder = self.layout.source(Table::Directory, source);
+        let target = folder.join(scope_file_name(&stem));
         let _guard = self.lock_writes()?;
+        adopt_legacy_file(&folder, &scope_file_name(&legacy_scope_stem(scope)?), &target)?;
         if entries.is_empty() {
             let removed = remove_if_present(&target)?;
             return Ok(WriteSummary { rows: 0, files_written: 0, files_removed: usize::from(removed) });
@@ -219,6 +255,7 @@ impl Store {
     ) -> Result<WriteSummary, StoreError> {
         let stem = scope_stem(scope)?;
         let file_name = scope_file_name(&stem);
+        let legacy_name = scope_file_name(&legacy_scope_stem(scope)?);
         let mut by_day: BTreeMap<Day, Vec<&T>> = BTreeMap::new();
         for line in lines {
             by_day.entry(day_of(line)).or_default().push(line);
@@ -235,6 +272,11 @@ impl Store {
         let written_days: BTreeSet<Day> = encoded.iter().map(|file| file.day).collect();
 
         let _guard = self.lock_writes()?;
+        for file in &encoded {
+            if let Some(folder) = file.target.parent() {
+                adopt_legacy_file(folder, &legacy_name, &file.target)?;
+            }
+        }
         let mut summary = WriteSummary::default();
         let files: Vec<(&FilePath, &[u8])> = encoded.iter().map(|file| (file.target.as_path(), file.bytes.as_slice())).collect();
         if !files.is_empty() {
@@ -254,13 +296,35 @@ impl Store {
         if replace != Replace::Days {
             for (name, path, is_directory) in list_directory(&self.layout.source(table, source))? {
                 let Some(day) = parse_day_partition(&name).filter(|_| is_directory) else { continue };
-                if emptied(day) && remove_if_present(&path.join(&file_name))? {
-                    summary.files_removed += 1;
+                if emptied(day) {
+                    for name in [&file_name, &legacy_name] {
+                        if remove_if_present(&path.join(name))? {
+                            summary.files_removed += 1;
+                        }
+                    }
                 }
             }
         }
         Ok(summary)
     }
+}
+
+/// Renames a scope's file named as earlier builds named it (`legacy`, in `folder`) to its name now
+/// (`target`), before `target` is written: a rename is atomic, so at every moment exactly one of
+/// the two holds the day, and a crash never leaves both to be counted.
+fn adopt_legacy_file(folder: &FilePath, legacy: &str, target: &FilePath) -> Result<(), StoreError> {
+    let old = folder.join(legacy);
+    if old == target || !old.is_file() {
+        return Ok(());
+    }
+    if target.is_file() {
+        // Both exist only if an earlier adoption was cut short after the new file was written:
+        // the new one is the truth.
+        remove_if_present(&old)?;
+        return Ok(());
+    }
+    fs::rename(&old, target).map_err(|error| StoreError::io("rename", &old, error))?;
+    crate::atomic::sync_directory(folder)
 }
 
 /// One day's partition file, encoded and ready to write.

@@ -83,11 +83,29 @@ pub struct Client {
 /// A successful response body, parsed by the caller's reader; a parse failure is retried.
 pub type Parse<'a, T> = &'a mut dyn FnMut(&[u8]) -> Result<T, spendlens_ingest::IngestError>;
 
+/// Checks that the admin key may be sent to `base_url`: https, or plain http to a loopback
+/// address only (a local proxy or test server).
+pub fn check_base_url(base_url: &str) -> Result<(), SyncError> {
+    let url =
+        reqwest::Url::parse(base_url).map_err(|error| SyncError::Settings(format!("the base URL {base_url:?} is not a URL: {error}")))?;
+    let host = url.host_str().unwrap_or_default().trim_start_matches('[').trim_end_matches(']');
+    let loopback = host.eq_ignore_ascii_case("localhost") || host.parse::<std::net::IpAddr>().is_ok_and(|address| address.is_loopback());
+    match url.scheme() {
+        "https" => Ok(()),
+        "http" if loopback => Ok(()),
+        "http" => Err(SyncError::Settings(format!(
+            "the base URL {base_url} is plain http: the admin key is sent only over https (or to a loopback address)"
+        ))),
+        other => Err(SyncError::Settings(format!("the base URL {base_url} has scheme {other}: give an https URL"))),
+    }
+}
+
 impl Client {
     pub fn new(settings: ClientSettings) -> Result<Client, SyncError> {
         if settings.max_attempts == 0 {
             return Err(SyncError::Settings("max_attempts must be at least 1".into()));
         }
+        check_base_url(&settings.base_url)?;
         let mut headers = HeaderMap::new();
         headers.insert("x-api-key", settings.key.header()?);
         headers.insert("anthropic-version", HeaderValue::from_static("2023-06-01"));
@@ -95,13 +113,17 @@ impl Client {
             .default_headers(headers)
             .user_agent(concat!("spendlens/", env!("CARGO_PKG_VERSION")))
             .timeout(settings.timeout)
+            // The key is a default header: a redirect would carry it to wherever it points.
+            .redirect(reqwest::redirect::Policy::none())
             .build()
             .map_err(|error| SyncError::Settings(format!("cannot build the HTTP client: {error}")))?;
         Ok(Client { http, settings, requests: 0 })
     }
 
     /// GETs `path` with `query`, retrying what is worth retrying, and parses the body with
-    /// `parse`. A body that does not parse (a truncated response) is retried too.
+    /// `parse`. A body cut short (JSON that ends early) is retried like a transport failure; a
+    /// whole JSON body the reader refuses is bad data, returned at once; a body that never parses
+    /// is bad data too ([`SyncError::Ingest`]).
     pub fn get<T>(&mut self, path: &str, query: &[(String, String)], parse: Parse<'_, T>) -> Result<T, SyncError> {
         self.get_beta(path, query, None, parse)
     }
@@ -111,7 +133,11 @@ impl Client {
         let url = format!("{}{path}", self.settings.base_url.trim_end_matches('/'));
         let endpoint = format!("GET {path}");
         let mut last = String::new();
+        // Whether every attempt failed to connect, and the last parse failure, if the last attempt was one.
+        let mut never_connected = true;
+        let mut unparsed: Option<spendlens_ingest::IngestError> = None;
         for attempt in 1..=self.settings.max_attempts {
+            unparsed = None;
             self.requests += 1;
             let mut request = self.http.get(&url).query(query);
             if let Some(beta) = beta {
@@ -119,17 +145,24 @@ impl Client {
             }
             let wait = match request.send() {
                 Err(error) => {
+                    never_connected &= error.is_connect();
                     last = if error.is_timeout() { "timed out".into() } else { format!("request failed: {}", without_url(&error)) };
                     self.backoff(attempt)
                 }
                 Ok(response) => {
+                    never_connected = false;
                     let status = response.status();
                     if status.is_success() {
                         match response.bytes() {
                             Ok(body) => match parse(&body) {
                                 Ok(value) => return Ok(value),
+                                // Whole JSON the reader refuses: asking again gives the same answer.
+                                Err(error) if serde_json::from_slice::<serde::de::IgnoredAny>(&body).is_ok() => {
+                                    return Err(SyncError::Ingest(error));
+                                }
                                 Err(error) => {
                                     last = format!("unreadable response: {error}");
+                                    unparsed = Some(error);
                                     self.backoff(attempt)
                                 }
                             },
@@ -138,8 +171,13 @@ impl Client {
                                 self.backoff(attempt)
                             }
                         }
-                    } else if status == StatusCode::UNAUTHORIZED || status == StatusCode::FORBIDDEN {
+                    } else if status == StatusCode::UNAUTHORIZED {
                         return Err(SyncError::Unauthorized { endpoint, status: status.as_u16() });
+                    } else if status == StatusCode::FORBIDDEN {
+                        return Err(SyncError::Forbidden { endpoint, message: error_message(response) });
+                    } else if status.is_redirection() {
+                        let location = response.headers().get("location").and_then(|to| to.to_str().ok()).map(str::to_string);
+                        return Err(SyncError::Redirected { endpoint, status: status.as_u16(), location });
                     } else if status == StatusCode::TOO_MANY_REQUESTS {
                         let retry_after = retry_after(&response).map(|wait| wait.min(self.settings.max_retry_after));
                         last = format!(
@@ -158,6 +196,12 @@ impl Client {
             if attempt < self.settings.max_attempts {
                 std::thread::sleep(wait);
             }
+        }
+        if let Some(error) = unparsed {
+            return Err(SyncError::Ingest(error));
+        }
+        if never_connected {
+            return Err(SyncError::Unreachable { endpoint, attempts: self.settings.max_attempts, last });
         }
         Err(SyncError::GaveUp { endpoint, attempts: self.settings.max_attempts, last })
     }
@@ -220,5 +264,27 @@ mod tests {
         assert!(!format!("{settings:?}").contains("very-secret"));
         assert!(AdminKey::new("  ").is_err());
         assert!(AdminKey::new("bad\nkey").is_err());
+    }
+
+    #[test]
+    fn the_key_goes_over_https_or_to_loopback_only() {
+        for good in [
+            "https://api.anthropic.com",
+            "https://proxy.example:8443/anthropic",
+            "http://127.0.0.1:9999",
+            "http://localhost:1",
+            "http://[::1]:80",
+        ] {
+            assert!(check_base_url(good).is_ok(), "{good}");
+        }
+        for bad in
+            ["http://api.anthropic.com", "http://10.0.0.5:8080", "ftp://127.0.0.1", "api.anthropic.com", "http://127.0.0.1.evil.example"]
+        {
+            assert!(matches!(check_base_url(bad), Err(SyncError::Settings(_))), "{bad}");
+        }
+        let key = AdminKey::new("sk-ant-admin01-very-secret").unwrap();
+        let error = Client::new(ClientSettings::new("http://gateway.example", key)).err().unwrap();
+        assert!(error.to_string().contains("only over https"), "{error}");
+        assert!(!error.to_string().contains("very-secret"));
     }
 }

@@ -15,15 +15,20 @@
 //!   `Retry-After` honoured on 429; 5xx, timeouts and truncated bodies retried with exponential
 //!   backoff and jitter; a clear error after a bounded number of attempts, with the store holding
 //!   only whole, earlier chunks.
+//! - **One failure, one endpoint.** An endpoint that fails on its own (a beta endpoint answering
+//!   403 or 404 for this organisation, a page that never parses, a server that keeps failing it)
+//!   is reported in [`SyncReport::failures`] and the others go on; a refused key, an unreachable
+//!   or redirecting server and a store failure stop the sync.
 //! - **Secret.** The admin key lives in [`AdminKey`], whose Debug and Display redact it; it is sent
-//!   only as a sensitive header and never reaches an error, a log line or the store.
+//!   only as a sensitive header, only over https (or to a loopback address), never after a redirect,
+//!   and never reaches an error, a log line or the store.
 
 mod client;
 mod error;
 mod state;
 mod sync;
 
-pub use client::{AdminKey, Client, ClientSettings};
+pub use client::{AdminKey, Client, ClientSettings, check_base_url};
 pub use error::SyncError;
 pub use state::SyncState;
-pub use sync::{Endpoint, Progress, Sink, SinkError, SyncReport, SyncSettings, run};
+pub use sync::{Endpoint, EndpointFailure, Progress, Sink, SinkError, SyncReport, SyncSettings, run};

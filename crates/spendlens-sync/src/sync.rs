@@ -142,6 +142,43 @@ pub struct SyncReport {
     pub lines: BTreeMap<&'static str, usize>,
     pub directory_entries: usize,
     pub requests: u64,
+    /// Endpoints that failed while the others went on (what they stored before failing is kept:
+    /// whole chunks only, with the cursor after the last one).
+    pub failures: Vec<EndpointFailure>,
+}
+
+impl SyncReport {
+    /// The sync's outcome as a result: `Incomplete` when any endpoint failed.
+    pub fn check(&self) -> Result<(), SyncError> {
+        if self.failures.is_empty() { Ok(()) } else { Err(SyncError::Incomplete { failures: self.failures.clone() }) }
+    }
+}
+
+/// One endpoint that failed, and why.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct EndpointFailure {
+    /// The endpoint's name (`usage_report/messages`, `workspaces`, ...).
+    pub endpoint: String,
+    pub error: String,
+    /// The answer was bad data (a page that never parsed), not a remote failure.
+    pub bad_data: bool,
+}
+
+impl EndpointFailure {
+    fn new(endpoint: &str, error: &SyncError) -> EndpointFailure {
+        EndpointFailure { endpoint: endpoint.to_string(), error: error.to_string(), bad_data: error.is_bad_data() }
+    }
+}
+
+/// Keeps going past an endpoint's own failure; stops at one that fails every endpoint alike.
+fn endpoint_outcome(report: &mut SyncReport, endpoint: &str, outcome: Result<(), SyncError>) -> Result<(), SyncError> {
+    match outcome {
+        Err(error) if !error.stops_the_sync() => {
+            report.failures.push(EndpointFailure::new(endpoint, &error));
+            Ok(())
+        }
+        other => other,
+    }
 }
 
 /// Why a sink could not keep what it was handed.
@@ -162,7 +199,9 @@ pub trait Sink {
     fn save_state(&mut self, state: &SyncState) -> Result<(), SinkError>;
 }
 
-/// Runs a sync from the cursors in `state`, handing every window to `sink`.
+/// Runs a sync from the cursors in `state`, handing every window to `sink`. An endpoint that
+/// fails on its own (see [`SyncError::stops_the_sync`]) is listed in [`SyncReport::failures`]
+/// and the sync goes on with the others; [`SyncReport::check`] turns that into an error.
 pub fn run(
     sink: &mut dyn Sink,
     mut state: SyncState,
@@ -185,30 +224,45 @@ pub fn run(
         let window = Period::new(start, end);
         report.windows.insert(endpoint.name(), window);
         progress(Progress::Window { endpoint, period: window });
-        let mut chunk_start = start;
-        while chunk_start < end {
-            let chunk = Period::new(chunk_start, (chunk_start + Duration::days(endpoint.chunk_days())).min(end));
-            let mut parsed = match endpoint {
-                Endpoint::ClaudeCode => fetch_claude_code(&mut client, chunk, progress)?,
-                _ => fetch_buckets(&mut client, endpoint, chunk, progress)?,
-            };
-            // The window asked for is what the store replaces, whatever the pages held.
-            parsed.cover(chunk);
-            let lines = sink.store(endpoint.feed(), parsed).map_err(SyncError::Sink)?;
-            *report.lines.entry(endpoint.name()).or_default() += lines;
-            progress(Progress::Stored { endpoint, period: chunk, lines });
-            // The cursor never moves back: an explicit --since re-reads without forgetting later days.
-            let cursor = state.cursors.entry(endpoint.name().to_string()).or_insert(chunk.end);
-            *cursor = (*cursor).max(chunk.end);
-            sink.save_state(&state).map_err(SyncError::Sink)?;
-            chunk_start = chunk.end;
-        }
+        let outcome = sync_endpoint(&mut client, sink, &mut state, &mut report, endpoint, window, progress);
+        endpoint_outcome(&mut report, endpoint.name(), outcome)?;
     }
     if settings.directory {
-        report.directory_entries = sync_directory(&mut client, sink)?;
+        sync_directory(&mut client, sink, &mut report)?;
     }
     report.requests = client.requests;
     Ok(report)
+}
+
+/// One endpoint's window, chunk by chunk, each stored and its cursor kept before the next.
+fn sync_endpoint(
+    client: &mut Client,
+    sink: &mut dyn Sink,
+    state: &mut SyncState,
+    report: &mut SyncReport,
+    endpoint: Endpoint,
+    window: Period,
+    progress: &mut dyn FnMut(Progress),
+) -> Result<(), SyncError> {
+    let mut chunk_start = window.start;
+    while chunk_start < window.end {
+        let chunk = Period::new(chunk_start, (chunk_start + Duration::days(endpoint.chunk_days())).min(window.end));
+        let mut parsed = match endpoint {
+            Endpoint::ClaudeCode => fetch_claude_code(client, chunk, progress)?,
+            _ => fetch_buckets(client, endpoint, chunk, progress)?,
+        };
+        // The window asked for is what the store replaces, whatever the pages held.
+        parsed.cover(chunk);
+        let lines = sink.store(endpoint.feed(), parsed).map_err(SyncError::Sink)?;
+        *report.lines.entry(endpoint.name()).or_default() += lines;
+        progress(Progress::Stored { endpoint, period: chunk, lines });
+        // The cursor never moves back: an explicit --since re-reads without forgetting later days.
+        let cursor = state.cursors.entry(endpoint.name().to_string()).or_insert(chunk.end);
+        *cursor = (*cursor).max(chunk.end);
+        sink.save_state(state).map_err(SyncError::Sink)?;
+        chunk_start = chunk.end;
+    }
+    Ok(())
 }
 
 fn rfc3339(day: Day) -> String {
@@ -315,40 +369,48 @@ fn fetch_claude_code(client: &mut Client, chunk: Period, progress: &mut dyn FnMu
     Ok(all)
 }
 
-/// Workspaces, API keys and users: whole listings, each replacing its snapshot.
-fn sync_directory(client: &mut Client, sink: &mut dyn Sink) -> Result<usize, SyncError> {
-    let mut total = 0;
-    for (kind, path) in [
-        (DirectoryKind::Workspace, "/v1/organizations/workspaces"),
-        (DirectoryKind::ApiKey, "/v1/organizations/api_keys"),
-        (DirectoryKind::User, "/v1/organizations/users"),
+/// Workspaces, API keys and users: whole listings, each replacing its snapshot (a listing that
+/// fails keeps the snapshot stored before).
+fn sync_directory(client: &mut Client, sink: &mut dyn Sink, report: &mut SyncReport) -> Result<(), SyncError> {
+    for (kind, name, path) in [
+        (DirectoryKind::Workspace, "workspaces", "/v1/organizations/workspaces"),
+        (DirectoryKind::ApiKey, "api_keys", "/v1/organizations/api_keys"),
+        (DirectoryKind::User, "users", "/v1/organizations/users"),
     ] {
-        let mut entries: Vec<DirectoryEntry> = Vec::new();
-        let mut after: Option<String> = None;
-        let mut seen = HashSet::new();
-        loop {
-            let mut query = vec![("limit".to_string(), "100".to_string())];
-            if let Some(id) = &after {
-                query.push(("after_id".into(), id.clone()));
-            }
-            let source = format!("GET {path}");
-            let (page, next) = client.get(path, &query, &mut |body| {
-                let page = directory::read_page(&source, body)?;
-                let cursor: ListingCursor =
-                    serde_json::from_slice(body).map_err(|error| spendlens_ingest::IngestError::json(&source, &error))?;
-                Ok((page, if cursor.has_more { cursor.last_id } else { None }))
-            })?;
-            entries.extend(page.lines);
-            match next {
-                Some(id) if seen.insert(id.clone()) => after = Some(id),
-                Some(id) => return Err(SyncError::PageLoop { endpoint: format!("GET {path}"), token: id }),
-                None => break,
-            }
-        }
-        total += entries.len();
-        sink.store_directory(kind, entries).map_err(SyncError::Sink)?;
+        let outcome = fetch_listing(client, path).and_then(|entries| {
+            report.directory_entries += entries.len();
+            sink.store_directory(kind, entries).map_err(SyncError::Sink)
+        });
+        endpoint_outcome(report, name, outcome)?;
     }
-    Ok(total)
+    Ok(())
+}
+
+/// One whole listing, following `last_id` while `has_more`.
+fn fetch_listing(client: &mut Client, path: &str) -> Result<Vec<DirectoryEntry>, SyncError> {
+    let mut entries: Vec<DirectoryEntry> = Vec::new();
+    let mut after: Option<String> = None;
+    let mut seen = HashSet::new();
+    loop {
+        let mut query = vec![("limit".to_string(), "100".to_string())];
+        if let Some(id) = &after {
+            query.push(("after_id".into(), id.clone()));
+        }
+        let source = format!("GET {path}");
+        let (page, cursor) = client.get(path, &query, &mut |body| {
+            let page = directory::read_page(&source, body)?;
+            let cursor: ListingCursor =
+                serde_json::from_slice(body).map_err(|error| spendlens_ingest::IngestError::json(&source, &error))?;
+            Ok((page, cursor))
+        })?;
+        entries.extend(page.lines);
+        match (cursor.has_more, cursor.last_id) {
+            (false, _) => return Ok(entries),
+            (true, None) => return Err(SyncError::NoNextPage { endpoint: format!("GET {path}") }),
+            (true, Some(id)) if seen.insert(id.clone()) => after = Some(id),
+            (true, Some(id)) => return Err(SyncError::PageLoop { endpoint: format!("GET {path}"), token: id }),
+        }
+    }
 }
 
 #[derive(serde::Deserialize)]

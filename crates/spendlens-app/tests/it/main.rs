@@ -8,5 +8,6 @@ mod sync_analytics;
 mod sync_faults;
 mod sync_secrets;
 mod sync_support;
+mod trust;
 mod unknown_values;
 mod views;

@@ -26,7 +26,7 @@ fn the_key_is_in_no_file_and_no_error() {
     for kind in [FaultKind::ServerError { status: 500 }, FaultKind::Truncated, FaultKind::LoopingPageToken] {
         fixture.mock.set_faults(vec![Fault::on(Endpoint::Usage, Trigger::Always, kind)]);
         let error = sync(&data, &fixture.settings()).unwrap_err();
-        errors.push(format!("{error} {error:?}"));
+        errors.push(format!("{error} {error:?} {:?}", crate::sync_support::failures(&error)));
     }
     fixture.mock.clear_faults();
     let mut settings = fixture.settings();

@@ -54,13 +54,31 @@ impl Fixture {
     }
 }
 
-/// A sync into `data_dir` through the application layer; a sync error as the sync crate gave it.
+/// A sync into `data_dir` through the application layer; a sync error as the sync crate gave it,
+/// `Incomplete` when any endpoint failed (as the CLI ends).
 pub fn sync(data_dir: &Path, settings: &SyncSettings) -> Result<SyncReport, spendlens_sync::SyncError> {
+    let report = sync_partial(data_dir, settings)?;
+    report.check()?;
+    Ok(report)
+}
+
+/// [`sync`], with the endpoints that failed on their own left in the report.
+pub fn sync_partial(data_dir: &Path, settings: &SyncSettings) -> Result<SyncReport, spendlens_sync::SyncError> {
     let app = spendlens_app::App::new(spendlens_app::Settings { data_dir: data_dir.to_path_buf(), prices: None });
     match app.sync(settings, &mut |_| {}) {
         Ok((report, _)) => Ok(report),
         Err(spendlens_app::AppError::Sync(error)) => Err(error),
         Err(other) => panic!("the sync failed outside the sync crate: {other}"),
+    }
+}
+
+/// The failures of a sync that ended `Incomplete`, each as `endpoint: error`.
+pub fn failures(error: &spendlens_sync::SyncError) -> Vec<String> {
+    match error {
+        spendlens_sync::SyncError::Incomplete { failures } => {
+            failures.iter().map(|failure| format!("{}: {}", failure.endpoint, failure.error)).collect()
+        }
+        other => panic!("not an incomplete sync: {other}"),
     }
 }
 

@@ -76,7 +76,8 @@ pub struct IngestArgs {
     /// For transcripts: whose they are (default: $SPENDLENS_EMAIL, else the OS user).
     #[arg(long, env = "SPENDLENS_EMAIL")]
     pub email: Option<String>,
-    /// For the roster: bill open seats through this day (default: today, UTC).
+    /// For the roster: the day it was taken (default: today, UTC). Seats open on it are billed as
+    /// held until a newer roster says otherwise; a report past this day says so.
     #[arg(long)]
     pub until: Option<Day>,
     /// Store pages that say more pages follow (`has_more`) although the rest is not given:

@@ -14,8 +14,10 @@ pub struct SyncArgs {
     /// Last day to fetch, inclusive (default: today, UTC).
     #[arg(long)]
     pub until: Option<Day>,
-    /// The Admin API's base URL: a proxy or a test server may stand in.
-    #[arg(long, env = "ANTHROPIC_BASE_URL", default_value = "https://api.anthropic.com")]
+    /// The Admin API's base URL: a proxy or a test server may stand in. https only (plain http
+    /// to a loopback address only); redirects are not followed. Not ANTHROPIC_BASE_URL, which
+    /// often points Claude Code at a gateway that should never see the admin key.
+    #[arg(long, env = "SPENDLENS_ADMIN_BASE_URL", default_value = "https://api.anthropic.com")]
     pub base_url: String,
     /// Days before the last sync's end that are re-read, because reports settle.
     #[arg(long, default_value_t = 3)]
@@ -39,7 +41,7 @@ pub fn run(app: &App, args: &SyncArgs) -> Result<()> {
     settings.until = args.until;
     settings.trailing_days = args.trailing_days;
     let bar = crate::progress::bar(None, "buckets fetched");
-    let (_, view) = app.sync(&settings, &mut |event| match event {
+    let (report, view) = app.sync(&settings, &mut |event| match event {
         spendlens_sync::Progress::Page { items, .. } => bar.inc(items as u64),
         spendlens_sync::Progress::Window { endpoint, period } => bar.set_message(format!("{} {}", endpoint.name(), period.label())),
         spendlens_sync::Progress::Stored { .. } => {}
@@ -50,5 +52,8 @@ pub fn run(app: &App, args: &SyncArgs) -> Result<()> {
     } else {
         print!("{}", spendlens_report::sync_text(&view));
     }
-    Ok(())
+    for failure in &view.failures {
+        eprintln!("error: {}", failure.error);
+    }
+    Ok(report.check()?)
 }

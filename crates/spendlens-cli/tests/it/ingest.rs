@@ -50,12 +50,14 @@ fn a_malformed_file_is_named_and_the_store_is_unchanged() {
     assert!(stderr.contains(&format!("{}: line ", broken.display())), "{stderr}");
     assert_eq!(json(&data, &["status", "--json"]), before);
 
-    // A wrong value names its field.
+    // A wrong value names its field (the last page, which ends the answer).
     let wrong = dir.path().join("wrong.json");
-    std::fs::write(&wrong, text.replacen("\"standard\"", "\"turbo\"", 1)).unwrap();
+    let last = std::fs::read_to_string(pages.last().unwrap()).unwrap();
+    std::fs::write(&wrong, last.replacen("\"amount\":\"", "\"amount\":\"12,", 1)).unwrap();
     let output = spendlens(&data, &["ingest", "admin-cost", wrong.to_str().unwrap()]);
+    assert_eq!(output.status.code(), Some(65));
     let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(stderr.contains("service_tier: unknown service tier \"turbo\""), "{stderr}");
+    assert!(stderr.contains(".amount: \"12,") && stderr.contains("is not a decimal amount of cents"), "{stderr}");
     assert_eq!(json(&data, &["status", "--json"]), before);
 
     // A roster with a bad date names row and column.

@@ -66,6 +66,10 @@ fn a_demo_invoice_ties_out_and_a_wrong_line_is_flagged() {
     // No invoice: the month's cost report and seat fees stand in, and tie out with nothing left.
     let plain = json(&data, &["reconcile", "--month", "2026-10", "--json"]);
     assert_eq!(plain["ties_out"], true);
+    // ... and says it is a self-check, not an invoice tied out (regression: it used to say nothing).
+    assert_eq!(plain["self_check"], true);
+    let text = crate::support::ok(&data, &["reconcile", "--month", "2026-10"]);
+    assert!(text.contains("self-check: no invoice given"), "{text}");
     assert_eq!(dollars(&plain["residual_total_usd"]), Decimal::ZERO);
     let report = json(&data, &["report", "--month", "2026-10", "--json"]);
     assert_eq!(plain["ledger_total_usd"], report["total_usd"]);
@@ -74,6 +78,7 @@ fn a_demo_invoice_ties_out_and_a_wrong_line_is_flagged() {
     let (invoice, total) = write_invoice(&sources, "2026-10", None);
     let result = json(&data, &["reconcile", "--month", "2026-10", "--invoice", invoice.to_str().unwrap(), "--json"]);
     assert_eq!(result["ties_out"], true);
+    assert_eq!(result["self_check"], false);
     assert_eq!(dollars(&result["invoice_total_usd"]), total);
     let lines = result["lines"].as_array().unwrap();
     let sum: Decimal = lines.iter().map(|l| dollars(&l["amount_usd"])).sum();

@@ -54,6 +54,9 @@ fn sync_through_the_binary_then_report_and_never_print_the_key() {
     assert_eq!(failed.status.code(), Some(69));
     let stderr = String::from_utf8_lossy(&failed.stderr);
     assert!(stderr.contains("cost_report: gave up after 3 attempts"), "{stderr}");
+    assert!(stderr.contains("1 of the sync's endpoints failed (cost_report); the others were stored"), "{stderr}");
+    let stdout = String::from_utf8_lossy(&failed.stdout);
+    assert!(stdout.contains("usage_report/messages: ") && stdout.contains("cost_report: FAILED"), "{stdout}");
     // A refused key.
     mock.clear_faults();
     let refused = Command::new(env!("CARGO_BIN_EXE_spendlens"))
@@ -80,4 +83,42 @@ fn sync_through_the_binary_then_report_and_never_print_the_key() {
         .unwrap();
     assert_eq!(missing.status.code(), Some(77));
     assert!(String::from_utf8_lossy(&missing.stderr).contains("set ANTHROPIC_ADMIN_KEY"));
+}
+
+#[test]
+fn regression_the_admin_key_never_goes_to_anthropic_base_url() {
+    let dir = tempfile::tempdir().unwrap();
+    // A gateway Claude Code users point ANTHROPIC_BASE_URL at: it must never see the admin key.
+    let gateway = MockAdminApi::start(MockData::default(), MockConfig::new("sk-ant-admin01-GATEWAY")).unwrap();
+    let spendlens = |admin_base: Option<&str>, args: &[&str]| {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_spendlens"));
+        command.arg("--data-dir").arg(dir.path().join("data")).arg("sync").args(["--max-attempts", "1"]).args(args);
+        command.env("ANTHROPIC_ADMIN_KEY", KEY).env("ANTHROPIC_BASE_URL", gateway.base_url()).env_remove("SPENDLENS_ADMIN_BASE_URL");
+        if let Some(base) = admin_base {
+            command.env("SPENDLENS_ADMIN_BASE_URL", base);
+        }
+        command.output().unwrap()
+    };
+    // Nothing listens on port 1: the run fails to connect, and the gateway hears nothing.
+    let output = spendlens(Some("https://127.0.0.1:1"), &[]);
+    assert_eq!(output.status.code(), Some(69), "{}", String::from_utf8_lossy(&output.stderr));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("could not be reached"), "{}", String::from_utf8_lossy(&output.stderr));
+    assert_eq!(gateway.total_requests(), 0, "the gateway received the admin key");
+
+    // Plain http to another host is refused before any request.
+    for base in [Some("http://gateway.example"), None] {
+        let args: &[&str] = if base.is_none() { &["--base-url", "http://10.1.2.3:8080"] } else { &[] };
+        let output = spendlens(base, args);
+        assert_eq!(output.status.code(), Some(64));
+        assert!(String::from_utf8_lossy(&output.stderr).contains("only over https"), "{}", String::from_utf8_lossy(&output.stderr));
+    }
+    assert_eq!(gateway.total_requests(), 0);
+
+    // Our own variable, pointed at the real (mock) Admin API, works.
+    let sources = small_demo_sources(dir.path());
+    let mock = MockAdminApi::start(MockData::from_demo_dir(&sources).unwrap(), MockConfig::new(KEY)).unwrap();
+    let output = spendlens(Some(&mock.base_url()), &["--since", "2026-10-30", "--until", "2026-10-31"]);
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    assert!(mock.total_requests() > 0);
+    assert_eq!(gateway.total_requests(), 0);
 }

@@ -51,7 +51,8 @@ fn claim_schema_version_9(file: &std::path::Path) {
 fn a_file_with_a_newer_schema_version_is_corrupt() {
     let (directory, store) = fresh_store();
     store.replace_usage(Source::AdminUsage, "org", Replace::Days, &[usage(Source::AdminUsage, "2026-07-01T00:00:00Z", 1, 1)]).unwrap();
-    let file = directory.path().join("lake/usage/source=admin_usage/day=2026-07-01/org.parquet");
+    let file =
+        directory.path().join(format!("lake/usage/source=admin_usage/day=2026-07-01/{}", spendlens_store::scope_file("org").unwrap()));
     claim_schema_version_9(&file);
 
     let message = expect_corrupt(store.usage_rollup(None), &file);
@@ -62,14 +63,15 @@ fn a_file_with_a_newer_schema_version_is_corrupt() {
 fn misplaced_files_and_unknown_sources_are_corrupt() {
     let (directory, store) = fresh_store();
     store.replace_usage(Source::AdminUsage, "org", Replace::Days, &[usage(Source::AdminUsage, "2026-07-01T00:00:00Z", 1, 1)]).unwrap();
-    let good = directory.path().join("lake/usage/source=admin_usage/day=2026-07-01/org.parquet");
+    let good =
+        directory.path().join(format!("lake/usage/source=admin_usage/day=2026-07-01/{}", spendlens_store::scope_file("org").unwrap()));
 
-    let misplaced = directory.path().join("lake/usage/source=admin_usage/org.parquet");
+    let misplaced = directory.path().join(format!("lake/usage/source=admin_usage/{}", spendlens_store::scope_file("org").unwrap()));
     std::fs::copy(&good, &misplaced).unwrap();
     expect_corrupt(store.usage_rollup(None), &misplaced);
     std::fs::remove_file(&misplaced).unwrap();
 
-    let unknown = directory.path().join("lake/usage/source=bogus/day=2026-07-01/org.parquet");
+    let unknown = directory.path().join(format!("lake/usage/source=bogus/day=2026-07-01/{}", spendlens_store::scope_file("org").unwrap()));
     std::fs::create_dir_all(unknown.parent().unwrap()).unwrap();
     std::fs::copy(&good, &unknown).unwrap();
     let message = expect_corrupt(store.usage_rollup(None), &unknown);
@@ -77,7 +79,8 @@ fn misplaced_files_and_unknown_sources_are_corrupt() {
     std::fs::remove_file(&unknown).unwrap();
 
     // A usage file where a cost file belongs lacks the cost columns.
-    let wrong_table = directory.path().join("lake/cost/source=admin_cost/day=2026-07-01/org.parquet");
+    let wrong_table =
+        directory.path().join(format!("lake/cost/source=admin_cost/day=2026-07-01/{}", spendlens_store::scope_file("org").unwrap()));
     std::fs::create_dir_all(wrong_table.parent().unwrap()).unwrap();
     std::fs::copy(&good, &wrong_table).unwrap();
     let message = expect_corrupt(store.cost_lines(None), &wrong_table);
@@ -93,8 +96,8 @@ fn activity_files_are_checked_like_the_others() {
     let lake = directory.path().join("lake");
     store.replace_activity(Source::Otel, "org", Replace::Days, &[activity(Source::Otel, "2026-07-01", "ana@example.com", 1)]).unwrap();
     store.replace_usage(Source::AdminUsage, "org", Replace::Days, &[usage(Source::AdminUsage, "2026-07-01T00:00:00Z", 1, 1)]).unwrap();
-    let good = lake.join("activity/source=otel/day=2026-07-01/org.parquet");
-    let good_usage = lake.join("usage/source=admin_usage/day=2026-07-01/org.parquet");
+    let good = lake.join(format!("activity/source=otel/day=2026-07-01/{}", spendlens_store::scope_file("org").unwrap()));
+    let good_usage = lake.join(format!("usage/source=admin_usage/day=2026-07-01/{}", spendlens_store::scope_file("org").unwrap()));
 
     // A file in the wrong table, both ways round.
     let usage_in_activity = lake.join("activity/source=admin_usage/day=2026-07-01/stray.parquet");
@@ -114,10 +117,13 @@ fn activity_files_are_checked_like_the_others() {
 
     // Bad partition names, and a file above the day partitions.
     for (stray, named) in [
-        ("activity/source=bogus/day=2026-07-01/org.parquet", "source=bogus"),
-        ("activity/source=otel/day=2026-7-1/org.parquet", "day=2026-7-1"),
+        (format!("activity/source=bogus/day=2026-07-01/{}", spendlens_store::scope_file("org").unwrap()), "source=bogus"),
+        (format!("activity/source=otel/day=2026-7-1/{}", spendlens_store::scope_file("org").unwrap()), "day=2026-7-1"),
         // The message names the expected place, separator included.
-        ("activity/source=otel/org.parquet", "lake/activity/source=<source>/day=<YYYY-MM-DD>/"),
+        (
+            format!("activity/source=otel/{}", spendlens_store::scope_file("org").unwrap()),
+            "lake/activity/source=<source>/day=<YYYY-MM-DD>/",
+        ),
     ] {
         let stray = lake.join(stray);
         std::fs::create_dir_all(stray.parent().unwrap()).unwrap();

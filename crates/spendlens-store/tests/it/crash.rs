@@ -23,7 +23,7 @@ fn temporary_files(root: &std::path::Path) -> Vec<std::path::PathBuf> {
 }
 
 #[test]
-fn a_crash_before_rename_keeps_the_previous_state_and_reopen_cleans_up() {
+fn a_crash_before_rename_keeps_the_previous_state_and_the_next_writer_cleans_up() {
     let directory = tempfile::tempdir().unwrap();
     let store = Store::open(directory.path()).unwrap();
     let before = [usage(Source::AdminUsage, "2026-06-01T00:00:00Z", 100, 10), usage(Source::AdminUsage, "2026-06-02T00:00:00Z", 200, 20)];
@@ -48,7 +48,9 @@ fn a_crash_before_rename_keeps_the_previous_state_and_reopen_cleans_up() {
     drop(store);
 
     let reopened = Store::open(directory.path()).unwrap();
-    assert!(temporary_files(directory.path()).is_empty(), "open removed the stale temporary file");
+    assert_eq!(temporary_files(directory.path()).len(), 1, "a reader deletes no one's temporary files");
+    let _lock = reopened.lock_writer(&|| panic!("no one else holds the lock")).unwrap();
+    assert!(temporary_files(directory.path()).is_empty(), "the next writer removed the stale temporary file");
     assert_eq!(reopened.totals().unwrap(), totals);
     assert_eq!(reopened.usage_rollup(None).unwrap(), rollups);
 }
@@ -88,7 +90,9 @@ fn a_crash_in_an_activity_write_keeps_the_previous_state() {
     drop(store);
 
     let reopened = Store::open(directory.path()).unwrap();
-    assert!(temporary_files(directory.path()).is_empty(), "open removed the stale temporary file");
+    assert_eq!(temporary_files(directory.path()).len(), 1, "a reader deletes no one's temporary files");
+    let _lock = reopened.lock_writer(&|| panic!("no one else holds the lock")).unwrap();
+    assert!(temporary_files(directory.path()).is_empty(), "the next writer removed the stale temporary file");
     assert_eq!(reopened.activity(None).unwrap(), lines);
 }
 
@@ -114,9 +118,40 @@ fn a_crash_in_a_write_of_several_days_renames_none_of_them() {
     drop(store);
 
     let reopened = Store::open(directory.path()).unwrap();
+    assert_eq!(temporary_files(directory.path()).len(), 3, "a reader deletes no one's temporary files");
+    let _lock = reopened.lock_writer(&|| panic!("no one else holds the lock")).unwrap();
     assert!(temporary_files(directory.path()).is_empty());
     assert_eq!(reopened.usage_rollup(None).unwrap(), rollups);
     // The same write, not failed, replaces all three days.
     reopened.replace_usage(Source::AdminUsage, "org", Replace::Days, &after).unwrap();
     assert_eq!(reopened.usage_rollup(None).unwrap().len(), 3);
+}
+
+#[test]
+fn regression_opening_the_store_deletes_no_temporary_file_of_a_running_writer() {
+    let directory = tempfile::tempdir().unwrap();
+    let writer = Store::open(directory.path()).unwrap();
+    let lock = writer.lock_writer(&|| panic!("no one else holds the lock")).unwrap();
+    writer.fail_next_write_before_rename();
+    let lines = [usage(Source::AdminUsage, "2026-06-01T00:00:00Z", 1, 1)];
+    let Err(StoreError::InjectedFailure { path }) = writer.replace_usage(Source::AdminUsage, "org", Replace::Days, &lines) else {
+        panic!("the injected failure")
+    };
+    // A `report` opens the same store while the writer still holds its temporary file.
+    let reader = Store::open(directory.path()).unwrap();
+    reader.totals().unwrap();
+    assert!(path.is_file(), "the writer's temporary file is still there");
+
+    // A second writer waits for the lock, and cleans up only once it holds it.
+    let (sender, receiver) = std::sync::mpsc::channel();
+    let root = directory.path().to_path_buf();
+    let second = std::thread::spawn(move || {
+        let store = Store::open(&root).unwrap();
+        let _held = store.lock_writer(&|| sender.send("busy").unwrap()).unwrap();
+    });
+    assert_eq!(receiver.recv_timeout(std::time::Duration::from_secs(10)).unwrap(), "busy");
+    assert!(path.is_file(), "a waiting writer deletes nothing");
+    drop(lock);
+    second.join().unwrap();
+    assert!(!path.exists(), "the next holder removed what the dead write left");
 }

@@ -195,10 +195,10 @@ fn files_follow_the_documented_layout() {
         std::fs::read_dir(&usage_day).unwrap().map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned()).collect();
     assert_eq!(names.len(), 1);
     assert!(names[0].starts_with("ana_example.com-") && names[0].ends_with(".parquet"), "{names:?}");
-    assert!(lake.join("cost/source=roster/day=2026-03-01/org.parquet").is_file());
+    assert!(lake.join(format!("cost/source=roster/day=2026-03-01/{}", spendlens_store::scope_file("org").unwrap())).is_file());
     assert!(lake.join("directory").is_dir());
 
     let activity = crate::support::activity(Source::Otel, "2026-03-04", "ana@example.com", 2);
     store.replace_activity(Source::Otel, "org", Replace::Days, &[activity]).unwrap();
-    assert!(lake.join("activity/source=otel/day=2026-03-04/org.parquet").is_file());
+    assert!(lake.join(format!("activity/source=otel/day=2026-03-04/{}", spendlens_store::scope_file("org").unwrap())).is_file());
 }

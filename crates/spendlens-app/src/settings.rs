@@ -65,21 +65,59 @@ pub struct ConfigFile {
     pub anthropic: AnthropicConfig,
     #[serde(default)]
     pub serve: ServeConfig,
+    #[serde(default)]
+    pub push: PushConfig,
+}
+
+impl ConfigFile {
+    /// Whether the file holds a secret (the admin key or a token).
+    pub fn holds_secrets(&self) -> bool {
+        self.anthropic.admin_key.is_some()
+            || !self.serve.tokens.is_empty()
+            || !self.serve.collector_tokens.is_empty()
+            || self.push.token.is_some()
+    }
+}
+
+/// `[push]`: where `spendlens push` sends, and with which token.
+#[derive(Default, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PushConfig {
+    /// The team server's base URL (`SPENDLENS_SERVER` wins).
+    pub server: Option<String>,
+    /// This person's push token (`SPENDLENS_PUSH_TOKEN` wins). Never on the command line.
+    pub token: Option<String>,
+}
+
+impl std::fmt::Debug for PushConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PushConfig").field("server", &self.server).field("token", &self.token.as_ref().map(|_| "<redacted>")).finish()
+    }
 }
 
 /// `[serve]`: the central server of `spendlens serve`.
 #[derive(Default, serde::Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ServeConfig {
-    /// `[serve.tokens]`: email = "token", one per person allowed to `spendlens push`.
+    /// `[serve.tokens]`: email = "token", one per person: pushes their lines, and sends their own
+    /// telemetry.
     #[serde(default)]
     pub tokens: BTreeMap<String, String>,
+    /// `[serve.collector_tokens]`: name = "token", team-wide, for telemetry that names whose it
+    /// is (`user.email`): an OpenTelemetry Collector, or managed settings shared by everyone.
+    #[serde(default)]
+    pub collector_tokens: BTreeMap<String, String>,
 }
 
 impl std::fmt::Debug for ServeConfig {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let tokens: BTreeMap<&str, &str> = self.tokens.keys().map(|email| (email.as_str(), "<redacted>")).collect();
-        f.debug_struct("ServeConfig").field("tokens", &tokens).finish()
+        let redacted = |tokens: &BTreeMap<String, String>| -> BTreeMap<String, &str> {
+            tokens.keys().map(|name| (name.clone(), "<redacted>")).collect()
+        };
+        f.debug_struct("ServeConfig")
+            .field("tokens", &redacted(&self.tokens))
+            .field("collector_tokens", &redacted(&self.collector_tokens))
+            .finish()
     }
 }
 
@@ -104,7 +142,35 @@ pub fn read_config(path: &Path) -> Result<ConfigFile, AppError> {
         Err(error) if error.kind() == std::io::ErrorKind::NotFound => return Ok(ConfigFile::default()),
         Err(error) => return Err(AppError::file("reading", path, error)),
     };
-    toml::from_str(&text).map_err(|error| AppError::Config { path: path.to_path_buf(), detail: error.message().to_string() })
+    let config: ConfigFile =
+        toml::from_str(&text).map_err(|error| AppError::Config { path: path.to_path_buf(), detail: error.message().to_string() })?;
+    if config.holds_secrets() {
+        only_owner_reads(path)?;
+    }
+    Ok(config)
+}
+
+/// A file holding secrets must be readable by its owner alone.
+#[cfg(unix)]
+fn only_owner_reads(path: &Path) -> Result<(), AppError> {
+    use std::os::unix::fs::PermissionsExt;
+    let mode = std::fs::metadata(path).map_err(|error| AppError::file("reading", path, error))?.permissions().mode();
+    if mode & 0o077 != 0 {
+        return Err(AppError::Config {
+            path: path.to_path_buf(),
+            detail: format!(
+                "it holds an admin key or tokens but others may read it (mode {:o}): run `chmod 600 {}`",
+                mode & 0o777,
+                path.display()
+            ),
+        });
+    }
+    Ok(())
+}
+
+#[cfg(not(unix))]
+fn only_owner_reads(_path: &Path) -> Result<(), AppError> {
+    Ok(())
 }
 
 #[cfg(test)]
@@ -117,6 +183,32 @@ mod tests {
         assert_eq!(config.serve.tokens["alice@example.com"], "alice-push-token-5f1c2a9e");
         let shown = format!("{config:?}");
         assert!(shown.contains("alice@example.com") && !shown.contains("alice-push-token"), "{shown}");
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn regression_a_config_with_secrets_readable_by_others_is_refused() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("config.toml");
+        for text in [
+            "[serve.tokens]\n\"a@x.io\" = \"alice-push-token-5f1c2a9e\"\n",
+            "[serve.collector_tokens]\ncollector = \"collector-token-5f1c2a9e\"\n",
+            "[anthropic]\nadmin_key = \"sk-ant-admin01-x\"\n",
+            "[push]\ntoken = \"alice-push-token-5f1c2a9e\"\n",
+        ] {
+            std::fs::write(&path, text).unwrap();
+            std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).unwrap();
+            let error = read_config(&path).unwrap_err().to_string();
+            assert!(error.contains("others may read it (mode 644)") && error.contains("chmod 600"), "{error}");
+            assert!(!error.contains("5f1c2a9e") && !error.contains("sk-ant"), "{error}");
+            std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).unwrap();
+            assert!(read_config(&path).unwrap().holds_secrets());
+        }
+        // Without secrets, the mode does not matter.
+        std::fs::write(&path, "[push]\nserver = \"https://spendlens.example\"\n").unwrap();
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).unwrap();
+        assert!(!read_config(&path).unwrap().holds_secrets());
     }
 
     #[test]

@@ -138,7 +138,17 @@ impl App {
         let lake = self.lake()?;
         let files: Vec<(String, PathBuf)> = transcript_files(roots).into_iter().map(|path| (path.display().to_string(), path)).collect();
         let state_path = self.settings.transcript_state_path();
-        let mut state = TranscriptState::load(&state_path)?;
+        // The state only saves re-reading: a damaged one (a crash of a build before the writer
+        // lock) is reported and rebuilt by reading every transcript afresh, which gives the same lines.
+        let mut damaged = None;
+        let mut state = match TranscriptState::load(&state_path) {
+            Ok(state) => state,
+            Err(error @ spendlens_ingest::IngestError::Malformed { .. }) => {
+                damaged = Some(format!("{error}: every transcript was read afresh and the state rebuilt"));
+                TranscriptState::default()
+            }
+            Err(error) => return Err(error.into()),
+        };
         let first_time = !state.scopes.contains_key(email);
         let scope = state.scopes.entry(email.to_string()).or_default();
         progress.start("reading transcripts", None);
@@ -185,7 +195,8 @@ impl App {
                 std::fs::remove_file(&legacy).map_err(|error| AppError::file("removing", &legacy, error))?;
             }
         }
-        let mut all_problems: Vec<String> = read.unreadable;
+        let mut all_problems: Vec<String> = damaged.into_iter().collect();
+        all_problems.extend(read.unreadable);
         all_problems.extend(problems.iter().map(ToString::to_string));
         Ok(TranscriptsIngested {
             files_found: files.len(),

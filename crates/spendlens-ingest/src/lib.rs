@@ -21,6 +21,7 @@ pub mod feed;
 pub mod invoice;
 pub mod orgmap;
 pub mod otel;
+pub mod push;
 pub mod roster;
 pub mod transcript;
 pub mod usage_object;

@@ -589,11 +589,6 @@ fn tags(key: &GroupKey) -> String {
     serde_json::Value::Object(tags).to_string()
 }
 
-/// A CSV field: quoted when it holds a comma, quote or line break.
-fn csv_field(text: &str) -> String {
-    if text.contains([',', '"', '\n', '\r']) { format!("\"{}\"", text.replace('"', "\"\"")) } else { text.to_string() }
-}
-
 /// The rows as FOCUS 1.2 CSV text with a header; nulls are empty fields, money exact decimal
 /// strings.
 pub fn focus_csv(rows: &[FocusRow], account: &BillingAccount) -> String {
@@ -606,7 +601,7 @@ pub fn focus_csv_for(version: FocusVersion, rows: &[FocusRow], account: &Billing
     out.push('\n');
     for row in rows {
         let cells: Vec<String> =
-            row.cells_for(version, account).into_iter().map(|cell| cell.as_deref().map(csv_field).unwrap_or_default()).collect();
+            row.cells_for(version, account).into_iter().map(|cell| cell.as_deref().map(crate::csv::cell).unwrap_or_default()).collect();
         out += &cells.join(",");
         out.push('\n');
     }
@@ -634,8 +629,8 @@ mod tests {
 
     #[test]
     fn csv_fields_quote_commas_and_quotes() {
-        assert_eq!(csv_field("plain"), "plain");
-        assert_eq!(csv_field(r#"{"a":"b","c":1}"#), r#""{""a"":""b"",""c"":1}""#);
+        assert_eq!(crate::csv::cell("plain"), "plain");
+        assert_eq!(crate::csv::cell(r#"{"a":"b","c":1}"#), r#""{""a"":""b"",""c"":1}""#);
     }
 
     #[test]

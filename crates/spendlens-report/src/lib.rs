@@ -6,6 +6,7 @@
 //! of a total.
 
 mod answers;
+mod csv;
 mod focus;
 mod focus_parquet;
 mod html;

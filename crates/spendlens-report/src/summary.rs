@@ -352,7 +352,7 @@ pub fn summary_csv(summary: &Summary) -> String {
             pct(spend, path_total),
         ];
         cells.extend(extra);
-        out += &cells.iter().map(|cell| csv_cell(cell)).collect::<Vec<_>>().join(",");
+        out += &cells.iter().map(|cell| crate::csv::cell(cell)).collect::<Vec<_>>().join(",");
         out += "\n";
     };
     let none = || -> [String; 9] { Default::default() };
@@ -465,17 +465,6 @@ pub fn summary_csv(summary: &Summary) -> String {
     out
 }
 
-/// RFC 4180: quoted when it holds a comma, quote or line break; a leading `=`, `+`, `-` or `@`
-/// is prefixed with `'` so a spreadsheet does not run it as a formula.
-fn csv_cell(text: &str) -> String {
-    let guarded = if text.starts_with(['=', '+', '@']) || (text.starts_with('-') && text.parse::<Decimal>().is_err()) {
-        format!("'{text}")
-    } else {
-        text.to_string()
-    };
-    if guarded.contains([',', '"', '\n', '\r']) { format!("\"{}\"", guarded.replace('"', "\"\"")) } else { guarded }
-}
-
 /// The JSON contract: `total_usd` and `paths.{claude_code,api,unassigned}.total_usd`, dollars as
 /// exact decimal strings; `month_over_month`, `unit_economics` and `sources` beside.
 pub fn summary_json(summary: &Summary) -> serde_json::Value {
@@ -520,15 +509,5 @@ mod tests {
         assert_eq!(count(999), "999");
         assert_eq!(count(1_000), "1,000");
         assert_eq!(count(12_345_678), "12,345,678");
-    }
-
-    #[test]
-    fn csv_cells_are_quoted_and_formula_safe() {
-        assert_eq!(csv_cell("plain"), "plain");
-        assert_eq!(csv_cell("a,b"), "\"a,b\"");
-        assert_eq!(csv_cell("say \"hi\""), "\"say \"\"hi\"\"\"");
-        assert_eq!(csv_cell("=HYPERLINK(1)"), "'=HYPERLINK(1)");
-        assert_eq!(csv_cell("-12.5"), "-12.5");
-        assert_eq!(csv_cell("-x"), "'-x");
     }
 }

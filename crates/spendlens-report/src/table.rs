@@ -18,8 +18,11 @@ impl Table {
         }
     }
 
+    /// Adds a row. Control characters in cells (an escape sequence in a workspace or person's
+    /// name, a line break) are shown as `\u{..}` escapes: a table never moves the cursor, recolours
+    /// the terminal or breaks its own lines.
     pub fn row(&mut self, cells: Vec<String>) {
-        self.rows.push(cells);
+        self.rows.push(cells.into_iter().map(printable).collect());
     }
 
     pub fn is_empty(&self) -> bool {
@@ -66,9 +69,27 @@ impl Table {
     }
 }
 
+/// `text` with every control character written as a `\u{..}` escape.
+pub(crate) fn printable(text: String) -> String {
+    if !text.chars().any(char::is_control) {
+        return text;
+    }
+    text.chars().map(|c| if c.is_control() { c.escape_unicode().to_string() } else { c.to_string() }).collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::Table;
+
+    #[test]
+    fn regression_control_characters_in_names_are_shown_not_obeyed() {
+        let mut table = Table::new(&["Name", "Spend>"]);
+        table.row(vec!["\u{1b}[2J\u{1b}[31mevil\nline\r".into(), "$3.00".into()]);
+        let text = table.render(0);
+        assert!(!text.chars().any(|c| c.is_control() && c != '\n'), "{text:?}");
+        assert_eq!(text.lines().count(), 2, "one header, one row: {text:?}");
+        assert!(text.contains("\\u{1b}[2J\\u{1b}[31mevil\\u{a}line\\u{d}"), "{text:?}");
+    }
 
     #[test]
     fn aligns_text_left_and_numbers_right() {

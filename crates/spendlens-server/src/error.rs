@@ -17,12 +17,19 @@ pub enum ServerError {
     /// A push whose lines are not transcript usage lines, or are otherwise unusable.
     #[error("invalid push: {detail}")]
     InvalidPush { detail: String },
-    /// No bearer token, or one no configured person holds.
-    #[error("missing or unknown push token")]
+    /// No bearer token, or one no configured person or collector holds.
+    #[error("missing or unknown token (send Authorization: Bearer TOKEN)")]
     Unauthorized,
-    /// A valid token pushing another person's lines.
-    #[error("this token may push only {allowed}'s lines, not {attempted}'s")]
+    /// A valid token sending what it may not: another person's lines, or a collector pushing.
+    #[error("this token may send {allowed}, not {attempted}")]
     Forbidden { allowed: String, attempted: String },
+    /// The body is larger than the route takes (checked before it is read).
+    #[error("the body is larger than {limit} bytes")]
+    PayloadTooLarge { limit: usize },
+    /// Too many requests at once, or the buffer of telemetry waiting to be stored is full: try
+    /// again shortly (OTLP exporters do).
+    #[error("busy: {detail}; try again shortly")]
+    Busy { detail: &'static str },
     /// The `[serve.tokens]` table is unusable (an empty or short token, a blank email).
     #[error("serve tokens: {detail}")]
     Tokens { detail: String },
@@ -54,12 +61,34 @@ impl ServerError {
         ServerError::Undecodable { what, detail: detail.to_string() }
     }
 
+    /// Whether the fault is the server's (a 500: logged with its cause, never shown to the caller).
+    pub fn is_server_side(&self) -> bool {
+        self.status().is_server_error() && !matches!(self, ServerError::Busy { .. })
+    }
+
+    /// The error with every cause in its chain, for the server's log.
+    pub fn with_causes(&self) -> String {
+        let mut text = self.to_string();
+        let mut cause = std::error::Error::source(self);
+        while let Some(inner) = cause {
+            let more = inner.to_string();
+            if !text.contains(&more) {
+                text.push_str(": ");
+                text.push_str(&more);
+            }
+            cause = inner.source();
+        }
+        text
+    }
+
     fn status(&self) -> StatusCode {
         match self {
             ServerError::UnsupportedMedia { .. } => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             ServerError::Undecodable { .. } | ServerError::InvalidPush { .. } | ServerError::Decode(_) => StatusCode::BAD_REQUEST,
             ServerError::Unauthorized => StatusCode::UNAUTHORIZED,
             ServerError::Forbidden { .. } => StatusCode::FORBIDDEN,
+            ServerError::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
+            ServerError::Busy { .. } => StatusCode::SERVICE_UNAVAILABLE,
             ServerError::Tokens { .. }
             | ServerError::Store(_)
             | ServerError::App(_)
@@ -77,10 +106,13 @@ impl ServerError {
 impl IntoResponse for ServerError {
     fn into_response(self) -> Response {
         let status = self.status();
-        let body = if status.is_server_error() { "internal error\n".to_string() } else { format!("{self}\n") };
+        let body = if self.is_server_side() { "internal error\n".to_string() } else { format!("{self}\n") };
         let mut response = (status, [(header::CONTENT_TYPE, "text/plain; charset=utf-8")], body).into_response();
         if status == StatusCode::UNAUTHORIZED {
             response.headers_mut().insert(header::WWW_AUTHENTICATE, header::HeaderValue::from_static("Bearer"));
+        }
+        if status == StatusCode::SERVICE_UNAVAILABLE {
+            response.headers_mut().insert(header::RETRY_AFTER, header::HeaderValue::from_static("2"));
         }
         response
     }

@@ -9,6 +9,15 @@
 //! - a **team push endpoint**, `POST /v1/push`, where people send their transcript-derived usage
 //!   lines with a personal token (see [`push`]).
 //!
+//! Every route writes, so every route needs a bearer token ([`ServeTokens`]): a person's token
+//! (their telemetry is theirs, whatever `user.email` it names) or a team-wide collector token
+//! (telemetry whose `user.email` says whose it is; no push). The token is checked before the body
+//! is read; bodies are limited by their declared length before reading and by what arrives while
+//! reading; at most [`ServeSettings::max_requests`] are served at once and the buffer waiting for a
+//! flush is bounded ([`pending::Limits`]), both answering 503 with `Retry-After` when
+//! full; telemetry timed far from now is refused ([`ServeSettings::accept_back`]). Every 500 is
+//! logged through [`ServeSettings::notify`] with its cause.
+//!
 //! Answers follow OTLP/HTTP: 200 with an empty `Export*ServiceResponse` in the request's encoding,
 //! 400 for a body that does not decode, 415 for any other content type (or a compressed body).
 //! Accepted telemetry is buffered and stored every `flush_interval` and on shutdown: a crash loses
@@ -31,26 +40,34 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use axum::Router;
+use axum::body::Body;
 use axum::body::Bytes;
-use axum::extract::{DefaultBodyLimit, State};
-use axum::http::header::{AUTHORIZATION, CONTENT_TYPE};
+use axum::extract::State;
+use axum::http::header::{AUTHORIZATION, CONTENT_LENGTH, CONTENT_TYPE};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
+use chrono::{DateTime, Utc};
 use spendlens_app::App;
 use tokio::net::TcpListener;
 
 pub use error::ServerError;
 pub use pending::FlushSummary;
-pub use push::{PushClient, PushReply, PushRequest, PushTokens, Token};
+pub use push::{Holder, PushClient, PushReply, PushRequest, ServeTokens, Token};
 
 use crate::pending::{Batch, Pending};
 use spendlens_ingest::otel::{self, Encoding};
 
-/// Largest request body accepted (an OTLP batch or a push of [`push::LINES_PER_REQUEST`] lines).
-pub const BODY_LIMIT: usize = 32 * 1024 * 1024;
+/// Largest push body (a push of [`push::LINES_PER_REQUEST`] lines is well under it).
+pub const PUSH_BODY_LIMIT: usize = 32 * 1024 * 1024;
 
-/// Called with a line of news (a flush failed, a record was skipped). Never given a token.
+/// Largest OTLP body: Claude Code's exporters send batches of at most a few hundred records.
+pub const OTLP_BODY_LIMIT: usize = 8 * 1024 * 1024;
+
+/// Requests served at once; more get 503 with `Retry-After`.
+pub const MAX_CONCURRENT_REQUESTS: usize = 32;
+
+/// Called with a line of news (a flush failed, a record was skipped, a 500). Never given a token.
 pub type Notify = Arc<dyn Fn(&str) + Send + Sync>;
 
 /// What `spendlens serve` runs with.
@@ -58,15 +75,39 @@ pub type Notify = Arc<dyn Fn(&str) + Send + Sync>;
 pub struct ServeSettings {
     /// Where the state files live (the lake's data directory).
     pub data_dir: PathBuf,
-    pub tokens: PushTokens,
+    pub tokens: ServeTokens,
     /// How often buffered telemetry is stored.
     pub flush_interval: Duration,
     pub notify: Notify,
+    /// The clock telemetry times are judged by (the system clock; tests set their own).
+    pub clock: Arc<dyn Fn() -> DateTime<Utc> + Send + Sync>,
+    /// Telemetry timed more than this before now is refused (default 7 days).
+    pub accept_back: chrono::Duration,
+    /// ... or more than this after now (default 1 day: clock skew).
+    pub accept_ahead: chrono::Duration,
+    /// Requests served at once (default [`MAX_CONCURRENT_REQUESTS`]).
+    pub max_requests: usize,
+    /// What the buffer waiting for a flush may hold.
+    pub limits: pending::Limits,
 }
 
 impl ServeSettings {
-    pub fn new(data_dir: PathBuf, tokens: PushTokens) -> ServeSettings {
-        ServeSettings { data_dir, tokens, flush_interval: Duration::from_secs(2), notify: Arc::new(|_| {}) }
+    pub fn new(data_dir: PathBuf, tokens: ServeTokens) -> ServeSettings {
+        ServeSettings {
+            data_dir,
+            tokens,
+            flush_interval: Duration::from_secs(2),
+            notify: Arc::new(|_| {}),
+            clock: Arc::new(Utc::now),
+            accept_back: chrono::Duration::days(7),
+            accept_ahead: chrono::Duration::days(1),
+            max_requests: MAX_CONCURRENT_REQUESTS,
+            limits: pending::Limits::default(),
+        }
+    }
+
+    fn window(&self) -> otel::Window {
+        otel::Window::around((self.clock)(), self.accept_back, self.accept_ahead)
     }
 }
 
@@ -76,6 +117,8 @@ struct Shared {
     pending: Mutex<Pending>,
     /// One store write (flush or push) at a time: each reads days, merges and replaces them.
     writes: tokio::sync::Mutex<()>,
+    /// Requests being served.
+    slots: tokio::sync::Semaphore,
 }
 
 /// A bound server, not yet serving.
@@ -97,9 +140,10 @@ impl Flusher {
 impl Server {
     /// Binds `address` and loads the state files from the data directory.
     pub async fn bind(address: SocketAddr, app: Arc<App>, settings: ServeSettings) -> Result<Server, ServerError> {
-        let pending = Pending::load(&settings.data_dir)?;
+        let pending = Pending::load(&settings.data_dir, settings.limits)?;
         let listener = TcpListener::bind(address).await.map_err(|source| ServerError::Listen { address: address.to_string(), source })?;
-        let state = Arc::new(Shared { app, settings, pending: Mutex::new(pending), writes: tokio::sync::Mutex::new(()) });
+        let slots = tokio::sync::Semaphore::new(settings.max_requests.max(1));
+        let state = Arc::new(Shared { app, settings, pending: Mutex::new(pending), writes: tokio::sync::Mutex::new(()), slots });
         Ok(Server { listener, state })
     }
 
@@ -181,33 +225,107 @@ pub async fn until_interrupted() {
 }
 
 fn router(app: Arc<Shared>) -> Router {
-    Router::new()
-        .route("/v1/logs", post(logs))
-        .route("/v1/metrics", post(metrics))
-        .route("/v1/push", post(push_lines))
-        .layer(DefaultBodyLimit::max(BODY_LIMIT))
-        .with_state(app)
+    Router::new().route("/v1/logs", post(logs)).route("/v1/metrics", post(metrics)).route("/v1/push", post(push_lines)).with_state(app)
 }
 
-async fn logs(State(app): State<Arc<Shared>>, headers: HeaderMap, body: Bytes) -> Result<Response, ServerError> {
-    let encoding = encoding_of(&headers)?;
+async fn logs(State(app): State<Arc<Shared>>, headers: HeaderMap, body: Body) -> Response {
+    let outcome = receive_logs(&app, &headers, body).await;
+    answer(&app, "/v1/logs", outcome)
+}
+
+async fn metrics(State(app): State<Arc<Shared>>, headers: HeaderMap, body: Body) -> Response {
+    let outcome = receive_metrics(&app, &headers, body).await;
+    answer(&app, "/v1/metrics", outcome)
+}
+
+async fn push_lines(State(app): State<Arc<Shared>>, headers: HeaderMap, body: Body) -> Response {
+    let outcome = receive_push(&app, &headers, body).await;
+    answer(&app, "/v1/push", outcome)
+}
+
+/// The response; a server-side failure is logged with its cause (the caller sees only "internal
+/// error").
+fn answer(app: &Shared, route: &str, outcome: Result<Response, ServerError>) -> Response {
+    outcome.unwrap_or_else(|error| {
+        if error.is_server_side() {
+            (app.settings.notify)(&format!("POST {route} failed (500): {}", error.with_causes()));
+        }
+        error.into_response()
+    })
+}
+
+/// Who sent the request, from its bearer token (401 without a known one).
+fn caller<'a>(app: &'a Shared, headers: &HeaderMap) -> Result<Holder<'a>, ServerError> {
+    headers
+        .get(AUTHORIZATION)
+        .and_then(|value| value.to_str().ok())
+        .and_then(|value| value.strip_prefix("Bearer ").or_else(|| value.strip_prefix("bearer ")))
+        .map(str::trim)
+        .and_then(|token| app.settings.tokens.holder(token))
+        .ok_or(ServerError::Unauthorized)
+}
+
+/// The body, refused with 413 when its declared length or what arrives passes `limit`.
+async fn read_body(headers: &HeaderMap, body: Body, limit: usize) -> Result<Bytes, ServerError> {
+    let declared = headers.get(CONTENT_LENGTH).and_then(|value| value.to_str().ok()).and_then(|value| value.parse::<u64>().ok());
+    if declared.is_some_and(|length| length > limit as u64) {
+        return Err(ServerError::PayloadTooLarge { limit });
+    }
+    axum::body::to_bytes(body, limit).await.map_err(|error| {
+        let too_large = std::error::Error::source(&error).is_some_and(|cause| cause.is::<http_body_util::LengthLimitError>());
+        if too_large { ServerError::PayloadTooLarge { limit } } else { ServerError::undecodable("request body", error) }
+    })
+}
+
+/// A slot among the requests served at once (503 when all are taken).
+fn slot(app: &Shared) -> Result<tokio::sync::SemaphorePermit<'_>, ServerError> {
+    app.slots.try_acquire().map_err(|_| ServerError::Busy { detail: "too many requests at once" })
+}
+
+async fn receive_logs(app: &Shared, headers: &HeaderMap, body: Body) -> Result<Response, ServerError> {
+    let _slot = slot(app)?;
+    let holder = caller(app, headers)?;
+    let encoding = encoding_of(headers)?;
+    let body = read_body(headers, body, OTLP_BODY_LIMIT).await?;
     let request = otel::decode_logs(encoding, &body)?;
-    let events = otel::api_requests(&request);
-    report(&app, &events.problems);
+    let mut events = otel::api_requests(&request, &app.settings.window());
+    if let Holder::Person(email) = holder {
+        // A person's token: the telemetry is theirs, whatever `user.email` it names.
+        for line in &mut events.lines {
+            line.identity.actor_email = Some(email.to_string());
+        }
+        events.attributes.iter_mut().for_each(|(someone, _)| email.clone_into(someone));
+    }
+    report(app, &events.problems);
     {
         let mut pending = lock(&app.pending);
+        pending.make_room(events.lines.len(), events.attributes.len())?;
         events.lines.into_iter().for_each(|line| pending.add_line(line));
         events.attributes.into_iter().for_each(|(email, seen)| pending.add_attributes(email, seen));
     }
     Ok(otlp_ok(encoding, otel::logs_response(encoding)))
 }
 
-async fn metrics(State(app): State<Arc<Shared>>, headers: HeaderMap, body: Bytes) -> Result<Response, ServerError> {
-    let encoding = encoding_of(&headers)?;
+async fn receive_metrics(app: &Shared, headers: &HeaderMap, body: Body) -> Result<Response, ServerError> {
+    let _slot = slot(app)?;
+    let holder = caller(app, headers)?;
+    let encoding = encoding_of(headers)?;
+    let body = read_body(headers, body, OTLP_BODY_LIMIT).await?;
     let request = otel::decode_metrics(encoding, &body)?;
+    let window = app.settings.window();
     let problems = {
         let mut pending = lock(&app.pending);
-        let activity = otel::activity(&request, &mut pending.counters);
+        // Each data point adds at most one person-day and one person's attributes.
+        pending.make_room(0, otel::data_points(&request))?;
+        let mut activity = otel::activity(&request, &mut pending.counters, &window);
+        if let Holder::Person(email) = holder {
+            let mut mine = std::collections::BTreeMap::new();
+            for ((_, day), counts) in std::mem::take(&mut activity.counts) {
+                mine.entry((Some(email.to_string()), day)).or_insert_with(otel::ActivityCounts::default).add(&counts);
+            }
+            activity.counts = mine;
+            activity.attributes.iter_mut().for_each(|(someone, _)| email.clone_into(someone));
+        }
         pending.counters_changed = true;
         for (key, counts) in activity.counts {
             pending.activity.entry(key).or_default().add(&counts);
@@ -215,22 +333,20 @@ async fn metrics(State(app): State<Arc<Shared>>, headers: HeaderMap, body: Bytes
         activity.attributes.into_iter().for_each(|(email, seen)| pending.add_attributes(email, seen));
         activity.problems
     };
-    report(&app, &problems);
+    report(app, &problems);
     Ok(otlp_ok(encoding, otel::metrics_response(encoding)))
 }
 
-async fn push_lines(State(app): State<Arc<Shared>>, headers: HeaderMap, body: Bytes) -> Result<Response, ServerError> {
-    let bearer = headers
-        .get(AUTHORIZATION)
-        .and_then(|value| value.to_str().ok())
-        .and_then(|value| value.strip_prefix("Bearer ").or_else(|| value.strip_prefix("bearer ")))
-        .map(str::trim);
+async fn receive_push(app: &Shared, headers: &HeaderMap, body: Body) -> Result<Response, ServerError> {
+    let _slot = slot(app)?;
     // Authenticate before looking at the body: an unknown caller learns nothing about it.
-    if bearer.and_then(|token| app.settings.tokens.holder(token)).is_none() {
-        return Err(ServerError::Unauthorized);
+    let holder = caller(app, headers)?;
+    if matches!(holder, Holder::Collector(_)) {
+        return Err(ServerError::Forbidden { allowed: "telemetry only (a collector token)".into(), attempted: "a push".into() });
     }
-    let request: push::PushRequest = serde_json::from_slice(&body).map_err(|error| ServerError::undecodable("push request", error))?;
-    let email = push::authorise(&app.settings.tokens, bearer, &request)?;
+    let body = read_body(headers, body, PUSH_BODY_LIMIT).await?;
+    let request = spendlens_ingest::push::read_request("push request", &body)?;
+    let email = push::authorise(holder, &request)?;
     let _write = app.writes.lock().await;
     let application = app.app.clone();
     let reply = tokio::task::spawn_blocking(move || push::store_push(&application, &email, request.lines))

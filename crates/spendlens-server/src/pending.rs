@@ -33,6 +33,26 @@ pub const UNATTRIBUTED_SCOPE: &str = "unattributed";
 pub const ATTRIBUTES_FILE: &str = "otel-attributes.json";
 pub const COUNTERS_FILE: &str = "otel-counters.json";
 
+/// Usage lines waiting for a flush; past it, requests get 503 until a flush makes room (a flush
+/// that keeps failing, a disk full, must not grow the server without bound).
+pub const MAX_PENDING_LINES: usize = 500_000;
+
+/// Person-days of activity and people's attributes waiting, each (counter series: ten times it).
+pub const MAX_PENDING_KEYS: usize = 100_000;
+
+/// How much the buffer holds before requests are turned away (see [`Pending::make_room`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    pub lines: usize,
+    pub keys: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Limits {
+        Limits { lines: MAX_PENDING_LINES, keys: MAX_PENDING_KEYS }
+    }
+}
+
 /// What a flush stored.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct FlushSummary {
@@ -51,6 +71,7 @@ pub struct Pending {
     pub attributes: BTreeMap<String, SeenAttributes>,
     pub attributes_changed: bool,
     pub counters_changed: bool,
+    pub limits: Limits,
 }
 
 /// What one flush took from the buffer.
@@ -63,12 +84,26 @@ pub struct Batch {
 }
 
 impl Pending {
-    pub fn load(data_dir: &FilePath) -> Result<Pending, ServerError> {
+    pub fn load(data_dir: &FilePath, limits: Limits) -> Result<Pending, ServerError> {
         Ok(Pending {
+            limits,
             counters: read_json(&data_dir.join(COUNTERS_FILE))?.unwrap_or_default(),
             attributes: read_json(&data_dir.join(ATTRIBUTES_FILE))?.unwrap_or_default(),
             ..Pending::default()
         })
+    }
+
+    /// Room for `lines` more usage lines and `keys` more activity or attribute entries, or Busy.
+    pub fn make_room(&self, lines: usize, keys: usize) -> Result<(), ServerError> {
+        let series = self.counters.cumulative.len() + self.counters.delta_seen.len();
+        if self.usage.len() + lines > self.limits.lines {
+            return Err(ServerError::Busy { detail: "the telemetry waiting to be stored is at its limit" });
+        }
+        let keys_limit = self.limits.keys;
+        if self.activity.len() + keys > keys_limit || self.attributes.len() + keys > keys_limit || series > 10 * keys_limit {
+            return Err(ServerError::Busy { detail: "the activity waiting to be stored is at its limit" });
+        }
+        Ok(())
     }
 
     pub fn add_line(&mut self, line: UsageLine) {

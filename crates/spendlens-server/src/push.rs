@@ -1,12 +1,16 @@
-//! Team aggregation: people push their transcript-derived usage lines to a central server.
+//! Team aggregation and the server's tokens.
 //!
-//! `POST /v1/push` with `Authorization: Bearer TOKEN` and a JSON [`PushRequest`]. The server holds
-//! one token per person (`[serve.tokens]` in `DATA_DIR/config.toml`, email = "token"); a token
-//! pushes only its own person's lines. Lines are stored under source `transcript`, scope = that
-//! email, merged with what is stored for the days sent by the application layer's one merge rule
-//! (`spendlens_app::merge`): lines of the same request are one, and the more complete copy is
-//! kept, so repeated pushes, and pushes of the same sessions from two machines, never count a
-//! request twice.
+//! `POST /v1/push` with `Authorization: Bearer TOKEN` and a JSON push body
+//! ([`spendlens_ingest::push::PushRequest`], read and checked by `spendlens_ingest::push`). The
+//! server holds one token per person (`[serve.tokens]` in `DATA_DIR/config.toml`, email =
+//! "token"); a person's token pushes only that person's lines, and telemetry sent with it is that
+//! person's whatever `user.email` it names. Team-wide collector tokens (`[serve.collector_tokens]`,
+//! name = "token", for an OpenTelemetry Collector or managed settings shared by everyone) send
+//! telemetry whose `user.email` says whose it is, and cannot push. Pushed lines are stored under
+//! source `transcript`, scope = that email, merged with what is stored for the days sent by the
+//! application layer's one merge rule (`spendlens_app::merge`): lines of the same request are one,
+//! and the more complete copy is kept, so repeated pushes, and pushes of the same sessions from two
+//! machines, never count a request twice.
 //!
 //! Tokens are compared in constant time and never logged, echoed or written anywhere.
 
@@ -15,18 +19,11 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 use spendlens_app::App;
+pub use spendlens_ingest::push::{LINES_PER_REQUEST, PushRequest};
 use spendlens_model::{Day, Source, UsageLine};
 use subtle::{Choice, ConstantTimeEq};
 
 use crate::ServerError;
-
-/// The body of `POST /v1/push`. Usage lines carry no prompt or response content.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct PushRequest {
-    /// Whose lines these are; must be the token's person.
-    pub email: String,
-    pub lines: Vec<UsageLine>,
-}
 
 /// The answer to a push.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -57,60 +54,95 @@ impl fmt::Debug for Token {
     }
 }
 
-/// The people allowed to push, each with their token.
-#[derive(Clone, Default)]
-pub struct PushTokens {
-    tokens: Vec<(String, Token)>,
+/// Who a presented token belongs to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Holder<'a> {
+    /// A person (lower-case email): pushes their own lines; their telemetry is theirs.
+    Person(&'a str),
+    /// A team-wide collector (its name): sends telemetry naming whose it is; cannot push.
+    Collector(&'a str),
 }
 
-impl fmt::Debug for PushTokens {
+/// The tokens `spendlens serve` accepts: one per person, and team-wide collector tokens.
+#[derive(Clone, Default)]
+pub struct ServeTokens {
+    people: Vec<(String, Token)>,
+    collectors: Vec<(String, Token)>,
+}
+
+impl fmt::Debug for ServeTokens {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_map().entries(self.tokens.iter().map(|(email, _)| (email, "<redacted>"))).finish()
+        f.debug_map().entries(self.people.iter().chain(&self.collectors).map(|(name, _)| (name, "<redacted>"))).finish()
     }
 }
 
-/// Shorter tokens are refused: a push token stands for a person.
+/// Shorter tokens are refused: a token stands for a person or a team's collector.
 pub const MINIMUM_TOKEN_LENGTH: usize = 16;
 
-impl PushTokens {
+impl ServeTokens {
     /// From email → token pairs. Emails compare case-insensitively; a blank email, a token
-    /// shorter than [`MINIMUM_TOKEN_LENGTH`] or one token shared by two people is an error
+    /// shorter than [`MINIMUM_TOKEN_LENGTH`] or one token shared by two holders is an error
     /// naming the email (never the token).
-    pub fn new(pairs: impl IntoIterator<Item = (String, Token)>) -> Result<PushTokens, ServerError> {
-        let mut tokens: Vec<(String, Token)> = Vec::new();
+    pub fn new(pairs: impl IntoIterator<Item = (String, Token)>) -> Result<ServeTokens, ServerError> {
+        let mut tokens = ServeTokens::default();
         for (email, token) in pairs {
             let email = email.trim().to_ascii_lowercase();
-            if email.is_empty() {
-                return Err(ServerError::Tokens { detail: "a token is listed under an empty email".into() });
-            }
-            if token.0.chars().count() < MINIMUM_TOKEN_LENGTH {
-                return Err(ServerError::Tokens {
-                    detail: format!("the token of {email} is shorter than {MINIMUM_TOKEN_LENGTH} characters"),
-                });
-            }
-            if let Some((other, _)) = tokens.iter().find(|(_, known)| equal(known.0.as_bytes(), token.0.as_bytes())) {
-                return Err(ServerError::Tokens { detail: format!("{other} and {email} share a token") });
-            }
-            tokens.push((email, token));
+            tokens.check(&email, &token)?;
+            tokens.people.push((email, token));
         }
-        Ok(PushTokens { tokens })
+        Ok(tokens)
+    }
+
+    /// Adds team-wide collector tokens (name → token), checked as [`ServeTokens::new`] checks.
+    pub fn with_collectors(mut self, pairs: impl IntoIterator<Item = (String, Token)>) -> Result<ServeTokens, ServerError> {
+        for (name, token) in pairs {
+            let name = name.trim().to_string();
+            self.check(&name, &token)?;
+            self.collectors.push((name, token));
+        }
+        Ok(self)
+    }
+
+    fn check(&self, name: &str, token: &Token) -> Result<(), ServerError> {
+        if name.is_empty() {
+            return Err(ServerError::Tokens { detail: "a token is listed under an empty name".into() });
+        }
+        if token.0.chars().count() < MINIMUM_TOKEN_LENGTH {
+            return Err(ServerError::Tokens { detail: format!("the token of {name} is shorter than {MINIMUM_TOKEN_LENGTH} characters") });
+        }
+        if let Some((other, _)) =
+            self.people.iter().chain(&self.collectors).find(|(_, known)| equal(known.0.as_bytes(), token.0.as_bytes()))
+        {
+            return Err(ServerError::Tokens { detail: format!("{other} and {name} share a token") });
+        }
+        Ok(())
     }
 
     pub fn is_empty(&self) -> bool {
-        self.tokens.is_empty()
+        self.people.is_empty() && self.collectors.is_empty()
     }
 
     /// How many people hold a token.
     pub fn len(&self) -> usize {
-        self.tokens.len()
+        self.people.len()
     }
 
-    /// The person holding `presented`, comparing against every token in constant time.
-    pub fn holder(&self, presented: &str) -> Option<&str> {
+    /// How many collector tokens there are.
+    pub fn collectors(&self) -> usize {
+        self.collectors.len()
+    }
+
+    /// Who holds `presented`, comparing against every token in constant time.
+    pub fn holder(&self, presented: &str) -> Option<Holder<'_>> {
         let mut found = None;
-        for (email, token) in &self.tokens {
+        for (email, token) in &self.people {
             if equal(token.0.as_bytes(), presented.as_bytes()) {
-                found = Some(email.as_str());
+                found = Some(Holder::Person(email.as_str()));
+            }
+        }
+        for (name, token) in &self.collectors {
+            if equal(token.0.as_bytes(), presented.as_bytes()) {
+                found = Some(Holder::Collector(name.as_str()));
             }
         }
         found
@@ -130,21 +162,23 @@ fn equal(known: &[u8], presented: &[u8]) -> bool {
     same.into()
 }
 
-/// Checks a push against its token's person, before anything is read or stored.
-pub fn authorise(tokens: &PushTokens, bearer: Option<&str>, request: &PushRequest) -> Result<String, ServerError> {
-    let holder = bearer.and_then(|token| tokens.holder(token)).ok_or(ServerError::Unauthorized)?.to_string();
+/// Checks a push against its token's holder: only a person pushes, and only their own lines.
+pub fn authorise(holder: Holder<'_>, request: &PushRequest) -> Result<String, ServerError> {
+    let Holder::Person(holder) = holder else {
+        return Err(ServerError::Forbidden { allowed: "telemetry only (a collector token)".into(), attempted: "a push".into() });
+    };
     let email = request.email.trim().to_ascii_lowercase();
     if email != holder {
-        return Err(ServerError::Forbidden { allowed: holder, attempted: email });
+        return Err(ServerError::Forbidden { allowed: format!("{holder}'s lines"), attempted: format!("{email}'s") });
     }
     for line in &request.lines {
         if let Some(actor) = &line.identity.actor_email
             && actor.trim().to_ascii_lowercase() != holder
         {
-            return Err(ServerError::Forbidden { allowed: holder, attempted: actor.clone() });
+            return Err(ServerError::Forbidden { allowed: format!("{holder}'s lines"), attempted: format!("{actor}'s") });
         }
     }
-    Ok(holder)
+    Ok(holder.to_string())
 }
 
 /// Merges pushed lines into the person's stored transcript lines (blocking), by the one merge
@@ -169,9 +203,6 @@ pub struct PushClient {
     token: Token,
     http: reqwest::blocking::Client,
 }
-
-/// Lines per request: keeps each body well under the server's limit.
-pub const LINES_PER_REQUEST: usize = 5_000;
 
 impl PushClient {
     /// `server` is the base URL of a `spendlens serve` (`https://spendlens.example.com`).
@@ -235,9 +266,18 @@ mod tests {
 
     #[test]
     fn debug_never_shows_a_token() {
-        let tokens = PushTokens::new([("A@x.io".to_string(), Token::new("s3cret-s3cret-s3cret"))]).unwrap();
-        assert!(!format!("{tokens:?}").contains("s3cret"));
-        assert_eq!(tokens.holder("s3cret-s3cret-s3cret"), Some("a@x.io"));
-        assert!(PushTokens::new([("b@x.io".to_string(), Token::new("short"))]).is_err());
+        let tokens = ServeTokens::new([("A@x.io".to_string(), Token::new("s3cret-s3cret-s3cret"))])
+            .unwrap()
+            .with_collectors([("otel-collector".to_string(), Token::new("c0llector-c0llector"))])
+            .unwrap();
+        assert!(!format!("{tokens:?}").contains("s3cret") && !format!("{tokens:?}").contains("c0llector-"));
+        assert_eq!(tokens.holder("s3cret-s3cret-s3cret"), Some(Holder::Person("a@x.io")));
+        assert_eq!(tokens.holder("c0llector-c0llector"), Some(Holder::Collector("otel-collector")));
+        assert_eq!(tokens.holder("s3cret-s3cret-s3cre"), None);
+        assert!(ServeTokens::new([("b@x.io".to_string(), Token::new("short"))]).is_err());
+        let shared = ServeTokens::new([("b@x.io".to_string(), Token::new("s3cret-s3cret-s3cret"))])
+            .unwrap()
+            .with_collectors([("collector".to_string(), Token::new("s3cret-s3cret-s3cret"))]);
+        assert!(shared.unwrap_err().to_string().contains("b@x.io and collector share a token"));
     }
 }

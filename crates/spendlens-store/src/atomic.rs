@@ -89,7 +89,7 @@ pub(crate) fn write_files_failing(files: &[(&FilePath, &[u8])], fail_before_rena
     ensure_directories(&directories)?;
     let mut temporaries: Vec<(PathBuf, File)> = Vec::with_capacity(files.len());
     let remove_all = |temporaries: &[(PathBuf, File)]| {
-        // Best effort: a temporary name is never read, and the next open removes it anyway.
+        // Best effort: a temporary name is never read, and the next writer to take the lock removes it.
         for (temporary, _) in temporaries {
             let _ = fs::remove_file(temporary);
         }

@@ -8,6 +8,7 @@ mod export;
 mod ingest;
 mod price;
 mod reconcile;
+mod serve;
 mod support;
 mod sync;
 mod transcripts;

@@ -185,6 +185,26 @@ fn an_incremental_ingest_after_appends_equals_a_cold_ingest() {
 }
 
 #[test]
+fn regression_a_damaged_transcript_state_is_rebuilt_not_fatal() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("claude");
+    let (main, rest) = write_initial(&config);
+    append(&config, &main, &rest);
+    let data = dir.path().join("data");
+    let (before, _) = daily(&data, &config);
+    // A state file cut short (what a crash of a build without the writer lock could leave).
+    let state = data.join("transcripts-state.bin");
+    let bytes = std::fs::read(&state).unwrap();
+    std::fs::write(&state, &bytes[..bytes.len() / 2]).unwrap();
+    let (after, log) = daily(&data, &config);
+    assert!(log.contains("transcripts-state.bin") && log.contains("read afresh"), "{log}");
+    assert_eq!(after, before, "the same lines, read afresh");
+    // And the rebuilt state serves the next run: nothing is read again.
+    let again = run(&data, &config, &["ingest", "transcripts"]);
+    assert!(stderr(&again).contains("read 0 of 3 file(s)"), "{}", stderr(&again));
+}
+
+#[test]
 fn cc_monthly_and_session_views_keep_ccusage_names() {
     let dir = tempfile::tempdir().unwrap();
     let config = dir.path().join("claude");

@@ -5,5 +5,7 @@
 pub mod telemetry;
 pub mod wire;
 
-pub use telemetry::{ActivityCounts, ActivityKey, CounterState, Events, SeenAttributes, activity, api_requests, event_key};
+pub use telemetry::{
+    ActivityCounts, ActivityKey, CounterState, Events, SeenAttributes, Window, activity, api_requests, data_points, event_key,
+};
 pub use wire::{Encoding, decode_logs, decode_metrics, logs_response, metrics_response};

@@ -36,6 +36,34 @@ pub struct SeenAttributes {
     pub last_seen: Option<DateTime<Utc>>,
 }
 
+/// The times telemetry is taken for: Claude Code exports within seconds of the event, so a time
+/// far from now is a wrong clock or a crafted request, and is refused (a point from the future
+/// would also make [`CounterState::prune`] forget real series, which would then count twice).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Window {
+    pub earliest: DateTime<Utc>,
+    pub latest: DateTime<Utc>,
+}
+
+impl Window {
+    /// From `back` before `now` to `ahead` after it.
+    pub fn around(now: DateTime<Utc>, back: chrono::Duration, ahead: chrono::Duration) -> Window {
+        Window { earliest: now - back, latest: now + ahead }
+    }
+
+    fn check(&self, what: &str, at: DateTime<Utc>) -> Result<(), String> {
+        if at < self.earliest || at > self.latest {
+            return Err(format!(
+                "{what} {} is outside the accepted window {} .. {}",
+                at.format("%Y-%m-%dT%H:%M:%SZ"),
+                self.earliest.format("%Y-%m-%dT%H:%M:%SZ"),
+                self.latest.format("%Y-%m-%dT%H:%M:%SZ")
+            ));
+        }
+        Ok(())
+    }
+}
+
 /// What one logs request yielded.
 #[derive(Debug, Default)]
 pub struct Events {
@@ -46,8 +74,9 @@ pub struct Events {
     pub problems: Vec<String>,
 }
 
-/// The `api_request` events of a logs request as usage lines.
-pub fn api_requests(request: &ExportLogsServiceRequest) -> Events {
+/// The `api_request` events of a logs request as usage lines; events timed outside `window` are
+/// skipped as problems.
+pub fn api_requests(request: &ExportLogsServiceRequest, window: &Window) -> Events {
     let mut events = Events::default();
     for resource_logs in &request.resource_logs {
         let resource: &[KeyValue] = resource_logs.resource.as_ref().map(|resource| resource.attributes.as_slice()).unwrap_or(&[]);
@@ -61,7 +90,7 @@ pub fn api_requests(request: &ExportLogsServiceRequest) -> Events {
                     continue;
                 }
                 let nanos = [record.time_unix_nano, record.observed_time_unix_nano].into_iter().find(|nanos| *nanos > 0);
-                match api_request(&attributes, nanos) {
+                match api_request(&attributes, nanos).and_then(|line| window.check("event time", line.start).map(|()| line)) {
                     Ok(line) => {
                         if let (Some(email), Some(seen)) = (&line.identity.actor_email, attribution(resource, line.start)) {
                             events.attributes.push((email.clone(), seen));
@@ -191,7 +220,9 @@ impl Attributes<'_> {
     /// A non-negative whole number (a token count): an integer, an integral double or a string.
     fn count(&self, key: &str) -> Result<u64, String> {
         let Some(value) = self.get(key) else { return Ok(0) };
-        whole(value).ok_or_else(|| format!("{key} is not a token count: {:?}", value.value))
+        whole(value)
+            .filter(|count| *count <= crate::wire::MOST_COUNT)
+            .ok_or_else(|| format!("{key} is not a token count: {:?}", value.value))
     }
 }
 
@@ -300,8 +331,9 @@ pub struct Activity {
 /// of its series (metric name, point and resource attributes); a series seen for the first time, or
 /// whose start time changed, or whose value fell (a restarted process), counts its whole value; a
 /// point no later than the last one seen adds nothing. The increment is filed under the UTC day of
-/// the point's end time.
-pub fn activity(request: &ExportMetricsServiceRequest, state: &mut CounterState) -> Activity {
+/// the point's end time. Points ending outside `window` are skipped as problems, before they touch
+/// `state`.
+pub fn activity(request: &ExportMetricsServiceRequest, state: &mut CounterState, window: &Window) -> Activity {
     let mut activity = Activity::default();
     for resource_metrics in &request.resource_metrics {
         let resource: &[KeyValue] = resource_metrics.resource.as_ref().map(|resource| resource.attributes.as_slice()).unwrap_or(&[]);
@@ -336,6 +368,10 @@ pub fn activity(request: &ExportMetricsServiceRequest, state: &mut CounterState)
                         Some(number_data_point::Value::AsDouble(double)) if double.is_finite() => double,
                         _ => continue,
                     };
+                    if let Err(problem) = window.check("point time", from_nanos(point.time_unix_nano)) {
+                        activity.problems.push(format!("{}: {problem}, skipped", metric.name));
+                        continue;
+                    }
                     let series = series_key(&metric.name, &point.attributes, resource);
                     let increment = match temporality {
                         AggregationTemporality::Delta => {
@@ -386,6 +422,22 @@ pub fn activity(request: &ExportMetricsServiceRequest, state: &mut CounterState)
         }
     }
     activity
+}
+
+/// The number of data points a metrics request carries (what bounds the activity it can add).
+pub fn data_points(request: &ExportMetricsServiceRequest) -> usize {
+    let points = |data: &Option<metric::Data>| match data {
+        Some(metric::Data::Sum(sum)) => sum.data_points.len(),
+        Some(metric::Data::Gauge(gauge)) => gauge.data_points.len(),
+        _ => 0,
+    };
+    request
+        .resource_metrics
+        .iter()
+        .flat_map(|resource| &resource.scope_metrics)
+        .flat_map(|scope| &scope.metrics)
+        .map(|metric| points(&metric.data))
+        .sum()
 }
 
 fn series_key(name: &str, own: &[KeyValue], resource: &[KeyValue]) -> String {
@@ -454,10 +506,63 @@ mod tests {
             }],
         };
         let mut state = CounterState::default();
+        let now = from_nanos(1_700_000_100_000_000_000);
+        let window = Window::around(now, chrono::Duration::days(7), chrono::Duration::days(1));
         let commits = |activity: Activity| activity.counts.values().map(|counts| counts.commits).sum::<f64>();
-        assert_eq!(commits(activity(&request(3, 1_700_000_060_000_000_000), &mut state)), 3.0);
-        assert_eq!(commits(activity(&request(3, 1_700_000_060_000_000_000), &mut state)), 0.0, "a resent point");
-        assert_eq!(commits(activity(&request(5, 1_700_000_120_000_000_000), &mut state)), 2.0);
-        assert_eq!(commits(activity(&request(1, 1_700_000_180_000_000_000), &mut state)), 1.0, "a reset counter");
+        assert_eq!(commits(activity(&request(3, 1_700_000_060_000_000_000), &mut state, &window)), 3.0);
+        assert_eq!(commits(activity(&request(3, 1_700_000_060_000_000_000), &mut state, &window)), 0.0, "a resent point");
+        assert_eq!(commits(activity(&request(5, 1_700_000_120_000_000_000), &mut state, &window)), 2.0);
+        assert_eq!(commits(activity(&request(1, 1_700_000_180_000_000_000), &mut state, &window)), 1.0, "a reset counter");
+    }
+
+    #[test]
+    fn regression_a_point_far_from_now_is_refused_and_cannot_make_real_counters_count_twice() {
+        use opentelemetry_proto::tonic::metrics::v1::{Metric, NumberDataPoint, ResourceMetrics, ScopeMetrics, Sum};
+        let request = |name: &str, temporality: AggregationTemporality, value: i64, time: u64| ExportMetricsServiceRequest {
+            resource_metrics: vec![ResourceMetrics {
+                scope_metrics: vec![ScopeMetrics {
+                    metrics: vec![Metric {
+                        name: name.into(),
+                        data: Some(metric::Data::Sum(Sum {
+                            aggregation_temporality: temporality as i32,
+                            is_monotonic: true,
+                            data_points: vec![NumberDataPoint {
+                                start_time_unix_nano: 1_700_000_000_000_000_000,
+                                time_unix_nano: time,
+                                value: Some(number_data_point::Value::AsInt(value)),
+                                ..Default::default()
+                            }],
+                        })),
+                        ..Default::default()
+                    }],
+                    ..Default::default()
+                }],
+                ..Default::default()
+            }],
+        };
+        let now = from_nanos(1_700_000_100_000_000_000);
+        let window = Window::around(now, chrono::Duration::days(7), chrono::Duration::days(1));
+        let mut state = CounterState::default();
+        let commits = |activity: &Activity| activity.counts.values().map(|counts| counts.commits).sum::<f64>();
+        let cumulative = AggregationTemporality::Cumulative;
+        assert_eq!(
+            commits(&activity(&request("claude_code.commit.count", cumulative, 4, 1_700_000_060_000_000_000), &mut state, &window)),
+            4.0
+        );
+        // A delta point a year ahead: refused, so the prune keeps the real series.
+        let year = 365 * 24 * 3600 * 1_000_000_000u64;
+        let crafted = activity(
+            &request("claude_code.session.count", AggregationTemporality::Delta, 1, 1_700_000_060_000_000_000 + year),
+            &mut state,
+            &window,
+        );
+        assert!(crafted.counts.is_empty());
+        assert!(crafted.problems[0].contains("outside the accepted window"), "{:?}", crafted.problems);
+        state.prune();
+        // The real series goes on from 4: one more commit, not five.
+        assert_eq!(
+            commits(&activity(&request("claude_code.commit.count", cumulative, 5, 1_700_000_120_000_000_000), &mut state, &window)),
+            1.0
+        );
     }
 }

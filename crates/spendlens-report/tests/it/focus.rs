@@ -231,3 +231,23 @@ fn focus_1_0_has_its_own_columns_and_the_same_rows() {
     assert_eq!(rows[0].cells_for(FocusVersion::V1_0, &account).len(), 43);
     assert_eq!(rows[0].cells(&account).len(), 47);
 }
+
+#[test]
+fn regression_a_name_a_spreadsheet_would_run_is_written_as_text() {
+    let (ledger, account) = (ledger(), account());
+    let mut rows = october_rows(&ledger.entries);
+    for (row, name) in rows.iter_mut().zip(["=HYPERLINK(\"http://evil.example\",\"x\")", "+1+1", "@SUM(1)", "\t=1", "-2+3"]) {
+        row.resource_name = Some(name.to_string());
+        row.sub_account_name = Some(name.to_string());
+    }
+    let (header, records) = csv_records(&focus_csv(&rows, &account));
+    let column = |name: &str| header.iter().position(|h| h == name).unwrap();
+    for record in &records {
+        for name in ["ResourceName", "SubAccountName"] {
+            let cell = &record[column(name)];
+            assert!(!cell.starts_with(['=', '+', '@', '\t', '\r', '-']), "{name}: {cell:?}");
+        }
+        // Money keeps its sign: a credit is a number, not a formula.
+        assert!(record[column("BilledCost")].parse::<Decimal>().is_ok());
+    }
+}

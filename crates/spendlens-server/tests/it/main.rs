@@ -5,4 +5,5 @@
 
 mod otlp;
 mod push;
+mod strangers;
 mod support;

@@ -5,7 +5,7 @@ use std::time::{Duration, SystemTime};
 use opentelemetry::KeyValue;
 use opentelemetry::logs::{LogRecord, Logger, LoggerProvider};
 use opentelemetry::metrics::MeterProvider;
-use opentelemetry_otlp::{Protocol, WithExportConfig};
+use opentelemetry_otlp::{Protocol, WithExportConfig, WithHttpConfig};
 use opentelemetry_proto::tonic::collector::metrics::v1::ExportMetricsServiceRequest;
 use opentelemetry_proto::tonic::common::v1::{AnyValue, KeyValue as ProtoKeyValue, any_value};
 use opentelemetry_proto::tonic::metrics::v1::{
@@ -17,7 +17,7 @@ use opentelemetry_sdk::metrics::{PeriodicReader, SdkMeterProvider, Temporality};
 use prost::Message;
 use spendlens_model::{ActivityLine, Path, Source, UsageLine};
 
-use crate::support::{ALICE, TestServer};
+use crate::support::{ALICE, COLLECTOR_TOKEN, TestServer};
 
 fn resource() -> Resource {
     Resource::builder_empty()
@@ -26,11 +26,16 @@ fn resource() -> Resource {
         .build()
 }
 
+pub fn bearer(token: &str) -> std::collections::HashMap<String, String> {
+    [("Authorization".to_string(), format!("Bearer {token}"))].into()
+}
+
 fn logger_provider(server: &TestServer, protocol: Protocol) -> SdkLoggerProvider {
     let exporter = opentelemetry_otlp::LogExporter::builder()
         .with_http()
         .with_protocol(protocol)
         .with_endpoint(server.url("/v1/logs"))
+        .with_headers(bearer(COLLECTOR_TOKEN))
         .with_timeout(Duration::from_secs(10))
         .build()
         .unwrap();
@@ -42,6 +47,7 @@ fn meter_provider(server: &TestServer, protocol: Protocol, temporality: Temporal
         .with_http()
         .with_protocol(protocol)
         .with_endpoint(server.url("/v1/metrics"))
+        .with_headers(bearer(COLLECTOR_TOKEN))
         .with_temporality(temporality)
         .with_timeout(Duration::from_secs(10))
         .build()
@@ -216,8 +222,13 @@ fn a_resent_batch_is_counted_once_across_flushes() {
     let body = delta_commits(2).encode_to_vec();
     let client = reqwest::blocking::Client::new();
     for _ in 0..2 {
-        let response =
-            client.post(server.url("/v1/metrics")).header("content-type", "application/x-protobuf").body(body.clone()).send().unwrap();
+        let response = client
+            .post(server.url("/v1/metrics"))
+            .bearer_auth(COLLECTOR_TOKEN)
+            .header("content-type", "application/x-protobuf")
+            .body(body.clone())
+            .send()
+            .unwrap();
         assert_eq!(response.status(), 200);
         assert_eq!(response.headers()["content-type"], "application/x-protobuf");
         server.flush();
@@ -232,7 +243,15 @@ fn a_malformed_body_gets_400_and_stores_nothing() {
     let mut server = TestServer::start();
     let client = reqwest::blocking::Client::new();
     let post = |path: &str, content_type: &str, body: &[u8]| {
-        client.post(server.url(path)).header("content-type", content_type).body(body.to_vec()).send().unwrap().status().as_u16()
+        client
+            .post(server.url(path))
+            .bearer_auth(COLLECTOR_TOKEN)
+            .header("content-type", content_type)
+            .body(body.to_vec())
+            .send()
+            .unwrap()
+            .status()
+            .as_u16()
     };
     assert_eq!(post("/v1/logs", "application/x-protobuf", &[0xff, 0xff, 0xff, 0xff]), 400);
     assert_eq!(post("/v1/metrics", "application/x-protobuf", &[0x0a, 0x05, 0x01]), 400);
@@ -245,7 +264,7 @@ fn a_malformed_body_gets_400_and_stores_nothing() {
     assert!(otel_activity(&server).is_empty());
 }
 
-fn delta_commits(count: i64) -> ExportMetricsServiceRequest {
+pub fn delta_commits(count: i64) -> ExportMetricsServiceRequest {
     let text = |key: &str, value: &str| ProtoKeyValue {
         key: key.into(),
         value: Some(AnyValue { value: Some(any_value::Value::StringValue(value.into())) }),
@@ -260,8 +279,9 @@ fn delta_commits(count: i64) -> ExportMetricsServiceRequest {
                         is_monotonic: true,
                         data_points: vec![NumberDataPoint {
                             attributes: vec![text("user.email", ALICE), text("session.id", "session-9")],
-                            start_time_unix_nano: 1_763_632_800_000_000_000,
-                            time_unix_nano: 1_763_632_860_000_000_000,
+                            // 2026-11-20T10:00Z and a minute later.
+                            start_time_unix_nano: 1_795_168_800_000_000_000,
+                            time_unix_nano: 1_795_168_860_000_000_000,
                             value: Some(number_data_point::Value::AsInt(count)),
                             ..Default::default()
                         }],

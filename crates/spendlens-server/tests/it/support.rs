@@ -5,7 +5,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use spendlens_app::{App, Lake, Settings};
-use spendlens_server::{FlushSummary, Flusher, PushTokens, ServeSettings, Server, ServerError, Token};
+use spendlens_server::{FlushSummary, Flusher, ServeSettings, ServeTokens, Server, ServerError, Token};
 use tempfile::TempDir;
 use tokio::sync::oneshot;
 
@@ -13,6 +13,13 @@ pub const ALICE: &str = "alice@example.com";
 pub const BOB: &str = "bob@example.com";
 pub const ALICE_TOKEN: &str = "alice-push-token-5f1c2a9e";
 pub const BOB_TOKEN: &str = "bob-push-token-77d0c3b4e1";
+/// A team-wide collector token: telemetry sent with it names whose it is.
+pub const COLLECTOR_TOKEN: &str = "team-collector-token-3a9e51";
+
+/// The clock of the window tests: telemetry of 2026-11-20 is recent.
+pub fn now() -> chrono::DateTime<chrono::Utc> {
+    "2026-11-20T12:00:00Z".parse().unwrap()
+}
 
 pub struct TestServer {
     pub address: SocketAddr,
@@ -27,10 +34,18 @@ pub struct TestServer {
 
 impl TestServer {
     pub fn start() -> TestServer {
+        TestServer::start_with(|_| {})
+    }
+
+    /// A server whose settings `adjust` changes first.
+    pub fn start_with(adjust: impl FnOnce(&mut ServeSettings)) -> TestServer {
         let data = tempfile::tempdir().unwrap();
         let app = Arc::new(App::new(Settings { data_dir: data.path().to_path_buf(), prices: None }));
         let store = app.shared_lake().unwrap();
-        let tokens = PushTokens::new([(ALICE.to_string(), Token::new(ALICE_TOKEN)), (BOB.to_string(), Token::new(BOB_TOKEN))]).unwrap();
+        let tokens = ServeTokens::new([(ALICE.to_string(), Token::new(ALICE_TOKEN)), (BOB.to_string(), Token::new(BOB_TOKEN))])
+            .unwrap()
+            .with_collectors([("team-collector".to_string(), Token::new(COLLECTOR_TOKEN))])
+            .unwrap();
         let notices = Arc::new(Mutex::new(Vec::new()));
         let mut settings = ServeSettings::new(data.path().to_path_buf(), tokens);
         // Long: tests flush explicitly, so what is stored when is deterministic.
@@ -39,6 +54,11 @@ impl TestServer {
             let notices = notices.clone();
             Arc::new(move |news: &str| notices.lock().unwrap().push(news.to_string()))
         };
+        // The SDK stamps metrics with the real time and the fixtures' events are of 2026-11-20:
+        // the window is wide open here, and narrowed by the tests of the window itself.
+        settings.accept_back = chrono::Duration::days(36_500);
+        settings.accept_ahead = chrono::Duration::days(36_500);
+        adjust(&mut settings);
         let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(1).enable_all().build().unwrap();
         let server = runtime.block_on(Server::bind("127.0.0.1:0".parse().unwrap(), app, settings)).unwrap();
         let address = server.local_address().unwrap();

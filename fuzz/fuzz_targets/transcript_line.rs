@@ -23,7 +23,7 @@ fuzz_target!(|data: &[u8]| {
         .lines
         .iter()
         .map(|line| {
-            let tokens = &line.tokens;
+            let tokens = &line.quantities.tokens;
             [tokens.input, tokens.cache_write_5m, tokens.cache_write_1h, tokens.cache_read, tokens.output]
                 .into_iter()
                 .map(u128::from)

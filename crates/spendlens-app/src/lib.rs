@@ -30,6 +30,7 @@ mod error;
 pub mod ingest;
 pub mod ledger;
 pub mod merge;
+pub mod optimise;
 pub mod questions;
 pub mod reconcile;
 pub mod settings;

@@ -46,6 +46,13 @@ pub enum Command {
     /// Price the usage report with the price book and set it beside the cost report, per day,
     /// workspace and model; list every difference over a cent with its cause.
     Crosscheck(commands::crosscheck::CrosscheckArgs),
+    /// API savings: routing to a cheaper model, caching, batching, per feature, with the plan.
+    Optimise(commands::optimise::OptimiseArgs),
+    /// What adopted levers saved, month by month, against the same traffic priced as before.
+    Savings(commands::savings::SavingsArgs),
+    /// The same usage priced under another price book (new list prices, a discount), diffed by
+    /// path, feature, team and model.
+    Reprice(commands::reprice::RepriceArgs),
     /// Reconcile an invoice (CSV of line items; default: the month's cost report and seat fees)
     /// line by line against the ledger: each line mapped to path and driver, residuals named.
     Reconcile(commands::reconcile::ReconcileArgs),

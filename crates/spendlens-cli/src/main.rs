@@ -15,7 +15,9 @@ use clap::Parser;
 use spendlens_app::{App, AppError, Settings};
 
 use crate::cli::{Cli, Command};
-use crate::commands::{cc, crosscheck, demo, export, ingest, ledger, price, prices, push, reconcile, report, serve, status, sync};
+use crate::commands::{
+    cc, crosscheck, demo, export, ingest, ledger, optimise, price, prices, push, reconcile, report, reprice, savings, serve, status, sync,
+};
 use anyhow::Result;
 
 fn main() -> ExitCode {
@@ -40,6 +42,9 @@ fn run(cli: Cli) -> Result<()> {
         Command::Status(args) => status::run(&app, args.json),
         Command::Sync(args) => sync::run(&app, &args),
         Command::Crosscheck(args) => crosscheck::run(&app, &args),
+        Command::Optimise(args) => optimise::run(&app, &args),
+        Command::Savings(args) => savings::run(&app, &args),
+        Command::Reprice(args) => reprice::run(&app, &args),
         Command::Reconcile(args) => reconcile::run(&app, &args),
         Command::Cc(args) => cc::run(&app, args),
         Command::Ledger(args) => ledger::run(&app, &args),

@@ -461,8 +461,12 @@ fn growth_on(growth: Growth, calendar: &Calendar, launch: Option<Day>, day: Day)
     }
 }
 
-/// Hourly traffic of every feature stream plus the scratch key.
-pub fn traffic(seed: u64, traffic_scale: f64, calendar: &Calendar, plan: &Plan) -> Vec<UsageRow> {
+/// The feature whose routing the demo can adopt, and the model it moves to.
+pub const ADOPTING_FEATURE: &str = "ticket-classifier";
+
+/// Hourly traffic of every feature stream plus the scratch key; from `adopt_routing_on`, the
+/// ticket classifier runs on Haiku.
+pub fn traffic(seed: u64, traffic_scale: f64, calendar: &Calendar, plan: &Plan, adopt_routing_on: Option<Day>) -> Vec<UsageRow> {
     let mut rows = Vec::new();
     for (index, planned) in plan.streams.iter().enumerate() {
         let stream = &planned.stream;
@@ -476,7 +480,10 @@ pub fn traffic(seed: u64, traffic_scale: f64, calendar: &Calendar, plan: &Plan) 
                 Some(_) if stream.weekend >= 1.0 => 1.0,
                 _ => calendar.business_factor(day, stream.weekend),
             };
+            let adopted = adopt_routing_on.is_some_and(|since| day >= since)
+                && plan.features.get(planned.feature).is_some_and(|feature| feature.name == ADOPTING_FEATURE);
             let model = match plan.spike {
+                _ if adopted => HAIKU,
                 Some((from, to)) if stream.spikes && from <= day && day <= to => OPUS,
                 _ => stream.model,
             };

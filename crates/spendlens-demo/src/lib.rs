@@ -38,8 +38,8 @@ pub use org::{ApiKey, Billing, Engineer, KeyOwner, Workspace};
 pub use render::render;
 pub use transcript_tree::{TreeConfig, TreeTruth, write_tree};
 pub use truth::{
-    BatchTruth, CachingTruth, CalendarTruth, CostRow, EngineerTruth, FeatureTruth, GroundTruth, IdleSeatTruth, MonthTruth, Planted,
-    RoutingTruth, SpendSplit, SpikeTruth, UnassignedTruth,
+    AdoptionMonth, AdoptionTruth, BatchTruth, CachingTruth, CalendarTruth, CostRow, EngineerTruth, FeatureTruth, GroundTruth,
+    IdleSeatTruth, MonthTruth, Planted, RoutingTruth, SpendSplit, SpikeTruth, UnassignedTruth,
 };
 
 use calendar::Calendar;
@@ -62,6 +62,9 @@ pub struct DemoConfig {
     pub traffic_scale: f64,
     /// Seat engineers whose local transcripts are rendered (last 30 days of the window).
     pub transcript_engineers: usize,
+    /// The day the ticket classifier adopts the planted routing (Fable to Haiku), if it does:
+    /// `spendlens savings` then measures it (ground truth: `planted.routing_adopted`).
+    pub adopt_routing_on: Option<Day>,
 }
 
 impl Default for DemoConfig {
@@ -75,6 +78,7 @@ impl Default for DemoConfig {
             end: NaiveDate::from_ymd_opt(2026, 10, 31).unwrap_or_default(),
             traffic_scale: 1.0,
             transcript_engineers: 4,
+            adopt_routing_on: None,
         }
     }
 }
@@ -194,7 +198,7 @@ pub fn generate(config: &DemoConfig, book: &PriceBook) -> Result<DemoOrg, DemoEr
     }
     api_keys.extend(plan.api_keys.iter().filter(|key| key.owner == Owner::Unassigned).cloned());
 
-    let mut usage = api::traffic(config.seed, config.traffic_scale, &calendar, &plan);
+    let mut usage = api::traffic(config.seed, config.traffic_scale, &calendar, &plan, config.adopt_routing_on);
     let mut claude_code = Vec::new();
     let mut sessions = Vec::new();
     for (index, engineer) in engineers.iter().enumerate() {
@@ -241,6 +245,7 @@ pub fn generate(config: &DemoConfig, book: &PriceBook) -> Result<DemoOrg, DemoEr
         cost: &cost,
         claude_code: &claude_code,
         spike: plan.spike,
+        adopt_routing_on: config.adopt_routing_on,
     };
     let ground_truth = facts.ground_truth()?;
     Ok(DemoOrg {

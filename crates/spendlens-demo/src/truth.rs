@@ -167,6 +167,30 @@ pub struct Planted {
     pub idle_seats: Vec<IdleSeatTruth>,
     pub model_mix_spike: Option<SpikeTruth>,
     pub unassigned_key: UnassignedTruth,
+    /// The routing adopted mid-window (`DemoConfig::adopt_routing_on`), if any.
+    pub routing_adopted: Option<AdoptionTruth>,
+}
+
+/// A routing change adopted on `since`: each month from then, what the moved traffic cost and what
+/// the same tokens would have cost on the model before.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct AdoptionTruth {
+    pub feature: String,
+    pub api_key_ids: Vec<String>,
+    pub from_model: String,
+    pub to_model: String,
+    pub since: Day,
+    pub months: Vec<AdoptionMonth>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct AdoptionMonth {
+    /// `2026-10`.
+    pub month: String,
+    pub actual_usd: Money,
+    pub counterfactual_usd: Money,
+    /// `counterfactual_usd - actual_usd`.
+    pub saved_usd: Money,
 }
 
 /// Short classification calls sent to the most expensive model.
@@ -340,6 +364,7 @@ pub struct Facts<'a> {
     pub cost: &'a [CostRow],
     pub claude_code: &'a [ClaudeCodeDay],
     pub spike: Option<(Day, Day)>,
+    pub adopt_routing_on: Option<Day>,
 }
 
 /// The seat fee of one engineer in one month.
@@ -406,6 +431,31 @@ impl Facts<'_> {
             spend_usd: spend,
             suggested_model: HAIKU.to_string(),
             spend_on_suggested_model_usd: suggested,
+        }))
+    }
+
+    fn routing_adopted(&self) -> Result<Option<AdoptionTruth>, DemoError> {
+        let (Some(since), Some(feature)) = (self.adopt_routing_on, self.feature(crate::api::ADOPTING_FEATURE)) else {
+            return Ok(None);
+        };
+        let rows: Vec<&UsageRow> = self.rows_of(&feature.api_key_ids).filter(|row| row.hour.date_naive() >= since).collect();
+        let mut months: BTreeMap<String, Vec<&UsageRow>> = BTreeMap::new();
+        for row in rows {
+            months.entry(row.hour.format("%Y-%m").to_string()).or_default().push(row);
+        }
+        let mut out = Vec::new();
+        for (month, rows) in months {
+            let (actual, _) = self.price_rows(rows.iter().copied(), None, None)?;
+            let (counterfactual, _) = self.price_rows(rows.iter().copied(), Some(crate::models::FABLE), None)?;
+            out.push(AdoptionMonth { month, actual_usd: actual, counterfactual_usd: counterfactual, saved_usd: counterfactual - actual });
+        }
+        Ok(Some(AdoptionTruth {
+            feature: feature.name.clone(),
+            api_key_ids: feature.api_key_ids.clone(),
+            from_model: crate::models::FABLE.to_string(),
+            to_model: HAIKU.to_string(),
+            since,
+            months: out,
         }))
     }
 
@@ -616,6 +666,7 @@ impl Facts<'_> {
                 idle_seats: self.idle_seats(),
                 model_mix_spike: self.spike()?,
                 unassigned_key: self.unassigned()?,
+                routing_adopted: self.routing_adopted()?,
             },
             features: self
                 .features

@@ -15,12 +15,19 @@
 //! [claude_code]
 //! workspaces = ["wrkspc_01Ef..."]
 //! api_key_names = ["claude-code-*"]
+//!
+//! [[lever]]                              # a decision on an optimiser lever
+//! feature = "ticket-classifier"
+//! lever = "routing"                      # routing | caching | batch
+//! status = "accepted"                    # accepted | rejected | adopted
+//! target_model = "claude-haiku-5-5"      # routing only, optional
+//! since = "2026-11-03"                   # required for adopted
 //! ```
 
 use std::collections::BTreeSet;
 
 use serde::Deserialize;
-use spendlens_model::{ClaudeCodeRule, FeatureRule, Glob, OrgMap, TeamRule};
+use spendlens_model::{ClaudeCodeRule, FeatureRule, Glob, Lever, LeverRule, LeverStatus, OrgMap, TeamRule};
 use toml::Spanned;
 
 use crate::IngestError;
@@ -35,6 +42,18 @@ struct RawOrgMap {
     feature: Vec<Spanned<RawFeature>>,
     #[serde(default)]
     claude_code: Option<Spanned<RawKeys>>,
+    #[serde(default)]
+    lever: Vec<Spanned<RawLever>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawLever {
+    feature: String,
+    lever: String,
+    status: String,
+    target_model: Option<String>,
+    since: Option<spendlens_model::Day>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -136,6 +155,28 @@ pub fn read(file: &str, text: &str) -> Result<OrgMap, IngestError> {
             line,
         });
     }
+    for spanned in raw.lever {
+        let line = header_line(text, spanned.span().start);
+        let raw = spanned.into_inner();
+        if !feature_names.contains(&raw.feature) {
+            return Err(invalid(line, "lever.feature", format!("{:?} is not a [[feature]] of this map", raw.feature)));
+        }
+        let lever = Lever::parse(&raw.lever)
+            .ok_or_else(|| invalid(line, "lever.lever", format!("{:?} is not one of routing, caching, batch", raw.lever)))?;
+        let status = match raw.status.as_str() {
+            "accepted" => LeverStatus::Accepted,
+            "rejected" => LeverStatus::Rejected,
+            "adopted" => LeverStatus::Adopted,
+            other => return Err(invalid(line, "lever.status", format!("{other:?} is not one of accepted, rejected, adopted"))),
+        };
+        if status == LeverStatus::Adopted && raw.since.is_none() {
+            return Err(invalid(line, "lever.since", "an adopted lever needs the day it took effect (since = \"YYYY-MM-DD\")".to_string()));
+        }
+        if raw.target_model.is_some() && lever != Lever::Routing {
+            return Err(invalid(line, "lever.target_model", "only a routing decision names a model".to_string()));
+        }
+        map.levers.push(LeverRule { feature: raw.feature, lever, status, target_model: raw.target_model, since: raw.since, line });
+    }
     if let Some(spanned) = raw.claude_code {
         let line = header_line(text, spanned.span().start);
         let keys = spanned.into_inner();
@@ -180,6 +221,27 @@ workspaces = ["default"]
         assert_eq!(matched.target, KeyTarget::ClaudeCode);
         assert!(matched.rule.starts_with("orgmap.toml:6 [claude_code]"), "{}", matched.rule);
         assert_eq!(map.team_of("zed@payments.acme.example").unwrap().0, "payments");
+    }
+
+    #[test]
+    fn lever_decisions_are_read_and_checked() {
+        let with = |lever: &str| format!("{MAP}\n[[lever]]\nfeature = \"support-bot\"\n{lever}\n");
+        let map = read("orgmap.toml", &with("lever = \"routing\"\nstatus = \"accepted\"\ntarget_model = \"claude-haiku-5-5\"")).unwrap();
+        let rule = map.lever("support-bot", Lever::Routing, Some("claude-haiku-5-5")).unwrap();
+        assert_eq!((rule.status, rule.line), (LeverStatus::Accepted, 15));
+        assert!(map.lever("support-bot", Lever::Routing, Some("claude-sonnet-5-5")).is_none(), "another model's decision");
+        let rows = [
+            ("lever = \"caching\"\nstatus = \"adopted\"", "key \"lever.since\": an adopted lever needs the day"),
+            ("lever = \"speed\"\nstatus = \"accepted\"", "key \"lever.lever\": \"speed\" is not one of"),
+            ("lever = \"batch\"\nstatus = \"maybe\"", "key \"lever.status\": \"maybe\" is not one of"),
+            ("lever = \"batch\"\nstatus = \"accepted\"\ntarget_model = \"x\"", "only a routing decision names a model"),
+        ];
+        for (lever, expected) in rows {
+            let error = read("orgmap.toml", &with(lever)).unwrap_err().to_string();
+            assert!(error.contains(expected) && error.contains("line 15"), "{error}");
+        }
+        let unknown = format!("{MAP}\n[[lever]]\nfeature = \"nobody\"\nlever = \"batch\"\nstatus = \"accepted\"\n");
+        assert!(read("orgmap.toml", &unknown).unwrap_err().to_string().contains("\"nobody\" is not a [[feature]]"));
     }
 
     #[test]

@@ -2,10 +2,12 @@
 //! `end` empty while the seat is held, else the last day held), read into [`Seat`]s. Fees are
 //! prorated when a period is priced (`spendlens_analysis::seats`).
 
+use rust_decimal::Decimal;
 use spendlens_model::{Day, Money, Seat};
 
 use crate::IngestError;
 use crate::error::Location;
+use crate::wire::MOST_COUNT;
 
 const HEADER: [&str; 7] = ["email", "name", "team", "seat_type", "monthly_usd", "start", "end"];
 
@@ -47,6 +49,11 @@ pub fn read(file: &str, bytes: &[u8]) -> Result<Vec<Seat>, IngestError> {
         let monthly: Money = field(4).parse().map_err(|_| cell(row, "monthly_usd", format!("{:?} is not an amount", field(4))))?;
         if monthly < Money::ZERO {
             return Err(cell(row, "monthly_usd", "a seat fee cannot be negative".to_string()));
+        }
+        // The most one line may bill, as for every other source (10^15 cents): more is a damaged
+        // cell, refused here with its row before the store would refuse it with none.
+        if monthly > Money::from_cents_decimal(Decimal::from(MOST_COUNT)) {
+            return Err(cell(row, "monthly_usd", format!("{:?} is more than any real seat fee", field(4))));
         }
         let team = field(2);
         seats.push(Seat {
@@ -93,5 +100,18 @@ mod tests {
         assert!(read("roster.csv", bad_fee.as_bytes()).unwrap_err().to_string().contains("row 3, column \"monthly_usd\""));
         let bad_header = ROSTER.replace("seat_type", "plan");
         assert!(read("roster.csv", bad_header.as_bytes()).unwrap_err().to_string().contains("line 1"));
+    }
+
+    #[test]
+    fn regression_a_fee_past_any_real_bill_is_refused_naming_its_cell() {
+        // Found by fuzzing (fuzz/fuzz_targets/roster_csv.rs): such a fee was read, and storing it
+        // then failed with an error from the store naming neither the file nor the row.
+        let absurd = ROSTER.replace("30.00", "41633276555247251911250.50");
+        assert_eq!(
+            read("roster.csv", absurd.as_bytes()).unwrap_err().to_string(),
+            "roster.csv: row 3, column \"monthly_usd\": \"41633276555247251911250.50\" is more than any real seat fee"
+        );
+        let most = ROSTER.replace("30.00", "10000000000000.00");
+        assert_eq!(read("roster.csv", most.as_bytes()).unwrap()[1].monthly, Money::from_cents(1_000_000_000_000_000));
     }
 }

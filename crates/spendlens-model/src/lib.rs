@@ -16,8 +16,10 @@ mod spelling;
 mod time;
 
 pub use ids::{ContextWindow, CostKind, InferenceGeo, ParseEnumError, Path, ServiceTier, Source, Speed, TokenType};
-pub use lines::{ActivityLine, CostLine, DirectoryEntry, DirectoryKind, Identity, Quantities, Seat, TokenCounts, UnknownValue, UsageLine};
+pub use lines::{
+    ActivityLine, CostLine, DirectoryEntry, DirectoryKind, HourProfile, Identity, Quantities, Seat, TokenCounts, UnknownValue, UsageLine,
+};
 pub use money::Money;
-pub use orgmap::{ClaudeCodeRule, FeatureRule, Glob, KeyMatch, KeyTarget, OrgMap, TeamRule};
+pub use orgmap::{ClaudeCodeRule, FeatureRule, Glob, KeyMatch, KeyTarget, Lever, LeverRule, LeverStatus, OrgMap, TeamRule};
 pub use spelling::{Spelling, SpellingError};
 pub use time::{Day, Period};

@@ -388,3 +388,19 @@ impl Seat {
         Some((seat, roster_day))
     }
 }
+
+/// Usage of one API key, model and tier in one hour of the week (UTC), summed over a period: the
+/// shape the optimiser reads scheduled, steady and bursty traffic from.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HourProfile {
+    pub api_key_id: Option<String>,
+    pub model: String,
+    pub service_tier: ServiceTier,
+    /// Monday 0 to Sunday 6.
+    pub weekday: u8,
+    /// 0 to 23.
+    pub hour: u8,
+    /// Distinct days with usage in this hour of the week.
+    pub days: u64,
+    pub tokens: TokenCounts,
+}

@@ -76,6 +76,69 @@ pub struct ClaudeCodeRule {
     pub line: usize,
 }
 
+/// A cost lever of the API optimiser.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Lever {
+    /// Send the traffic to a cheaper model.
+    Routing,
+    /// Cache a repeated prompt prefix.
+    Caching,
+    /// Move latency-tolerant traffic to the Message Batches API.
+    Batch,
+}
+
+impl Lever {
+    pub const ALL: [Lever; 3] = [Lever::Routing, Lever::Caching, Lever::Batch];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Lever::Routing => "routing",
+            Lever::Caching => "caching",
+            Lever::Batch => "batch",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Lever> {
+        Lever::ALL.into_iter().find(|lever| lever.as_str() == text)
+    }
+}
+
+/// What the organisation decided about a lever for a feature.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LeverStatus {
+    /// Planned: the estimate becomes part of the plan, whatever its confidence.
+    Accepted,
+    /// Not to be done (a quality test failed, a latency need): left out of the plan.
+    Rejected,
+    /// Done, from `since`: `spendlens savings` measures it against the counterfactual.
+    Adopted,
+}
+
+impl LeverStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            LeverStatus::Accepted => "accepted",
+            LeverStatus::Rejected => "rejected",
+            LeverStatus::Adopted => "adopted",
+        }
+    }
+}
+
+/// `[[lever]]`: a decision on one lever of one feature (a routing decision may name its model).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LeverRule {
+    pub feature: String,
+    pub lever: Lever,
+    pub status: LeverStatus,
+    /// Routing only: the model decided on (`None`: any).
+    pub target_model: Option<String>,
+    /// The day it took effect (required for `adopted`).
+    pub since: Option<crate::Day>,
+    pub line: usize,
+}
+
 /// Which rule kind matched.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum KeyTarget {
@@ -91,6 +154,9 @@ pub struct OrgMap {
     pub teams: Vec<TeamRule>,
     pub features: Vec<FeatureRule>,
     pub claude_code: Option<ClaudeCodeRule>,
+    /// Decisions on the optimiser's levers, in file order.
+    #[serde(default)]
+    pub levers: Vec<LeverRule>,
 }
 
 /// A key-side match: what the key or workspace is, and why.
@@ -102,6 +168,19 @@ pub struct KeyMatch {
 }
 
 impl OrgMap {
+    /// The decision on `lever` for `feature` (the last one in the file wins), if any; a routing
+    /// decision naming another model than `target_model` does not apply.
+    pub fn lever(&self, feature: &str, lever: Lever, target_model: Option<&str>) -> Option<&LeverRule> {
+        self.levers.iter().rev().find(|rule| {
+            rule.feature == feature
+                && rule.lever == lever
+                && match (&rule.target_model, target_model) {
+                    (Some(decided), Some(target)) => decided == target,
+                    _ => true,
+                }
+        })
+    }
+
     /// The team of an engineer: the first `[[team]]` whose members match the email.
     pub fn team_of(&self, email: &str) -> Option<(&str, String)> {
         self.teams.iter().find_map(|team| {
@@ -189,6 +268,7 @@ mod tests {
                 workspaces: vec![],
                 line: 4,
             }),
+            levers: Vec::new(),
         };
         let cc = map.classify_key(Some("apikey_1"), Some("claude-code-ana"), Some("wrkspc_shared")).unwrap();
         assert_eq!(cc.target, KeyTarget::ClaudeCode);

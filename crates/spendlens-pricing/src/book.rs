@@ -93,6 +93,8 @@ pub struct ModelPrices {
     pub fast_multiplier: Option<Decimal>,
     /// Priority Tier contract rate as a multiple of standard, when the user's contract says.
     pub priority_multiplier: Option<Decimal>,
+    /// The shortest prompt prefix the model caches (tokens); `None`: the book's default rule.
+    pub min_cacheable_tokens: Option<u64>,
     /// Where the model's newest rate came from (`embedded` or a user file).
     pub origin: String,
 }
@@ -111,6 +113,11 @@ pub struct Rules {
     pub web_search_per_1000: Decimal,
     pub code_execution_per_hour: Decimal,
     pub code_execution_free_hours_per_day: Decimal,
+    /// The models routing may move traffic to (the optimiser prices a feature's traffic on each
+    /// one cheaper than its own), in the book's order.
+    pub routing_targets: Vec<String>,
+    /// The shortest cacheable prompt prefix of a model that names none.
+    pub min_cacheable_tokens: u64,
 }
 
 /// A contract discount from a user file: token components of matching models times `multiplier`.
@@ -161,6 +168,8 @@ struct RawRules {
     cache_write_5m_multiplier: Option<Decimal>,
     cache_write_1h_multiplier: Option<Decimal>,
     cache_read_multiplier: Option<Decimal>,
+    routing_targets: Option<Vec<String>>,
+    min_cacheable_tokens: Option<u64>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -174,6 +183,7 @@ struct RawModel {
     us_residency_multiplier: Option<Decimal>,
     fast_multiplier: Option<Decimal>,
     priority_multiplier: Option<Decimal>,
+    min_cacheable_tokens: Option<u64>,
     long_context: Option<RawLongContext>,
     #[serde(default)]
     rates: Vec<RawRate>,
@@ -224,6 +234,8 @@ impl PriceBook {
                 web_search_per_1000: Decimal::TEN,
                 code_execution_per_hour: Decimal::new(5, 2),
                 code_execution_free_hours_per_day: Decimal::from(50),
+                routing_targets: Vec::new(),
+                min_cacheable_tokens: 1024,
             },
             models: BTreeMap::new(),
             aliases: BTreeMap::new(),
@@ -247,6 +259,12 @@ impl PriceBook {
         }
         let mut cache = CacheMultipliers { write_5m: Decimal::new(125, 2), write_1h: Decimal::TWO, read: Decimal::new(1, 1) };
         if let Some(rules) = raw.rules {
+            if let Some(targets) = &rules.routing_targets {
+                self.rules.routing_targets = targets.iter().map(|model| normalise_model_id(model)).collect();
+            }
+            if let Some(tokens) = rules.min_cacheable_tokens {
+                self.rules.min_cacheable_tokens = tokens;
+            }
             let targets = [
                 (rules.batch_multiplier, &mut self.rules.batch_multiplier),
                 (rules.web_search_per_1000, &mut self.rules.web_search_per_1000),
@@ -333,6 +351,7 @@ impl PriceBook {
                     us_residency_multiplier: None,
                     fast_multiplier: None,
                     priority_multiplier: None,
+                    min_cacheable_tokens: None,
                     origin: origin.to_string(),
                 })
             }
@@ -361,6 +380,9 @@ impl PriceBook {
         if raw.priority_multiplier.is_some() {
             entry.priority_multiplier = raw.priority_multiplier;
         }
+        if raw.min_cacheable_tokens.is_some() {
+            entry.min_cacheable_tokens = raw.min_cacheable_tokens;
+        }
         for alias in raw.aliases {
             self.aliases.insert(normalise_model_id(&alias), id.clone());
         }
@@ -372,6 +394,11 @@ impl PriceBook {
         let id = normalise_model_id(raw_model);
         let id = self.aliases.get(&id).unwrap_or(&id);
         self.models.get(id)
+    }
+
+    /// The shortest prompt prefix `model` caches, in tokens.
+    pub fn min_cacheable_tokens(&self, model: &str) -> u64 {
+        self.resolve(model).and_then(|prices| prices.min_cacheable_tokens).unwrap_or(self.rules.min_cacheable_tokens)
     }
 
     /// Every model, by canonical id.

@@ -10,6 +10,7 @@ mod csv;
 mod focus;
 mod focus_parquet;
 mod html;
+mod optimise;
 mod prices;
 mod summary;
 mod table;
@@ -23,6 +24,7 @@ pub use focus::{
 };
 pub use focus_parquet::{focus_parquet, focus_written_text};
 pub use html::{API_COLOUR, CLAUDE_CODE_COLOUR, DailySpend, PathAmounts, UNASSIGNED_COLOUR, daily_spend, summary_html};
+pub use optimise::{optimise_text, reprice_text, savings_text};
 pub use prices::{price_book_table, priced_table};
 pub use summary::{summary_csv, summary_json, summary_markdown, summary_table};
 pub use table::Table;

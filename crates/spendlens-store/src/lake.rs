@@ -10,7 +10,7 @@
 
 use std::hash::{Hash, Hasher};
 
-use spendlens_model::{ActivityLine, CostLine, Day, DirectoryEntry, Period, Source, UnknownValue, UsageLine, parallel};
+use spendlens_model::{ActivityLine, CostLine, Day, DirectoryEntry, HourProfile, Period, Source, UnknownValue, UsageLine, parallel};
 
 use crate::{Replace, Store, StoreError, StoreTotals, UsageDetail, UsageRollup, WriteSummary, WriterLock};
 
@@ -83,6 +83,10 @@ pub trait Lake: Send + Sync {
     /// Every value stored in days of `period` (all if `None`) that this build does not know (a new
     /// service tier, cost type, actor type...), with its lines, tokens and dollars.
     fn unknown_values(&self, period: Option<Period>) -> Result<Vec<UnknownValue>, StoreError>;
+
+    /// Usage of `source` per API key, model, tier and hour of the week (UTC) over `period` (all
+    /// if `None`): the shape of each key's traffic (what the optimiser reads).
+    fn hour_profiles(&self, source: Source, period: Option<Period>) -> Result<Vec<HourProfile>, StoreError>;
 
     /// The usage partition files of one scope of one source with a day in `period` (all if
     /// `None`), in day order.
@@ -220,6 +224,10 @@ impl Lake for Store {
 
     fn unknown_values(&self, period: Option<Period>) -> Result<Vec<UnknownValue>, StoreError> {
         crate::sql::unknown_values(self, period)
+    }
+
+    fn hour_profiles(&self, source: Source, period: Option<Period>) -> Result<Vec<HourProfile>, StoreError> {
+        crate::sql::hour_profiles(self, source, period)
     }
 
     fn scope_usage_files(&self, source: Source, scope: &str, period: Option<Period>) -> Result<Vec<ScopeFile>, StoreError> {

@@ -17,8 +17,8 @@ use datafusion::datasource::listing::{ListingOptions, ListingTable, ListingTable
 use datafusion::error::DataFusionError;
 use datafusion::prelude::{SessionConfig, SessionContext};
 use spendlens_model::{
-    ActivityLine, ContextWindow, CostKind, CostLine, Day, DirectoryEntry, DirectoryKind, InferenceGeo, Money, Path, Period, Quantities,
-    ServiceTier, Source, Speed, TokenCounts, TokenType, UnknownValue, UsageLine,
+    ActivityLine, ContextWindow, CostKind, CostLine, Day, DirectoryEntry, DirectoryKind, HourProfile, InferenceGeo, Money, Path, Period,
+    Quantities, ServiceTier, Source, Speed, TokenCounts, TokenType, UnknownValue, UsageLine,
 };
 
 use crate::UsageDetail;
@@ -272,6 +272,57 @@ pub(crate) fn usage_rollup(store: &Store, period: Option<Period>) -> Result<Vec<
     // in declaration order, absent identities first), whatever their spellings.
     rollups.sort_by(|left, right| rollup_key(left).cmp(&rollup_key(right)));
     Ok(rollups)
+}
+
+/// Usage of `source` summed per API key, model, tier and hour of the week (UTC) over `period`,
+/// with the distinct days seen in each hour. Ordered by key, model, tier, weekday and hour.
+pub(crate) fn hour_profiles(store: &Store, source: Source, period: Option<Period>) -> Result<Vec<HourProfile>, StoreError> {
+    let mut filter = period_filter(period);
+    // The spelling is one of the model's closed vocabulary: no quoting hazard.
+    let only = format!("\"source\" = '{}'", source.as_str());
+    filter = if filter.is_empty() { format!("WHERE {only}") } else { format!("{filter} AND {only}") };
+    let sums = TOKEN_COLUMNS.iter().map(|name| format!("SUM(\"{name}\") AS \"{name}\"")).collect::<Vec<_>>().join(", ");
+    let sql = format!(
+        "SELECT \"api_key_id\", \"model\", \"service_tier\", CAST(date_part('dow', \"start\") AS BIGINT) AS \"dow\", \
+         CAST(date_part('hour', \"start\") AS BIGINT) AS \"hour\", COUNT(DISTINCT \"day\") AS \"days\", {sums} \
+         FROM \"usage\" {filter} GROUP BY 1, 2, 3, 4, 5"
+    );
+    let table = table_path(store, Table::Usage);
+    let mut profiles = Vec::new();
+    for batch in &run(store, &[Table::Usage], &sql, "hour profiles")? {
+        let columns = Columns::new(batch, &table);
+        let api_key_id = columns.text("api_key_id")?;
+        let model = columns.text("model")?;
+        let tier = columns.text("service_tier")?;
+        let dow = columns.tallies("dow")?;
+        let hour = columns.tallies("hour")?;
+        let days = columns.tallies("days")?;
+        let sums: Vec<_> = TOKEN_COLUMNS.iter().map(|name| columns.counts(name)).collect::<Result<_, _>>()?;
+        for row in 0..columns.rows() {
+            let sum = |index: usize| sums[index].optional(row).unwrap_or(0);
+            // `dow` counts from Sunday (0); a profile's week starts on Monday.
+            let weekday = (dow.required(row)? + 6) % 7;
+            profiles.push(HourProfile {
+                api_key_id: api_key_id.optional(row),
+                model: model.required(row)?,
+                service_tier: tier.parsed(row)?,
+                weekday: weekday as u8,
+                hour: hour.required(row)?.min(23) as u8,
+                days: days.required(row)?,
+                tokens: TokenCounts { input: sum(0), cache_write_5m: sum(1), cache_write_1h: sum(2), cache_read: sum(3), output: sum(4) },
+            });
+        }
+    }
+    profiles.sort_by(|left, right| {
+        (&left.api_key_id, &left.model, left.service_tier, left.weekday, left.hour).cmp(&(
+            &right.api_key_id,
+            &right.model,
+            right.service_tier,
+            right.weekday,
+            right.hour,
+        ))
+    });
+    Ok(profiles)
 }
 
 pub(crate) fn usage_lines(store: &Store, period: Option<Period>, only: Option<Source>) -> Result<Vec<UsageLine>, StoreError> {

@@ -95,9 +95,7 @@ impl Store {
             }
             Err(error) if error.kind() == std::io::ErrorKind::NotFound => {
                 ensure_directory(layout.lake())?;
-                let text =
-                    serde_json::to_string(&Marker::current()).map_err(|error| StoreError::InvalidInput { detail: error.to_string() })?;
-                write_file(&marker, format!("{text}\n").as_bytes())?;
+                create_marker(&marker)?;
             }
             Err(error) => return Err(StoreError::io("read", &marker, error)),
         }
@@ -381,4 +379,24 @@ fn check_marker(path: &FilePath, bytes: &[u8]) -> Result<u64, StoreError> {
         return Err(StoreError::NewerSchema { path: path.to_path_buf(), found, supported: SCHEMA_VERSION });
     }
     Ok(found)
+}
+
+/// Writes a new lake's marker. Writers started at once on a new data directory each write one
+/// (the same bytes) outside the writer lock, and the first to take the lock removes temporary
+/// files it takes for a crash's, perhaps another's marker on its way into place: a write that
+/// fails is fine when a marker is there by then, and is tried again (a few times) when none is.
+fn create_marker(marker: &FilePath) -> Result<(), StoreError> {
+    let text = serde_json::to_string(&Marker::current()).map_err(|error| StoreError::InvalidInput { detail: error.to_string() })?;
+    let mut attempts = 0;
+    loop {
+        let written = write_file(marker, format!("{text}\n").as_bytes());
+        match fs::read(marker) {
+            Ok(bytes) => {
+                check_marker(marker, &bytes)?;
+                return Ok(());
+            }
+            Err(_) if attempts < 4 && written.is_err() => attempts += 1,
+            Err(error) => return Err(written.err().unwrap_or_else(|| StoreError::io("read", marker, error))),
+        }
+    }
 }

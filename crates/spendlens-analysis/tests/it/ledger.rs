@@ -62,6 +62,7 @@ fn orgmap() -> OrgMap {
             workspaces: vec![],
             line: 10,
         }),
+        levers: Vec::new(),
     }
 }
 

@@ -4,5 +4,6 @@
 
 mod crosscheck;
 mod ledger;
+mod optimise;
 mod reconcile;
 mod units;

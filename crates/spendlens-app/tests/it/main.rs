@@ -3,6 +3,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod optimise;
 mod sync;
 mod sync_analytics;
 mod sync_faults;

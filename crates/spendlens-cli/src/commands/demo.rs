@@ -36,6 +36,10 @@ pub struct DemoArgs {
     /// Write the source files only; do not ingest or report.
     #[arg(long)]
     pub no_ingest: bool,
+    /// The ticket classifier adopts the planted routing (Fable to Haiku) on this day, for
+    /// `spendlens savings` to measure.
+    #[arg(long, value_name = "DAY")]
+    pub adopt_routing_on: Option<spendlens_model::Day>,
     #[command(flatten)]
     pub report: ReportArgs,
 }
@@ -50,6 +54,7 @@ pub fn run(app: &App, args: DemoArgs) -> Result<()> {
         days: args.days,
         end: args.end,
         traffic_scale: args.traffic_scale,
+        adopt_routing_on: args.adopt_routing_on,
         ..spendlens_demo::DemoConfig::default()
     };
     let out = args.out.clone().unwrap_or_else(|| app.settings().data_dir.join("demo-sources"));

@@ -2,10 +2,13 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod concurrency;
+mod crash_loop;
 mod crosscheck;
 mod demo;
 mod export;
 mod ingest;
+mod optimise;
 mod price;
 mod reconcile;
 mod serve;

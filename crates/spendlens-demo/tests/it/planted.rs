@@ -163,6 +163,7 @@ fn orgmap() -> OrgMap {
             workspaces: raw.claude_code.workspaces,
             line: 1000,
         }),
+        levers: Vec::new(),
     }
 }
 

@@ -194,17 +194,20 @@ pub fn assemble(input: LedgerInput<'_>) -> Ledger {
     let names = Names::new(input.directory, input.usage);
     let mut ledger = Ledger::default();
     let groups = split_groups(input, &mut ledger.unpriced_models);
+    let mut placing = Placing::new(&groups);
     let billing = ConsoleBilling::of(input.costs);
     let mut set_aside: BTreeMap<(Day, Source), (usize, Money)> = BTreeMap::new();
     for cost in input.costs {
         match cost.source {
-            Source::AdminCost => place_cost_report_line(cost, &groups, &names, input.orgmap, team_of_seat, &mut ledger.entries),
+            Source::AdminCost => place_cost_report_line(cost, &mut placing, &names, input.orgmap, team_of_seat, &mut ledger.entries),
             Source::AdminAnalyticsCost if billing.sets_aside(cost) => {
                 let slot = set_aside.entry((cost.start, cost.source)).or_default();
                 slot.0 += 1;
                 slot.1 += cost.amount;
             }
-            Source::AdminAnalyticsCost => place_cost_report_line(cost, &groups, &names, input.orgmap, team_of_seat, &mut ledger.entries),
+            Source::AdminAnalyticsCost => {
+                place_cost_report_line(cost, &mut placing, &names, input.orgmap, team_of_seat, &mut ledger.entries)
+            }
             _ => ledger.entries.push(place_direct(cost, input.orgmap, team_of_seat)),
         }
     }
@@ -325,9 +328,46 @@ fn component_of(cost: &CostLine) -> Option<ComponentKind> {
     }
 }
 
+/// Who classifies as what, by (API key, account email, workspace).
+type Classified = Option<(Path, Driver, String)>;
+type Classifying = (Option<String>, Option<String>, Option<String>);
+/// The split groups of each workspace-day.
+type WorkspaceDays<'g> = HashMap<(Day, Option<&'g str>), Vec<(&'g SplitKey, &'g Vec<KeyUsage>)>>;
+
+/// The split groups with what placing every cost line over them needs at hand: the groups of
+/// each workspace-day (the fallback when a line's exact group has no usage), and each payer's
+/// classification once worked out (the org map's rules are tried once per payer, not once per
+/// line and payer).
+struct Placing<'g> {
+    groups: &'g HashMap<SplitKey, Vec<KeyUsage>>,
+    by_workspace_day: WorkspaceDays<'g>,
+    classified: HashMap<Classifying, Classified>,
+}
+
+impl<'g> Placing<'g> {
+    fn new(groups: &'g HashMap<SplitKey, Vec<KeyUsage>>) -> Self {
+        let mut by_workspace_day: WorkspaceDays<'g> = HashMap::new();
+        for (key, usage) in groups {
+            by_workspace_day.entry((key.day, key.workspace.as_deref())).or_default().push((key, usage));
+        }
+        Placing { groups, by_workspace_day, classified: HashMap::new() }
+    }
+
+    fn classify(
+        &mut self,
+        (api_key, account_email, workspace): (Option<&str>, Option<&str>, Option<&str>),
+        names: &Names<'_>,
+        orgmap: &OrgMap,
+        team_of_seat: &HashMap<String, String>,
+    ) -> Classified {
+        let key = (api_key.map(str::to_string), account_email.map(str::to_string), workspace.map(str::to_string));
+        self.classified.entry(key).or_insert_with(|| classify(api_key, account_email, workspace, names, orgmap, team_of_seat)).clone()
+    }
+}
+
 fn place_cost_report_line(
     cost: &CostLine,
-    groups: &HashMap<SplitKey, Vec<KeyUsage>>,
+    placing: &mut Placing<'_>,
     names: &Names<'_>,
     orgmap: &OrgMap,
     team_of_seat: &HashMap<String, String>,
@@ -347,15 +387,14 @@ fn place_cost_report_line(
     // Exact group first; then any tier/window/geo of the same day, workspace and model; then the
     // whole workspace-day (web search rows carry no model).
     let mut candidates: Vec<&KeyUsage> =
-        key.as_ref().and_then(|key| groups.get(key)).map(|group| group.iter().collect()).unwrap_or_default();
+        key.as_ref().and_then(|key| placing.groups.get(key)).map(|group| group.iter().collect()).unwrap_or_default();
     if candidates.is_empty() {
-        candidates = groups
-            .iter()
-            .filter(|(group, _)| {
-                group.day == cost.start
-                    && group.workspace.as_deref() == workspace
-                    && model.as_ref().is_none_or(|model| &group.model == model)
-            })
+        candidates = placing
+            .by_workspace_day
+            .get(&(cost.start, workspace))
+            .into_iter()
+            .flatten()
+            .filter(|(group, _)| model.as_ref().is_none_or(|model| &group.model == model))
             .flat_map(|(_, usage)| usage.iter())
             .collect();
         candidates.sort_by(|a, b| (&a.api_key, &a.account).cmp(&(&b.api_key, &b.account)));
@@ -395,7 +434,7 @@ fn place_cost_report_line(
         service_tier: cost.service_tier,
     };
     if per_key.is_empty() {
-        let (path, driver, rule) = classify(None, None, workspace, names, orgmap, team_of_seat).unwrap_or_else(|| {
+        let (path, driver, rule) = placing.classify((None, None, workspace), names, orgmap, team_of_seat).unwrap_or_else(|| {
             (
                 Path::Unassigned,
                 Driver::Unattributed {
@@ -418,7 +457,7 @@ fn place_cost_report_line(
             continue;
         }
         let account_email = account.as_deref().and_then(|user| names.user_email.get(user).copied());
-        let classified = classify(api_key.as_deref(), account_email, workspace, names, orgmap, team_of_seat);
+        let classified = placing.classify((api_key.as_deref(), account_email, workspace), names, orgmap, team_of_seat);
         let (path, driver, rule) = classified.unwrap_or_else(|| {
             let key_label = match api_key.as_deref() {
                 Some(id) => match names.key_names.get(id) {

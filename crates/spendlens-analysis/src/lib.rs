@@ -8,16 +8,21 @@
 //! gives month-over-month change and unit economics; [`sources`] records which source carried the
 //! dollars and which only refined attribution.
 
+pub mod ccusage;
 pub mod claude_code_usage;
 pub mod crosscheck;
+pub mod decompose;
 pub mod explain;
+pub mod insights;
 pub mod ledger;
 pub mod optimise;
 pub mod reconcile;
 pub mod reprice;
+pub mod rightsize;
 pub mod savings;
 pub mod seats;
 pub mod sources;
+pub mod spikes;
 pub mod summary;
 pub mod units;
 

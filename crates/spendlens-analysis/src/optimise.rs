@@ -15,7 +15,7 @@
 //! Never a claim about quality: a routing opportunity carries a test plan, and becomes a plan only
 //! when the org map accepts it (`[[lever]]`).
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use rust_decimal::Decimal;
 use serde::Serialize;
@@ -250,13 +250,12 @@ fn key_subjects(
     period: Period,
     directory: &[DirectoryEntry],
 ) -> (BTreeMap<String, (String, bool)>, BTreeMap<String, Money>) {
-    let name_of = |key: &str| {
-        directory
-            .iter()
-            .find(|entry| entry.kind == DirectoryKind::ApiKey && entry.id == key)
-            .and_then(|entry| entry.name.clone())
-            .unwrap_or_else(|| key.to_string())
-    };
+    // The first name the directory gives each key.
+    let mut names: HashMap<&str, Option<&str>> = HashMap::new();
+    for entry in directory.iter().filter(|entry| entry.kind == DirectoryKind::ApiKey) {
+        names.entry(entry.id.as_str()).or_insert(entry.name.as_deref());
+    }
+    let name_of = |key: &str| names.get(key).copied().flatten().unwrap_or(key).to_string();
     let mut subjects: BTreeMap<String, (String, bool)> = BTreeMap::new();
     let mut billed: BTreeMap<String, Money> = BTreeMap::new();
     for entry in ledger.entries.iter().filter(|entry| period.contains(entry.start)) {

@@ -1,157 +1,279 @@
-//! `spendlens cc daily|monthly|session`: ccusage-style views of one person's Claude Code
-//! transcripts. Each run first brings the ledger up to date with an incremental transcript ingest
-//! (cheap when nothing changed), then groups the stored lines at list price: as the ingest writes
-//! them when it rewrote every day the person has (a first run), else read back from the person's
-//! own partition files.
+//! `spendlens cc daily|weekly|monthly|session|blocks`: ccusage-style views of one person's Claude
+//! Code transcripts. Each run first brings the ledger up to date with an incremental transcript
+//! ingest (cheap when nothing changed), then turns the stored responses into
+//! [`spendlens_analysis::ccusage`] entries (priced at list price, with any `costUSD` the lines
+//! carried) and groups them in the report's time zone: as the ingest writes them when it rewrote
+//! every day the person has (a first run), else read back from the person's own partition files.
 //!
-//! A grouped report is kept in `DATA_DIR/cache/` under the key of everything it was computed
-//! from: this binary (length and modification time), the price book, the question, and the
-//! version of the person's stored files (which changes with any write to them). A run whose key
-//! matches answers from the kept report instead of reading and pricing every line again. The cache
-//! is only ever an optimisation: a missing, unreadable or stale file is recomputed (and rewritten).
+//! A grouped answer is kept in `DATA_DIR/cache/` under the key of everything it was computed
+//! from: this binary (length and modification time), the price book, the question (zone
+//! included), and the version of the person's stored files (which changes with any write to
+//! them). A run whose key matches answers from the kept answer instead of reading and pricing
+//! every line again; blocks keep the windows and work out what depends on the clock (active,
+//! burn rate, projection) at each run. The cache is only ever an optimisation: a missing,
+//! unreadable or stale file is recomputed (and rewritten).
 //!
-//! [`ccusage_document`] gives ccusage's JSON shape (its names and nesting); the text table is
-//! `spendlens-report`'s.
+//! The JSON documents keep ccusage 20.0.24's names and nesting (`docs/ccusage-parity.md`).
 
 use std::path::PathBuf;
 use std::sync::Mutex;
 
-use serde::{Deserialize, Serialize};
-use spendlens_analysis::claude_code_usage::{Grouping, Tally, UsageGrouper, UsageReport, UsageRow};
-use spendlens_model::{Day, Money, Period, Source, UsageLine};
-use spendlens_pricing::PriceBook;
+use chrono::{DateTime, Duration, NaiveDate, Utc, Weekday};
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize, Serializer};
+use spendlens_analysis::ccusage::{self, Block, BlockOptions, Bucket, CostMode, Counts, Entry, Order, Report, ReportOptions};
+use spendlens_model::{Money, Source, Speed, UsageLine};
+use spendlens_pricing::{PriceBook, Pricer};
 use spendlens_store::{LakeExt, UsageDetail};
 
 use crate::ingest::Progress;
+use crate::timezone::ReportZone;
 use crate::transcripts::TranscriptsIngested;
 use crate::{App, AppError};
 
 /// Which ccusage view.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum View {
-    /// One row per UTC day.
     Daily,
-    /// One row per UTC month.
+    /// Weeks starting on the given day (ccusage's default: Sunday).
+    Weekly(Weekday),
     Monthly,
-    /// One row per Claude Code session, by last activity.
     Session,
 }
 
-impl View {
-    fn grouping(self) -> Grouping {
-        match self {
-            View::Daily => Grouping::Daily,
-            View::Monthly => Grouping::Monthly,
-            View::Session => Grouping::Session,
-        }
-    }
-}
-
-/// The days a view shows: from `since` and through `until`, both inclusive and either open
-/// (`None` when neither is given).
-pub fn days_shown(since: Option<Day>, until: Option<Day>) -> Result<Option<Period>, AppError> {
-    match (since, until) {
-        (Some(since), Some(until)) if until < since => Err(AppError::invalid(format!("--until {until} is before --since {since}"))),
-        (None, None) => Ok(None),
-        (since, until) => {
-            Ok(Some(Period::new(since.unwrap_or(Day::MIN), until.map_or(Day::MAX, |until| until.succ_opt().unwrap_or(Day::MAX)))))
-        }
-    }
-}
-
-/// What a `cc` view is asked.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct UsageQuestion {
-    pub view: View,
-    /// Days shown (all when `None`).
-    pub period: Option<Period>,
-    /// Whose transcripts.
+/// Whose transcripts, where, and in which zone.
+#[derive(Debug, Clone)]
+pub struct Transcripts {
     pub email: String,
     /// The transcript folders to read.
     pub roots: Vec<PathBuf>,
+    pub zone: ReportZone,
 }
 
-/// A `cc` view's answer: what the ingest did and the grouped report.
+/// What a dated or session view is asked.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct UsageQuestion {
+    pub view: View,
+    pub since: Option<NaiveDate>,
+    pub until: Option<NaiveDate>,
+    /// Only this project (the working directory encoded as Claude Code names its folder).
+    pub project: Option<String>,
+    /// Rows per project.
+    pub instances: bool,
+    pub order: Option<Order>,
+    pub mode: CostMode,
+}
+
+/// A view's answer: what the ingest did and the grouped report.
 #[derive(Debug, Clone, PartialEq)]
 pub struct UsageAnswer {
     pub ingested: TranscriptsIngested,
-    pub report: UsageReport,
+    pub report: Report,
+}
+
+/// What `cc blocks` is asked.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BlocksQuestion {
+    pub shown: BlockOptions,
+    /// Hours per block (ccusage's `--session-length`, default 5).
+    pub hours: f64,
+    /// `Some(None)`: `max` (the largest closed block's tokens).
+    pub token_limit: Option<Option<u64>>,
+    pub mode: CostMode,
+    pub project: Option<String>,
+}
+
+/// `cc blocks`' answer, at `now`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BlocksAnswer {
+    pub ingested: TranscriptsIngested,
+    pub blocks: Vec<Block>,
+    pub now: DateTime<Utc>,
+    pub length: Duration,
+    pub token_limit: Option<u64>,
+}
+
+/// A block length in hours as a duration (positive, at most a year).
+pub fn block_length(hours: f64) -> Result<Duration, AppError> {
+    if !(hours > 0.0 && hours <= 8_760.0) {
+        return Err(AppError::invalid(format!("--session-length {hours} must be a positive number of hours")));
+    }
+    Ok(Duration::milliseconds((hours * 3_600_000.0).round() as i64))
+}
+
+/// Claude Code's folder name for a working directory: every character but ASCII letters and
+/// digits becomes `-` (`/home/ana/my.app` is `-home-ana-my-app`).
+pub fn encode_project(cwd: &str) -> String {
+    cwd.chars().map(|character| if character.is_ascii_alphanumeric() { character } else { '-' }).collect()
+}
+
+/// A stored response as a report entry, priced by `pricer`.
+pub fn entry(line: &UsageLine, pricer: &mut Pricer<'_>) -> Entry {
+    let tokens = &line.quantities.tokens;
+    let model = if line.speed == Speed::Fast { format!("{}-fast", line.model) } else { line.model.clone() };
+    Entry {
+        at: line.start,
+        model,
+        input: tokens.input,
+        output: tokens.output,
+        cache_creation: tokens.cache_write_5m + tokens.cache_write_1h,
+        cache_read: tokens.cache_read,
+        cost: pricer.line_cost(line).ok().map(|cost| cost.total),
+        reported: line.reported_cost,
+        session: line.identity.session_id.clone().unwrap_or_else(|| "unknown".into()),
+        project: line.identity.project.as_deref().map_or_else(|| "unknown".into(), encode_project),
+    }
+}
+
+/// The entries and what the ingest did, or a kept answer.
+pub(crate) enum Loaded<T> {
+    Kept(T),
+    Entries(Vec<Entry>),
 }
 
 impl App {
-    /// Ingests the person's transcripts incrementally, then groups their stored lines for the
-    /// view (from the cache when nothing it depends on changed).
-    pub fn claude_code_usage(&self, question: &UsageQuestion, progress: &dyn Progress) -> Result<UsageAnswer, AppError> {
-        self.writing(|| self.claude_code_usage_locked(question, progress))
-    }
-
-    fn claude_code_usage_locked(&self, question: &UsageQuestion, progress: &dyn Progress) -> Result<UsageAnswer, AppError> {
-        let book = self.price_book()?;
-        let (email, period, grouping) = (question.email.as_str(), question.period, question.view.grouping());
-        let mine = |line: &&UsageLine| line.identity.actor_email.as_deref() == Some(email);
-        // Each run of days the ingest rewrites is grouped as it is written, on the writing threads.
-        // When those runs hold every day the person has (a first run), that is the whole view, and
-        // nothing is read back.
-        let fresh: Mutex<(Vec<Period>, UsageGrouper)> = Mutex::new((Vec::new(), UsageGrouper::new(book, grouping, period)));
-        let written = |days: Period, lines: &[UsageLine]| {
-            let mut part = UsageGrouper::new(book, grouping, period);
-            lines.iter().filter(mine).for_each(|line| part.add(line));
-            if let Ok(mut fresh) = fresh.lock() {
-                fresh.0.push(days);
-                fresh.1.absorb(part);
+    /// Ingests the person's transcripts incrementally, then groups their responses for the view
+    /// (from the cache when nothing it depends on changed).
+    pub fn claude_code_usage(
+        &self,
+        whose: &Transcripts,
+        question: &UsageQuestion,
+        progress: &dyn Progress,
+    ) -> Result<UsageAnswer, AppError> {
+        let asked = format!("report {question:?} {}", whose.zone.name);
+        let (ingested, loaded) = self.writing(|| self.cc_entries::<Report>(whose, &asked, progress))?;
+        let report = match loaded {
+            Loaded::Kept(report) => report,
+            Loaded::Entries(entries) => {
+                let options = ReportOptions {
+                    bucket: match question.view {
+                        View::Daily => Bucket::Daily,
+                        View::Weekly(start) => Bucket::Weekly(start),
+                        View::Monthly => Bucket::Monthly,
+                        View::Session => Bucket::Session,
+                    },
+                    since: question.since,
+                    until: question.until,
+                    project: question.project.clone(),
+                    instances: question.instances,
+                    order: question.order,
+                    mode: question.mode,
+                };
+                let report = ccusage::report(&entries, &options, &|at| whose.zone.day(at));
+                self.cc_keep(whose, &asked, &report);
+                report
             }
         };
-        let ingested = self.ingest_transcripts(&question.roots, email, Some(&written), progress)?;
-        let lake = self.lake()?;
-        let cache = ViewCache::new(self, question, book, lake.scope_usage_version(Source::Transcript, email, period)?);
-        if let Some(report) = cache.as_ref().and_then(ViewCache::read) {
-            return Ok(UsageAnswer { ingested, report });
-        }
-        let (rewritten, grouper) = fresh.into_inner().unwrap_or_else(|poisoned| poisoned.into_inner());
-        let stored = lake.scope_usage_days(Source::Transcript, email, period)?;
-        let grouper = if stored.iter().all(|day| rewritten.iter().any(|days| days.contains(*day))) {
-            grouper
-        } else {
-            // The person's own partition files, read directly (their scope is their email), each
-            // run of days priced and grouped on its own core as it is read.
-            let runs = lake.scope_usage_fold(
-                Source::Transcript,
-                email,
-                period,
-                UsageDetail::Priced,
-                || UsageGrouper::new(book, grouping, period),
-                |grouper, lines| lines.iter().filter(mine).for_each(|line| grouper.add(line)),
-            )?;
-            let mut grouper = UsageGrouper::new(book, grouping, period);
-            runs.into_iter().for_each(|run| grouper.absorb(run));
-            grouper
-        };
-        let report = grouper.finish();
-        if let Some(cache) = &cache {
-            cache.write(&report);
-        }
         Ok(UsageAnswer { ingested, report })
+    }
+
+    /// Ingests, then the person's billing blocks as they stand at `now`.
+    pub fn claude_code_blocks(
+        &self,
+        whose: &Transcripts,
+        question: &BlocksQuestion,
+        now: DateTime<Utc>,
+        progress: &dyn Progress,
+    ) -> Result<BlocksAnswer, AppError> {
+        let length = block_length(question.hours)?;
+        let asked = format!("blocks {:?} {:?} {}", question.mode, question.project, length.num_milliseconds());
+        let (ingested, loaded) = self.writing(|| self.cc_entries::<Vec<Block>>(whose, &asked, progress))?;
+        let all = match loaded {
+            Loaded::Kept(blocks) => blocks,
+            Loaded::Entries(mut entries) => {
+                if let Some(project) = &question.project {
+                    entries.retain(|entry| &entry.project == project);
+                }
+                let blocks = ccusage::blocks(&entries, length, question.mode);
+                self.cc_keep(whose, &asked, &blocks);
+                blocks
+            }
+        };
+        let blocks = ccusage::select_blocks(all, &question.shown, now, length, &|at| whose.zone.day(at));
+        let token_limit = match question.token_limit {
+            Some(Some(limit)) => Some(limit),
+            Some(None) => ccusage::max_token_limit(&blocks, now, length),
+            None => None,
+        };
+        Ok(BlocksAnswer { ingested, blocks, now, length, token_limit })
+    }
+
+    /// Ingests incrementally; then the answer kept for `asked` if the person's stored responses
+    /// have not changed since, else every stored response as an entry.
+    pub(crate) fn cc_entries<T: DeserializeOwned>(
+        &self,
+        whose: &Transcripts,
+        asked: &str,
+        progress: &dyn Progress,
+    ) -> Result<(TranscriptsIngested, Loaded<T>), AppError> {
+        let book = self.price_book()?;
+        let email = whose.email.as_str();
+        let mine = |line: &&UsageLine| line.identity.actor_email.as_deref() == Some(email);
+        // Each run of days the ingest rewrites becomes entries as it is written, on the writing
+        // threads. When those runs hold every day the person has (a first run), that is all of
+        // them, and nothing is read back.
+        let fresh: Mutex<(Vec<spendlens_model::Period>, Vec<Entry>)> = Mutex::new((Vec::new(), Vec::new()));
+        let written = |days: spendlens_model::Period, lines: &[UsageLine]| {
+            let mut pricer = book.pricer();
+            let part: Vec<Entry> = lines.iter().filter(mine).map(|line| entry(line, &mut pricer)).collect();
+            if let Ok(mut fresh) = fresh.lock() {
+                fresh.0.push(days);
+                fresh.1.extend(part);
+            }
+        };
+        let ingested = self.ingest_transcripts(&whose.roots, email, Some(&written), progress)?;
+        let lake = self.lake()?;
+        let cache = ViewCache::new(self, &format!("{asked} {email}"), book, lake.scope_usage_version(Source::Transcript, email, None)?);
+        if let Some(kept) = cache.as_ref().and_then(ViewCache::read::<T>) {
+            return Ok((ingested, Loaded::Kept(kept)));
+        }
+        let (rewritten, entries) = fresh.into_inner().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let stored = lake.scope_usage_days(Source::Transcript, email, None)?;
+        if stored.iter().all(|day| rewritten.iter().any(|days| days.contains(*day))) {
+            return Ok((ingested, Loaded::Entries(entries)));
+        }
+        // The person's own partition files, read directly (their scope is their email), each run
+        // of days priced on its own core as it is read.
+        let runs = lake.scope_usage_fold(
+            Source::Transcript,
+            email,
+            None,
+            UsageDetail::Full,
+            || (book.pricer(), Vec::new()),
+            |(pricer, entries): &mut (Pricer<'_>, Vec<Entry>), lines| {
+                entries.extend(lines.iter().filter(mine).map(|line| entry(line, pricer)));
+            },
+        )?;
+        Ok((ingested, Loaded::Entries(runs.into_iter().flat_map(|(_, entries)| entries).collect())))
+    }
+
+    /// Keeps `answer` for `asked` (best effort) under the current version of the person's files.
+    pub(crate) fn cc_keep<T: Serialize>(&self, whose: &Transcripts, asked: &str, answer: &T) {
+        let (Ok(book), Ok(lake)) = (self.price_book(), self.lake()) else { return };
+        let Ok(version) = lake.scope_usage_version(Source::Transcript, &whose.email, None) else { return };
+        if let Some(cache) = ViewCache::new(self, &format!("{asked} {}", whose.email), book, version) {
+            cache.write(answer);
+        }
     }
 }
 
-/// One kept report (per question and person) and the key of the inputs it must match.
-struct ViewCache {
+/// One kept answer (per question and person) and the key of the inputs it must match.
+pub(crate) struct ViewCache {
     path: PathBuf,
     key: String,
 }
 
 #[derive(Serialize, Deserialize)]
-struct Kept {
+struct Kept<T> {
     key: String,
-    report: UsageReport,
+    answer: T,
 }
 
 impl ViewCache {
     /// `None` when this binary cannot be stamped (then nothing is kept).
-    fn new(app: &App, question: &UsageQuestion, book: &PriceBook, stored: u64) -> Option<Self> {
+    pub(crate) fn new(app: &App, asked: &str, book: &PriceBook, stored: u64) -> Option<Self> {
         use std::hash::{Hash, Hasher};
         let executable = std::env::current_exe().and_then(std::fs::metadata).ok()?;
-        let asked = format!("{:?} {:?} {}", question.view, question.period, question.email);
         let mut slot = std::hash::DefaultHasher::new();
         asked.hash(&mut slot);
         let mut inputs = std::hash::DefaultHasher::new();
@@ -162,38 +284,34 @@ impl ViewCache {
         })
     }
 
-    fn read(&self) -> Option<UsageReport> {
-        let kept: Kept = serde_json::from_slice(&std::fs::read(&self.path).ok()?).ok()?;
-        (kept.key == self.key).then_some(kept.report)
+    pub(crate) fn read<T: DeserializeOwned>(&self) -> Option<T> {
+        let kept: Kept<T> = serde_json::from_slice(&std::fs::read(&self.path).ok()?).ok()?;
+        (kept.key == self.key).then_some(kept.answer)
     }
 
-    /// Best effort: a report that cannot be kept is computed again next time.
-    fn write(&self, report: &UsageReport) {
-        let kept = Kept { key: self.key.clone(), report: report.clone() };
-        if let Ok(bytes) = serde_json::to_vec(&kept) {
+    /// Best effort: an answer that cannot be kept is computed again next time.
+    pub(crate) fn write<T: Serialize>(&self, answer: &T) {
+        #[derive(Serialize)]
+        struct KeptRef<'a, T> {
+            key: &'a str,
+            answer: &'a T,
+        }
+        if let Ok(bytes) = serde_json::to_vec(&KeptRef { key: &self.key, answer }) {
             let _ = spendlens_store::atomic::write_file(&self.path, &bytes);
         }
     }
 }
 
-/// ccusage 20.0.24's JSON document for a view: `daily` / `monthly` / `sessions` rows and
-/// `totals`, its names and nesting. Costs are numbers, as ccusage writes them; an unpriced model
-/// adds no cost and is listed in `unpricedModels`, its breakdown's `cost` null.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct CcusageDocument {
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub daily: Option<Vec<CcusageRow>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub monthly: Option<Vec<CcusageRow>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub sessions: Option<Vec<CcusageRow>>,
-    pub totals: CcusageTokens,
+// ---- ccusage 20.0.24's JSON documents ----
+
+fn dollars(money: Money) -> f64 {
+    money.to_f64_lossy()
 }
 
-/// Tokens and cost in ccusage's names.
+/// Totals in ccusage's names (`unpricedModels` only when some model could not be priced).
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
-pub struct CcusageTokens {
+pub struct CcusageTotals {
     pub input_tokens: u64,
     pub output_tokens: u64,
     pub cache_creation_tokens: u64,
@@ -211,20 +329,29 @@ pub struct CcusageRow {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub date: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
+    pub week: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub month: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub session_id: Option<String>,
-    #[serde(flatten)]
-    pub tokens: CcusageTokens,
+    /// Sessions: the project folder.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub last_activity: Option<String>,
+    pub project_path: Option<String>,
+    /// Rows of `--instances` and `--project`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub project: Option<String>,
+    pub input_tokens: u64,
+    pub output_tokens: u64,
+    pub cache_creation_tokens: u64,
+    pub cache_read_tokens: u64,
+    pub total_tokens: u64,
+    pub total_cost: f64,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub first_activity: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub last_activity: Option<String>,
     pub models_used: Vec<String>,
     pub model_breakdowns: Vec<CcusageModel>,
-    /// Sessions only: the working directory (null when no line named one).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub project_path: Option<Option<String>>,
 }
 
 /// One model's part of a row.
@@ -236,60 +363,255 @@ pub struct CcusageModel {
     pub output_tokens: u64,
     pub cache_creation_tokens: u64,
     pub cache_read_tokens: u64,
-    /// Null for a model the price book cannot price.
-    pub cost: Option<f64>,
+    pub cost: f64,
+    /// Only `true`, for a model the price book cannot price (its cost is 0).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub missing_pricing: bool,
 }
 
-fn dollars(money: Money) -> f64 {
-    money.to_f64_lossy()
+/// A view's document: `daily` / `weekly` / `monthly` / `sessions` rows, or with `--instances`
+/// the rows by project (`projects`), and `totals`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CcusageDocument {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub daily: Option<Vec<CcusageRow>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub weekly: Option<Vec<CcusageRow>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub monthly: Option<Vec<CcusageRow>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sessions: Option<Vec<CcusageRow>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub projects: Option<std::collections::BTreeMap<String, Vec<CcusageRow>>>,
+    pub totals: CcusageTotals,
 }
 
-fn tokens(tally: &Tally) -> CcusageTokens {
-    CcusageTokens {
-        input_tokens: tally.input,
-        output_tokens: tally.output,
-        cache_creation_tokens: tally.cache_creation,
-        cache_read_tokens: tally.cache_read,
-        total_tokens: tally.total_tokens(),
-        total_cost: dollars(tally.cost),
-        unpriced_models: tally.unpriced.iter().cloned().collect(),
+fn millis(at: DateTime<Utc>) -> String {
+    at.format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string()
+}
+
+fn totals(counts: &Counts, unpriced: Vec<String>) -> CcusageTotals {
+    CcusageTotals {
+        input_tokens: counts.input,
+        output_tokens: counts.output,
+        cache_creation_tokens: counts.cache_creation,
+        cache_read_tokens: counts.cache_read,
+        total_tokens: counts.total_tokens(),
+        total_cost: dollars(counts.cost),
+        unpriced_models: unpriced,
     }
 }
 
-fn row(row: &UsageRow, view: View) -> CcusageRow {
+fn row(row: &ccusage::Row, view: View) -> CcusageRow {
     let session = view == View::Session;
+    let key = Some(row.key.clone());
     CcusageRow {
-        date: (view == View::Daily).then(|| row.key.clone()),
-        month: (view == View::Monthly).then(|| row.key.clone()),
-        session_id: session.then(|| row.key.clone()),
-        tokens: tokens(&row.tally),
-        last_activity: session.then(|| row.last_activity.date_naive().to_string()),
-        first_activity: session.then(|| row.first_activity.date_naive().to_string()),
-        models_used: row.models.keys().cloned().collect(),
+        date: if view == View::Daily { key.clone() } else { None },
+        week: if matches!(view, View::Weekly(_)) { key.clone() } else { None },
+        month: if view == View::Monthly { key.clone() } else { None },
+        session_id: if session { key } else { None },
+        project_path: if session { row.project.clone() } else { None },
+        project: if session { None } else { row.project.clone() },
+        input_tokens: row.counts.input,
+        output_tokens: row.counts.output,
+        cache_creation_tokens: row.counts.cache_creation,
+        cache_read_tokens: row.counts.cache_read,
+        total_tokens: row.counts.total_tokens(),
+        total_cost: dollars(row.counts.cost),
+        first_activity: session.then(|| millis(row.first_activity)),
+        last_activity: session.then(|| millis(row.last_activity)),
+        models_used: row.models_used.clone(),
         model_breakdowns: row
             .models
             .iter()
-            .map(|(model, tally)| CcusageModel {
-                model_name: model.clone(),
-                input_tokens: tally.input,
-                output_tokens: tally.output,
-                cache_creation_tokens: tally.cache_creation,
-                cache_read_tokens: tally.cache_read,
-                cost: tally.unpriced.is_empty().then(|| dollars(tally.cost)),
+            .map(|part| CcusageModel {
+                model_name: part.model.clone(),
+                input_tokens: part.counts.input,
+                output_tokens: part.counts.output,
+                cache_creation_tokens: part.counts.cache_creation,
+                cache_read_tokens: part.counts.cache_read,
+                cost: dollars(part.counts.cost),
+                missing_pricing: part.unpriced,
             })
             .collect(),
-        project_path: session.then(|| row.project.clone()),
     }
 }
 
-/// The report in ccusage's shape.
-pub fn ccusage_document(report: &UsageReport, view: View) -> CcusageDocument {
-    let rows = Some(report.rows.iter().map(|each| row(each, view)).collect());
-    let mut document = CcusageDocument { daily: None, monthly: None, sessions: None, totals: tokens(&report.totals) };
+/// The report in ccusage's shape (`instances`: rows by project, as `--instances` asks).
+pub fn ccusage_document(report: &Report, view: View, instances: bool) -> CcusageDocument {
+    let rows: Vec<CcusageRow> = report.rows.iter().map(|each| row(each, view)).collect();
+    let mut document = CcusageDocument {
+        daily: None,
+        weekly: None,
+        monthly: None,
+        sessions: None,
+        projects: None,
+        totals: totals(&report.totals, report.unpriced.iter().cloned().collect()),
+    };
+    if instances && !rows.is_empty() {
+        let mut projects: std::collections::BTreeMap<String, Vec<CcusageRow>> = std::collections::BTreeMap::new();
+        for (each, source) in rows.into_iter().zip(&report.rows) {
+            projects.entry(source.project.clone().unwrap_or_default()).or_default().push(each);
+        }
+        document.projects = Some(projects);
+        return document;
+    }
     match view {
-        View::Daily => document.daily = rows,
-        View::Monthly => document.monthly = rows,
-        View::Session => document.sessions = rows,
+        View::Daily => document.daily = Some(rows),
+        View::Weekly(_) => document.weekly = Some(rows),
+        View::Monthly => document.monthly = Some(rows),
+        View::Session => document.sessions = Some(rows),
     }
     document
+}
+
+/// An f64 as ccusage's blocks print it: integral values as integers.
+fn json_float<S: Serializer>(value: &f64, serializer: S) -> Result<S::Ok, S::Error> {
+    if value.fract() == 0.0 && value.abs() < 9.0e15 { serializer.serialize_i64(*value as i64) } else { serializer.serialize_f64(*value) }
+}
+
+/// `cc blocks --json`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct BlocksDocument {
+    pub blocks: Vec<BlockJson>,
+}
+
+/// One block in ccusage's names.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct BlockJson {
+    pub id: String,
+    pub start_time: String,
+    pub end_time: String,
+    pub actual_end_time: Option<String>,
+    pub is_active: bool,
+    pub is_gap: bool,
+    pub entries: usize,
+    pub token_counts: BlockTokens,
+    pub total_tokens: u64,
+    #[serde(rename = "costUSD", serialize_with = "json_float")]
+    pub cost_usd: f64,
+    pub models: Vec<String>,
+    pub burn_rate: Option<BurnRateJson>,
+    pub projection: Option<ProjectionJson>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub token_limit_status: Option<TokenLimitJson>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct BlockTokens {
+    pub input_tokens: u64,
+    pub output_tokens: u64,
+    pub cache_creation_input_tokens: u64,
+    pub cache_read_input_tokens: u64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct BurnRateJson {
+    pub cost_per_hour: f64,
+    pub tokens_per_minute: f64,
+    pub tokens_per_minute_for_indicator: f64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ProjectionJson {
+    pub remaining_minutes: i64,
+    pub total_cost: f64,
+    pub total_tokens: u64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TokenLimitJson {
+    pub limit: u64,
+    pub percent_used: f64,
+    pub projected_usage: u64,
+    /// `ok`, `warning` (over 80 %) or `exceeds`.
+    pub status: &'static str,
+}
+
+/// The blocks in ccusage's shape.
+pub fn blocks_document(answer: &BlocksAnswer) -> BlocksDocument {
+    let (now, length) = (answer.now, answer.length);
+    let blocks = answer
+        .blocks
+        .iter()
+        .map(|block| {
+            let burn = block.burn_rate(now, length);
+            let projection = block.projection(now, length);
+            let token_limit_status = match (answer.token_limit, projection) {
+                (Some(limit), Some(projection)) if limit > 0 => {
+                    let projected = projection.total_tokens;
+                    let status = if projected > limit {
+                        "exceeds"
+                    } else if projected as f64 > 0.8 * limit as f64 {
+                        "warning"
+                    } else {
+                        "ok"
+                    };
+                    Some(TokenLimitJson {
+                        limit,
+                        percent_used: projected as f64 / limit as f64 * 100.0,
+                        projected_usage: projected,
+                        status,
+                    })
+                }
+                _ => None,
+            };
+            BlockJson {
+                id: if block.gap { format!("gap-{}", millis(block.start)) } else { millis(block.start) },
+                start_time: millis(block.start),
+                end_time: millis(block.end),
+                actual_end_time: if block.gap { None } else { block.last.map(millis) },
+                is_active: block.is_active(now, length),
+                is_gap: block.gap,
+                entries: block.entries,
+                token_counts: BlockTokens {
+                    input_tokens: block.counts.input,
+                    output_tokens: block.counts.output,
+                    cache_creation_input_tokens: block.counts.cache_creation,
+                    cache_read_input_tokens: block.counts.cache_read,
+                },
+                total_tokens: block.counts.total_tokens(),
+                cost_usd: dollars(block.counts.cost),
+                models: block.models.clone(),
+                burn_rate: burn.map(|rate| BurnRateJson {
+                    cost_per_hour: rate.cost_per_hour,
+                    tokens_per_minute: rate.tokens_per_minute,
+                    tokens_per_minute_for_indicator: rate.tokens_per_minute_for_indicator,
+                }),
+                projection: projection.map(|projection| ProjectionJson {
+                    remaining_minutes: projection.remaining_minutes,
+                    total_cost: projection.total_cost,
+                    total_tokens: projection.total_tokens,
+                }),
+                token_limit_status,
+            }
+        })
+        .collect();
+    BlocksDocument { blocks }
+}
+
+/// `document` as the JSON text a face prints (see [`crate::views::to_json`]); `no_cost` removes
+/// every `totalCost`, `costUSD` and `cost` key at any depth, as ccusage's `--no-cost` does.
+pub fn cc_json<T: Serialize>(document: &T, no_cost: bool) -> Result<String, AppError> {
+    let mut value = serde_json::to_value(document).map_err(|error| AppError::invalid(format!("cannot serialise a view: {error}")))?;
+    if no_cost {
+        strip_cost(&mut value);
+    }
+    crate::views::to_json(&value)
+}
+
+fn strip_cost(value: &mut serde_json::Value) {
+    match value {
+        serde_json::Value::Object(map) => {
+            map.retain(|key, _| !matches!(key.as_str(), "totalCost" | "costUSD" | "cost"));
+            map.values_mut().for_each(strip_cost);
+        }
+        serde_json::Value::Array(items) => items.iter_mut().for_each(strip_cost),
+        _ => {}
+    }
 }

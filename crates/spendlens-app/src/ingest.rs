@@ -78,6 +78,7 @@ impl App {
             )));
         }
         let lines = self.writing(|| if partial { self.store_partial(feed, &all) } else { self.store_parsed(feed, &all) })?;
+        self.alerts_after_write();
         Ok(Ingested { files: paths.len(), lines, problems: Vec::new() })
     }
 

@@ -14,9 +14,14 @@
 //! - [`merge`]: lines merged into one person's scope by request (team push, OpenTelemetry, the
 //!   gateway), one rule for all;
 //! - [`sync`]: the Admin API, stored through the feed table;
+//! - [`init`]: a data directory set up on real data: the key checked, `config.toml`, the directory
+//!   and 30 days synced, a draft org map (merged, never overwritten, on a re-run);
 //! - [`claude_code`]: the ccusage-shaped views of a person's transcripts, with their cache;
 //! - [`reconcile`], [`questions`]: invoice reconciliation, the cross-check, the ledger's
 //!   placements, prices;
+//! - [`rightsize`]: Claude Code seats against real use, discipline and path fit;
+//! - [`spikes`], [`alerts`]: spend above its expected band, explained; budgets, and the webhook
+//!   their events and new spikes are posted to, once each;
 //! - [`demo`]: the demo organisation, generated and ingested;
 //! - [`views`]: the typed documents every `--json` output and REST answer serialises, and the one
 //!   way they become JSON text.
@@ -24,17 +29,24 @@
 //! This crate does no rendering beyond JSON (text, Markdown, HTML and CSV are `spendlens-report`'s)
 //! and never prints: progress reaches a face through callbacks.
 
+pub mod alerts;
 pub mod claude_code;
 pub mod demo;
 mod error;
+pub mod forecast;
 pub mod ingest;
+pub mod init;
 pub mod ledger;
 pub mod merge;
 pub mod optimise;
 pub mod questions;
 pub mod reconcile;
+pub mod rightsize;
 pub mod settings;
+pub mod spikes;
+pub mod statusline;
 pub mod sync;
+pub mod timezone;
 pub mod transcripts;
 pub mod views;
 

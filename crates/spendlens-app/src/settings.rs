@@ -67,6 +67,15 @@ pub struct ConfigFile {
     pub serve: ServeConfig,
     #[serde(default)]
     pub push: PushConfig,
+    /// `[seats]`: seat plans, fees and usage limits, and the idle window (`spendlens seats`).
+    #[serde(default)]
+    pub seats: crate::rightsize::SeatsConfig,
+    /// `[alerts]`: the webhook budget and spike events are posted to.
+    #[serde(default)]
+    pub alerts: crate::alerts::AlertsConfig,
+    /// `[[budget]]`: monthly budgets per team, feature or path.
+    #[serde(default, rename = "budget")]
+    pub budgets: Vec<crate::alerts::BudgetConfig>,
 }
 
 impl ConfigFile {
@@ -75,7 +84,9 @@ impl ConfigFile {
         self.anthropic.admin_key.is_some()
             || !self.serve.tokens.is_empty()
             || !self.serve.collector_tokens.is_empty()
+            || !self.serve.dashboard_tokens.is_empty()
             || self.push.token.is_some()
+            || self.alerts.webhook.is_some()
     }
 }
 
@@ -107,6 +118,11 @@ pub struct ServeConfig {
     /// is (`user.email`): an OpenTelemetry Collector, or managed settings shared by everyone.
     #[serde(default)]
     pub collector_tokens: BTreeMap<String, String>,
+    /// `[serve.dashboard_tokens]`: name = "token", for reading the dashboard and the REST API
+    /// (required to listen beyond loopback; on loopback, one is made up at each start if none is
+    /// given). They read every team's spend and write nothing.
+    #[serde(default)]
+    pub dashboard_tokens: BTreeMap<String, String>,
 }
 
 impl std::fmt::Debug for ServeConfig {
@@ -117,6 +133,7 @@ impl std::fmt::Debug for ServeConfig {
         f.debug_struct("ServeConfig")
             .field("tokens", &redacted(&self.tokens))
             .field("collector_tokens", &redacted(&self.collector_tokens))
+            .field("dashboard_tokens", &redacted(&self.dashboard_tokens))
             .finish()
     }
 }

@@ -34,6 +34,9 @@ pub struct TranscriptsIngested {
     /// Unreadable lines (file:line: why) and unreadable files.
     pub problems: Vec<String>,
     pub incomplete_tails: usize,
+    /// Lines read that carried `message.usage` but are not an assistant's reply, by `type`
+    /// (`(none)` without one): not counted as responses (ccusage counts them), reported.
+    pub skipped_usage: std::collections::BTreeMap<String, u64>,
 }
 
 /// Hears of each run of days a transcript ingest rewrote: the run's period and every line now
@@ -154,6 +157,7 @@ impl App {
         progress.start("reading transcripts", None);
         let read = transcript::read_files(&files, &scope.files, email);
         progress.finish();
+        let skipped_usage = read.reader.skipped_usage().clone();
         let (responses, problems, incomplete_tails) = read.reader.into_responses();
         let changed = first_time || !read.cursors.is_empty() || !responses.is_empty();
         let merge = scope.merge(responses)?;
@@ -206,6 +210,7 @@ impl App {
             days_rewritten,
             problems: all_problems,
             incomplete_tails,
+            skipped_usage,
         })
     }
 

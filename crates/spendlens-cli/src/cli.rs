@@ -29,6 +29,10 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Set up on real data: check the admin key, write config.toml, sync the directory and the last
+    /// 30 days, draft the org map (every workspace and API key with its spend, commented); then
+    /// offer the first sync. Run again, it keeps your edits and adds only what is new.
+    Init(commands::init::InitArgs),
     /// Generate the demo organisation in real source formats, ingest it, and print its report.
     Demo(commands::demo::DemoArgs),
     /// Read source files into the ledger.
@@ -48,8 +52,22 @@ pub enum Command {
     Crosscheck(commands::crosscheck::CrosscheckArgs),
     /// API savings: routing to a cheaper model, caching, batching, per feature, with the plan.
     Optimise(commands::optimise::OptimiseArgs),
+    /// Each path's spend per month (P10, P50, P90) on its own driver: Claude Code on engineers,
+    /// the API on each feature's requests; `--backtest` scores the method on the ledger's past.
+    Forecast(commands::forecast::ForecastArgs),
+    /// The spend commitment that minimises expected cost over a term (unused commitment lost,
+    /// overage billed), per path and in total; `--brief` writes a negotiation brief.
+    Commit(commands::commit::CommitArgs),
     /// What adopted levers saved, month by month, against the same traffic priced as before.
     Savings(commands::savings::SavingsArgs),
+    /// Weeks and days where a path, team or feature spent above its expected band (weekday rhythm
+    /// and trend allowed for), each change split exactly into its factors, with the lever to check.
+    Spikes(commands::spikes::SpikesArgs),
+    /// Budgets and spikes posted to a webhook once per event (`alerts check`).
+    Alerts(commands::alerts::AlertsArgs),
+    /// Claude Code seats against real use: reclaim idle seats, downgrade light users or move them
+    /// to API keys, upgrade pay-as-you-go engineers, grant where peers benefit; the monthly plan.
+    Seats(commands::seats::SeatsArgs),
     /// The same usage priced under another price book (new list prices, a discount), diffed by
     /// path, feature, team and model.
     Reprice(commands::reprice::RepriceArgs),
@@ -68,4 +86,8 @@ pub enum Command {
     Serve(commands::serve::ServeArgs),
     /// Send your transcript-derived usage lines to a team's `spendlens serve`.
     Push(commands::push::PushArgs),
+    /// Shell completions (bash, zsh, fish, elvish, powershell) on stdout.
+    Completions(commands::completions::CompletionsArgs),
+    /// The manual page (roff) on stdout, or every page into a folder.
+    Man(commands::completions::ManArgs),
 }

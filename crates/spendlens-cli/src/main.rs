@@ -16,7 +16,8 @@ use spendlens_app::{App, AppError, Settings};
 
 use crate::cli::{Cli, Command};
 use crate::commands::{
-    cc, crosscheck, demo, export, ingest, ledger, optimise, price, prices, push, reconcile, report, reprice, savings, serve, status, sync,
+    cc, commit, crosscheck, demo, export, forecast, ingest, ledger, optimise, price, prices, push, reconcile, report, reprice, savings,
+    seats, serve, status, sync,
 };
 use anyhow::Result;
 
@@ -43,7 +44,12 @@ fn run(cli: Cli) -> Result<()> {
         Command::Sync(args) => sync::run(&app, &args),
         Command::Crosscheck(args) => crosscheck::run(&app, &args),
         Command::Optimise(args) => optimise::run(&app, &args),
+        Command::Forecast(args) => forecast::run(&app, &args),
+        Command::Commit(args) => commit::run(&app, &args),
         Command::Savings(args) => savings::run(&app, &args),
+        Command::Spikes(args) => commands::spikes::run(&app, &args),
+        Command::Alerts(args) => commands::alerts::run(&app, &args),
+        Command::Seats(args) => seats::run(&app, &args),
         Command::Reprice(args) => reprice::run(&app, &args),
         Command::Reconcile(args) => reconcile::run(&app, &args),
         Command::Cc(args) => cc::run(&app, args),
@@ -51,6 +57,9 @@ fn run(cli: Cli) -> Result<()> {
         Command::Export(args) => export::run(&app, args),
         Command::Serve(args) => serve::run(app, args),
         Command::Push(args) => push::run(&app, args),
+        Command::Init(args) => commands::init::run(&app, &args),
+        Command::Completions(args) => commands::completions::completions(&args),
+        Command::Man(args) => commands::completions::man(&args),
     }
 }
 

@@ -19,6 +19,7 @@ mod claude_code;
 mod json;
 mod models;
 mod org;
+mod path_fit;
 mod random;
 mod render;
 mod transcript;
@@ -35,11 +36,12 @@ pub use api::{Feature, FeatureMatch, UsageRow};
 pub use claude_code::{Actor, ClaudeCodeDay, ModelUsage, ToolDecisions, TranscriptRequest, TranscriptSession};
 pub use models::{FABLE, HAIKU, OPUS, SONNET};
 pub use org::{ApiKey, Billing, Engineer, KeyOwner, Workspace};
+pub use path_fit::{AUTOMATION_KEY, INTERACTIVE_FEATURE, INTERACTIVE_KEY};
 pub use render::render;
 pub use transcript_tree::{TreeConfig, TreeTruth, write_tree};
 pub use truth::{
     AdoptionMonth, AdoptionTruth, BatchTruth, CachingTruth, CalendarTruth, CostRow, EngineerTruth, FeatureTruth, GroundTruth,
-    IdleSeatTruth, MonthTruth, Planted, RoutingTruth, SpendSplit, SpikeTruth, UnassignedTruth,
+    IdleSeatTruth, MonthTruth, PathFitMonth, PathFitTruth, Planted, RoutingTruth, SpendSplit, SpikeTruth, UnassignedTruth,
 };
 
 use calendar::Calendar;
@@ -196,9 +198,19 @@ pub fn generate(config: &DemoConfig, book: &PriceBook) -> Result<DemoOrg, DemoEr
             });
         }
     }
+    // Work on the wrong path (`path_fit`): a Claude Code automation key, an interactive-looking one.
+    let tools = plan.workspaces.iter().find(|workspace| workspace.name == "Engineering Tools").map(|workspace| workspace.id.clone());
+    let planted = match tools {
+        Some(tools) if path_fit::plants(config) => {
+            Some(path_fit::plant(config.seed, &calendar, &engineers, &claude_code_workspace_id, &tools))
+        }
+        _ => None,
+    };
+    api_keys.extend(planted.iter().flat_map(|planted| planted.keys.iter().cloned()));
     api_keys.extend(plan.api_keys.iter().filter(|key| key.owner == Owner::Unassigned).cloned());
 
     let mut usage = api::traffic(config.seed, config.traffic_scale, &calendar, &plan, config.adopt_routing_on);
+    usage.extend(planted.into_iter().flat_map(|planted| planted.usage));
     let mut claude_code = Vec::new();
     let mut sessions = Vec::new();
     for (index, engineer) in engineers.iter().enumerate() {

@@ -477,6 +477,17 @@ fn orgmap(org: &DemoOrg) -> String {
             toml_list(&workspaces)
         ));
     }
+    // Keys a feature owns beyond the features' own (the planted development assistant).
+    for key in &org.api_keys {
+        if let crate::org::KeyOwner::Feature(name) = &key.owner
+            && !org.features.iter().any(|feature| &feature.name == name)
+        {
+            text.push_str(&format!(
+                "\n[[feature]]\nname = {name:?}\napi_keys = {}\napi_key_names = []\nworkspaces = []\n",
+                toml_list(std::slice::from_ref(&key.id))
+            ));
+        }
+    }
     let claude_code_workspaces: Vec<String> =
         org.workspaces.iter().filter(|workspace| workspace.name == crate::org::CLAUDE_CODE_WORKSPACE).map(|w| w.id.clone()).collect();
     text.push_str(&format!(

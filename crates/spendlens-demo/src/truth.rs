@@ -169,6 +169,34 @@ pub struct Planted {
     pub unassigned_key: UnassignedTruth,
     /// The routing adopted mid-window (`DemoConfig::adopt_routing_on`), if any.
     pub routing_adopted: Option<AdoptionTruth>,
+    /// Claude Code run headless around the clock on a Console key (`to_api`), if planted.
+    pub claude_code_automation: Option<PathFitTruth>,
+    /// An API key whose traffic is one person's working hours (`to_claude_code`), if planted.
+    pub interactive_api_key: Option<PathFitTruth>,
+}
+
+/// A key whose work is on the wrong path, with what it cost each month and what its tokens cost
+/// at the batch tier (the API path for automation).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PathFitTruth {
+    pub name: String,
+    pub api_key_id: String,
+    pub workspace_id: Option<String>,
+    /// The engineer holding the key (Claude Code), or the feature the org map names (the API).
+    pub owner: String,
+    /// `to_api` or `to_claude_code`.
+    pub direction: String,
+    pub requests: u64,
+    pub spend_usd: Money,
+    pub months: Vec<PathFitMonth>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PathFitMonth {
+    /// `2026-10`.
+    pub month: String,
+    pub spend_usd: Money,
+    pub spend_at_batch_tier_usd: Money,
 }
 
 /// A routing change adopted on `since`: each month from then, what the moved traffic cost and what
@@ -504,6 +532,37 @@ impl Facts<'_> {
         }))
     }
 
+    fn path_fit(&self, name: &str, direction: &str) -> Result<Option<PathFitTruth>, DemoError> {
+        let Some(key) = self.api_keys.iter().find(|key| key.name == name) else {
+            return Ok(None);
+        };
+        let keys = [key.id.clone()];
+        let (spend, _) = self.price_rows(self.rows_of(&keys), None, None)?;
+        let mut months = Vec::new();
+        let mut month = Period::month_of(self.calendar.start);
+        while month.start <= self.calendar.end {
+            let in_month = || self.rows_of(&keys).filter(move |row| month.contains(row.hour.date_naive()));
+            let (spend_usd, _) = self.price_rows(in_month(), None, None)?;
+            let (spend_at_batch_tier_usd, _) = self.price_rows(in_month(), None, Some(ServiceTier::Batch))?;
+            months.push(PathFitMonth { month: month.label(), spend_usd, spend_at_batch_tier_usd });
+            month = Period::month_of(month.end);
+        }
+        Ok(Some(PathFitTruth {
+            name: key.name.clone(),
+            api_key_id: key.id.clone(),
+            workspace_id: key.workspace_id.clone(),
+            owner: match &key.owner {
+                KeyOwner::ClaudeCode(email) => email.clone(),
+                KeyOwner::Feature(name) => name.clone(),
+                KeyOwner::Unassigned => String::new(),
+            },
+            direction: direction.to_string(),
+            requests: self.rows_of(&keys).map(|row| row.requests()).sum(),
+            spend_usd: spend,
+            months,
+        }))
+    }
+
     fn idle_seats(&self) -> Vec<IdleSeatTruth> {
         self.engineers
             .iter()
@@ -667,6 +726,8 @@ impl Facts<'_> {
                 model_mix_spike: self.spike()?,
                 unassigned_key: self.unassigned()?,
                 routing_adopted: self.routing_adopted()?,
+                claude_code_automation: self.path_fit(crate::path_fit::AUTOMATION_KEY, "to_api")?,
+                interactive_api_key: self.path_fit(crate::path_fit::INTERACTIVE_KEY, "to_claude_code")?,
             },
             features: self
                 .features

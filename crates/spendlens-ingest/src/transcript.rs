@@ -45,6 +45,13 @@ use rustc_hash::FxBuildHasher;
 use serde::{Deserialize, Serialize};
 use spendlens_model::{Path, ServiceTier, Source, Speed, TokenCounts, UsageLine, parallel};
 
+/// A `costUSD` as written (a JSON number, plain or with an exponent).
+fn reported_cost(raw: &[u8]) -> Option<spendlens_model::Money> {
+    let text = std::str::from_utf8(raw).ok()?;
+    let value = rust_decimal::Decimal::from_str_exact(text).or_else(|_| rust_decimal::Decimal::from_scientific(text)).ok()?;
+    Some(spendlens_model::Money::from_decimal(value))
+}
+
 /// A line that could not be read, with where it is.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Problem {
@@ -177,6 +184,8 @@ struct Candidate {
     speed: Speed,
     tokens: TokenCounts,
     web_search_requests: u64,
+    /// The line's own `costUSD` (older Claude Code versions wrote one).
+    reported_cost: Option<spendlens_model::Money>,
     main_chain: bool,
     /// Computed on first need (a tie on total and chain, or the merge with the state).
     fingerprint: Cell<Option<u64>>,
@@ -254,6 +263,7 @@ impl Candidate {
         line.quantities.tokens = self.tokens;
         line.quantities.web_search_requests = self.web_search_requests;
         line.quantities.requests = Some(1);
+        line.reported_cost = self.reported_cost;
         line
     }
 }
@@ -440,6 +450,9 @@ pub struct TranscriptReader {
     strings: Strings,
     problems: Vec<Problem>,
     incomplete_tails: usize,
+    /// Lines carrying `message.usage` that are not an assistant's reply, by their `type` (`(none)`
+    /// when they have none): counted, so that nothing with usage is dropped unseen.
+    skipped_usage: BTreeMap<String, u64>,
     usage_marker: memchr::memmem::Finder<'static>,
 }
 
@@ -474,6 +487,7 @@ impl TranscriptReader {
             strings: Strings::default(),
             problems: Vec::new(),
             incomplete_tails: 0,
+            skipped_usage: BTreeMap::new(),
             usage_marker: memchr::memmem::Finder::new(b"\"usage\""),
         }
     }
@@ -591,6 +605,15 @@ impl TranscriptReader {
 
     fn keep(&mut self, line: scan::Fields<'_>) -> Result<(), String> {
         if line.kind.as_deref() != Some("assistant") {
+            if line.usage.is_some() {
+                let kind = line.kind.as_deref().unwrap_or("(none)");
+                match self.skipped_usage.get_mut(kind) {
+                    Some(count) => *count += 1,
+                    None => {
+                        self.skipped_usage.insert(kind.to_string(), 1);
+                    }
+                }
+            }
             return Ok(());
         }
         let Some(usage) = line.usage else { return Ok(()) };
@@ -624,6 +647,12 @@ impl TranscriptReader {
         let service_tier = usage.service_tier.and_then(|tier| tier.parse().ok()).unwrap_or(ServiceTier::Standard);
         let speed = if usage.speed.as_deref() == Some("fast") { Speed::Fast } else { Speed::Standard };
         let web_search_requests = usage.web_search_requests;
+        let reported_cost = match line.cost_usd {
+            Some(raw) => {
+                Some(reported_cost(raw).ok_or_else(|| format!("costUSD {:?} is not a dollar amount", String::from_utf8_lossy(raw)))?)
+            }
+            None => None,
+        };
 
         // A copy that loses to the kept one allocates nothing.
         let (hash, found) = self.responses.find(key);
@@ -690,6 +719,7 @@ impl TranscriptReader {
                 kept.speed = speed;
                 kept.tokens = tokens;
                 kept.web_search_requests = web_search_requests;
+                kept.reported_cost = reported_cost;
                 kept.main_chain = main_chain;
                 kept.fingerprint.set(None);
             }
@@ -704,6 +734,7 @@ impl TranscriptReader {
                     speed,
                     tokens,
                     web_search_requests,
+                    reported_cost,
                     main_chain,
                     fingerprint: Cell::new(None),
                 };
@@ -711,6 +742,12 @@ impl TranscriptReader {
             }
         }
         Ok(())
+    }
+
+    /// Lines that carried `message.usage` but were not an assistant's reply (a `user`, `summary` or
+    /// `progress` line, one without a `type`), by type: not counted as responses, but reported.
+    pub fn skipped_usage(&self) -> &BTreeMap<String, u64> {
+        &self.skipped_usage
     }
 
     /// The best copy of every response, with the problems found and the half-written tails.
@@ -860,6 +897,9 @@ pub fn read_files(files: &[(String, PathBuf)], previous: &BTreeMap<String, FileC
         parts.push(part.reader.responses);
         merged.reader.problems.extend(part.reader.problems);
         merged.reader.incomplete_tails += part.reader.incomplete_tails;
+        for (kind, count) in part.reader.skipped_usage {
+            *merged.reader.skipped_usage.entry(kind).or_default() += count;
+        }
         merged.cursors.extend(part.cursors);
         merged.files_read += part.files_read;
         merged.bytes_read += part.bytes_read;

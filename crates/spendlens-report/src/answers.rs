@@ -1,10 +1,8 @@
 //! The text of the smaller answers: the store's status, a sync, the cross-check, a
-//! reconciliation, the ledger's placements, ingest summaries and the `cc` views' table. Each
+//! reconciliation, the ledger's placements and ingest summaries (the `cc` views are in `claude_code`). Each
 //! takes the application layer's answer and lays it out; none computes a figure.
 
-use spendlens_analysis::claude_code_usage::{Tally, UsageReport};
 use spendlens_analysis::{Cause, CrossCheck};
-use spendlens_app::claude_code::View;
 use spendlens_app::ingest::Ingested;
 use spendlens_app::reconcile::Reconciled;
 use spendlens_app::transcripts::TranscriptsIngested;
@@ -172,6 +170,14 @@ pub fn transcripts_text(ingested: &TranscriptsIngested) -> String {
     if ingested.incomplete_tails > 0 {
         out += &format!("  {} half-written last line(s) left for the next run\n", ingested.incomplete_tails);
     }
+    if !ingested.skipped_usage.is_empty() {
+        let kinds: Vec<String> = ingested.skipped_usage.iter().map(|(kind, count)| format!("{count} of type {kind}")).collect();
+        out += &format!(
+            "  {} line(s) carrying message.usage skipped as not an assistant reply ({}); ccusage counts them\n",
+            ingested.skipped_usage.values().sum::<u64>(),
+            kinds.join(", ")
+        );
+    }
     out += &problems_text(&ingested.problems);
     out
 }
@@ -185,72 +191,4 @@ fn problems_text(problems: &[String]) -> String {
         out += &format!("  ... and {} more unreadable lines\n", problems.len() - 20);
     }
     out
-}
-
-/// The warning a `cc` view gives when a model could not be priced.
-pub fn cc_unpriced_note(report: &UsageReport) -> Option<String> {
-    if report.totals.unpriced.is_empty() {
-        return None;
-    }
-    let names: Vec<&str> = report.totals.unpriced.iter().map(String::as_str).collect();
-    Some(format!("unpriced (not in the price book; their cost is left out): {}\n", names.join(", ")))
-}
-
-fn cost_cell(tally: &Tally) -> String {
-    let cost = format!("${:.2}", tally.cost.round_cents().to_f64_lossy());
-    if tally.unpriced.is_empty() { cost } else { format!("{cost} + unpriced") }
-}
-
-/// A `cc` view as a table; `breakdown` adds a row per model under each row.
-pub fn cc_table(report: &UsageReport, view: View, breakdown: bool) -> String {
-    let first = match view {
-        View::Daily => "Date",
-        View::Monthly => "Month",
-        View::Session => "Session",
-    };
-    let mut columns = vec![first, "Models", "Input>", "Output>", "Cache Create>", "Cache Read>", "Total Tokens>", "Cost (USD)>"];
-    if view == View::Session {
-        columns.push("Last Activity");
-    }
-    let mut table = Table::new(&columns);
-    let cells = |label: String, models: String, tally: &Tally| {
-        vec![
-            label,
-            models,
-            tally.input.to_string(),
-            tally.output.to_string(),
-            tally.cache_creation.to_string(),
-            tally.cache_read.to_string(),
-            tally.total_tokens().to_string(),
-            cost_cell(tally),
-        ]
-    };
-    for row in &report.rows {
-        let models: Vec<&str> = row.models.keys().map(String::as_str).collect();
-        let mut cells_of_row = cells(row.key.clone(), models.join(", "), &row.tally);
-        if view == View::Session {
-            cells_of_row.push(row.last_activity.date_naive().to_string());
-        }
-        table.row(cells_of_row);
-        if breakdown {
-            for (model, tally) in &row.models {
-                let mut sub = cells(format!("  └─ {model}"), String::new(), tally);
-                if view == View::Session {
-                    sub.push(String::new());
-                }
-                table.row(sub);
-            }
-        }
-    }
-    let mut total = cells("Total".into(), String::new(), &report.totals);
-    if view == View::Session {
-        total.push(String::new());
-    }
-    table.row(total);
-    let title = match view {
-        View::Daily => "Claude Code token usage by UTC day",
-        View::Monthly => "Claude Code token usage by UTC month",
-        View::Session => "Claude Code token usage by session",
-    };
-    format!("{title} (list price)\n\n{}", table.render(0))
 }

@@ -6,25 +6,32 @@
 //! of a total.
 
 mod answers;
+mod claude_code;
 mod csv;
 mod focus;
 mod focus_parquet;
+mod forecast;
 mod html;
 mod optimise;
 mod prices;
+mod rightsize;
+mod spikes;
 mod summary;
 mod table;
 
-pub use answers::{
-    cc_table, cc_unpriced_note, crosscheck_text, ingested_text, ledger_text, reconcile_text, status_text, sync_text, transcripts_text,
-};
+pub use answers::{crosscheck_text, ingested_text, ledger_text, reconcile_text, status_text, sync_text, transcripts_text};
+pub use claude_code::{cc_blocks_table, cc_notes, cc_table, cc_zone_note};
+pub use csv::cell as csv_cell;
 pub use focus::{
     BillingAccount, FOCUS_1_0_COLUMNS, FOCUS_1_2_COLUMNS, FOCUS_COLUMNS, FOCUS_MONEY_COLUMNS, FOCUS_QUANTITY_COLUMNS, FOCUS_TIME_COLUMNS,
     FocusInput, FocusRow, FocusVersion, SERVICE_CATEGORY, SERVICE_SUBCATEGORY, focus_csv, focus_csv_for, focus_rows, invoice_id,
 };
 pub use focus_parquet::{focus_parquet, focus_written_text};
+pub use forecast::{backtest_text, commit_brief, commit_text, forecast_text};
 pub use html::{API_COLOUR, CLAUDE_CODE_COLOUR, DailySpend, PathAmounts, UNASSIGNED_COLOUR, daily_spend, summary_html};
 pub use optimise::{optimise_text, reprice_text, savings_text};
 pub use prices::{price_book_table, priced_table};
+pub use rightsize::{insights_text, seats_text};
+pub use spikes::{alerts_text, spikes_text};
 pub use summary::{summary_csv, summary_json, summary_markdown, summary_table};
 pub use table::Table;

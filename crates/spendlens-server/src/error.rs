@@ -30,6 +30,16 @@ pub enum ServerError {
     /// again shortly (OTLP exporters do).
     #[error("busy: {detail}; try again shortly")]
     Busy { detail: &'static str },
+    /// A dashboard or API request whose query string is wrong (the message names the parameter),
+    /// or a question the application cannot answer as asked.
+    #[error("bad request: {detail}")]
+    Query { detail: String },
+    /// A bind beyond loopback with no dashboard token: the dashboard and REST API would be open.
+    #[error(
+        "refusing to listen on {address}: beyond loopback the dashboard and REST API need a token; add [serve.dashboard_tokens] \
+         (name = \"token\", at least 16 characters) to config.toml"
+    )]
+    OpenDashboard { address: String },
     /// The `[serve.tokens]` table is unusable (an empty or short token, a blank email).
     #[error("serve tokens: {detail}")]
     Tokens { detail: String },
@@ -84,12 +94,15 @@ impl ServerError {
     fn status(&self) -> StatusCode {
         match self {
             ServerError::UnsupportedMedia { .. } => StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            ServerError::Undecodable { .. } | ServerError::InvalidPush { .. } | ServerError::Decode(_) => StatusCode::BAD_REQUEST,
+            ServerError::Undecodable { .. } | ServerError::InvalidPush { .. } | ServerError::Decode(_) | ServerError::Query { .. } => {
+                StatusCode::BAD_REQUEST
+            }
             ServerError::Unauthorized => StatusCode::UNAUTHORIZED,
             ServerError::Forbidden { .. } => StatusCode::FORBIDDEN,
             ServerError::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             ServerError::Busy { .. } => StatusCode::SERVICE_UNAVAILABLE,
             ServerError::Tokens { .. }
+            | ServerError::OpenDashboard { .. }
             | ServerError::Store(_)
             | ServerError::App(_)
             | ServerError::StateFile { .. }

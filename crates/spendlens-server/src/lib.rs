@@ -9,7 +9,7 @@
 //! - a **team push endpoint**, `POST /v1/push`, where people send their transcript-derived usage
 //!   lines with a personal token (see [`push`]).
 //!
-//! Every route writes, so every route needs a bearer token ([`ServeTokens`]): a person's token
+//! Every writing route needs a bearer token ([`ServeTokens`]): a person's token
 //! (their telemetry is theirs, whatever `user.email` it names) or a team-wide collector token
 //! (telemetry whose `user.email` says whose it is; no push). The token is checked before the body
 //! is read; bodies are limited by their declared length before reading and by what arrives while
@@ -27,8 +27,13 @@
 //! and meaning live in `spendlens_ingest::otel`, and every store write goes through the
 //! application layer (`spendlens-app`: the merge rule, activity counts). It does not read settings
 //! files (the CLI resolves them and hands over tokens).
-//! It never imports the dashboard or gateway.
+//! It never imports the gateway.
+//!
+//! The same listener serves the **dashboard** and its **REST API** ([`dashboard`]), read-only,
+//! behind readers' tokens of their own ([`dashboard::DashboardTokens`]); a bind beyond loopback
+//! without one is refused.
 
+pub mod dashboard;
 mod error;
 pub mod pending;
 pub mod push;
@@ -51,6 +56,7 @@ use chrono::{DateTime, Utc};
 use spendlens_app::App;
 use tokio::net::TcpListener;
 
+pub use dashboard::DashboardTokens;
 pub use error::ServerError;
 pub use pending::FlushSummary;
 pub use push::{Holder, PushClient, PushReply, PushRequest, ServeTokens, Token};
@@ -76,6 +82,9 @@ pub struct ServeSettings {
     /// Where the state files live (the lake's data directory).
     pub data_dir: PathBuf,
     pub tokens: ServeTokens,
+    /// Who reads the dashboard and the REST API (none: every dashboard request gets 401, and a
+    /// bind beyond loopback is refused).
+    pub dashboard: DashboardTokens,
     /// How often buffered telemetry is stored.
     pub flush_interval: Duration,
     pub notify: Notify,
@@ -96,6 +105,7 @@ impl ServeSettings {
         ServeSettings {
             data_dir,
             tokens,
+            dashboard: DashboardTokens::default(),
             flush_interval: Duration::from_secs(2),
             notify: Arc::new(|_| {}),
             clock: Arc::new(Utc::now),
@@ -119,6 +129,8 @@ struct Shared {
     writes: tokio::sync::Mutex<()>,
     /// Requests being served.
     slots: tokio::sync::Semaphore,
+    /// The dashboard's answers, kept while the data is unchanged.
+    dashboard: Arc<dashboard::Cache>,
 }
 
 /// A bound server, not yet serving.
@@ -138,12 +150,17 @@ impl Flusher {
 }
 
 impl Server {
-    /// Binds `address` and loads the state files from the data directory.
+    /// Binds `address` and loads the state files from the data directory. Beyond loopback, the
+    /// dashboard needs a token: without one this refuses to listen.
     pub async fn bind(address: SocketAddr, app: Arc<App>, settings: ServeSettings) -> Result<Server, ServerError> {
+        if !address.ip().is_loopback() && settings.dashboard.is_empty() {
+            return Err(ServerError::OpenDashboard { address: address.to_string() });
+        }
         let pending = Pending::load(&settings.data_dir, settings.limits)?;
         let listener = TcpListener::bind(address).await.map_err(|source| ServerError::Listen { address: address.to_string(), source })?;
         let slots = tokio::sync::Semaphore::new(settings.max_requests.max(1));
-        let state = Arc::new(Shared { app, settings, pending: Mutex::new(pending), writes: tokio::sync::Mutex::new(()), slots });
+        let dashboard = Arc::new(dashboard::Cache::new(settings.data_dir.clone()));
+        let state = Arc::new(Shared { app, settings, pending: Mutex::new(pending), writes: tokio::sync::Mutex::new(()), slots, dashboard });
         Ok(Server { listener, state })
     }
 
@@ -175,8 +192,10 @@ impl Server {
                 }
             }
         });
+        let warming = tokio::spawn(dashboard::warm(app.clone()));
         let served = axum::serve(self.listener, router(app.clone())).with_graceful_shutdown(shutdown).await;
         ticker.abort();
+        warming.abort();
         let flushed = flush(&app).await;
         served.map_err(|source| ServerError::Listen { address: "the listener".into(), source })?;
         flushed.map(|_| ())
@@ -225,7 +244,12 @@ pub async fn until_interrupted() {
 }
 
 fn router(app: Arc<Shared>) -> Router {
-    Router::new().route("/v1/logs", post(logs)).route("/v1/metrics", post(metrics)).route("/v1/push", post(push_lines)).with_state(app)
+    Router::new()
+        .route("/v1/logs", post(logs))
+        .route("/v1/metrics", post(metrics))
+        .route("/v1/push", post(push_lines))
+        .merge(dashboard::routes())
+        .with_state(app)
 }
 
 async fn logs(State(app): State<Arc<Shared>>, headers: HeaderMap, body: Body) -> Response {

@@ -78,6 +78,12 @@ fn ensure_directories(directories: &[&FilePath]) -> Result<(), StoreError> {
 /// When `fail_before_rename` is set the write stops after the syncs, leaving the temporary files
 /// behind as a crash would.
 pub(crate) fn write_files_failing(files: &[(&FilePath, &[u8])], fail_before_rename: bool) -> Result<(), StoreError> {
+    write_files_as(files, fail_before_rename, false)
+}
+
+/// [`write_files_failing`], with every file readable and writable by its owner alone from the
+/// moment it exists when `owner_only` is set (on Unix).
+fn write_files_as(files: &[(&FilePath, &[u8])], fail_before_rename: bool, owner_only: bool) -> Result<(), StoreError> {
     let mut directories: Vec<&FilePath> = Vec::with_capacity(files.len());
     for (target, _) in files {
         let directory =
@@ -96,11 +102,16 @@ pub(crate) fn write_files_failing(files: &[(&FilePath, &[u8])], fail_before_rena
     };
     for (target, bytes) in files {
         let written = temporary_path(target).and_then(|temporary| {
-            let mut file = OpenOptions::new()
-                .write(true)
-                .create_new(true)
-                .open(&temporary)
-                .map_err(|error| StoreError::io("create", &temporary, error))?;
+            let mut options = OpenOptions::new();
+            options.write(true).create_new(true);
+            #[cfg(unix)]
+            if owner_only {
+                use std::os::unix::fs::OpenOptionsExt;
+                options.mode(0o600);
+            }
+            #[cfg(not(unix))]
+            let _ = owner_only;
+            let mut file = options.open(&temporary).map_err(|error| StoreError::io("create", &temporary, error))?;
             let result = file.write_all(bytes).map_err(|error| StoreError::io("write", &temporary, error));
             temporaries.push((temporary, file));
             result
@@ -136,6 +147,12 @@ pub(crate) fn write_files_failing(files: &[(&FilePath, &[u8])], fail_before_rena
 /// Writes `bytes` to `target` atomically, creating its directory when missing.
 pub fn write_file(target: &FilePath, bytes: &[u8]) -> Result<(), StoreError> {
     write_files_failing(&[(target, bytes)], false)
+}
+
+/// Writes `bytes` to `target` atomically, readable and writable by its owner alone (mode 600 on
+/// Unix) from the moment the temporary file exists: a settings file holding secrets.
+pub fn write_private_file(target: &FilePath, bytes: &[u8]) -> Result<(), StoreError> {
+    write_files_as(&[(target, bytes)], false, true)
 }
 
 /// Writes several files, each whole or not at all, and none renamed into place until every one is

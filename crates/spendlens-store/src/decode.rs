@@ -6,18 +6,19 @@
 
 use std::path::{Path as FilePath, PathBuf};
 use std::str::FromStr;
+use std::sync::Arc;
 
-use datafusion::arrow::array::{
-    Array, ArrayRef, BooleanArray, Date32Array, Decimal128Array, Int64Array, RecordBatch, StringArray, TimestampMicrosecondArray,
-    UInt64Array, new_null_array,
+use arrow_array::cast::AsArray;
+use arrow_array::types::TimestampMicrosecondType;
+use arrow_array::{
+    Array, ArrayRef, Date32Array, Decimal128Array, RecordBatch, StringArray, TimestampMicrosecondArray, UInt64Array, new_null_array,
 };
-use datafusion::arrow::compute::cast;
-use datafusion::arrow::datatypes::DataType;
-use spendlens_model::{Day, Identity, Money, Quantities, Source, TokenCounts, UsageLine};
+use arrow_schema::{DataType, TimeUnit};
+use spendlens_model::{ActivityLine, CostLine, Day, DirectoryEntry, DirectoryKind, Identity, Money, Quantities, Source, UsageLine};
 
 use crate::convert::{date32_to_day, decimal128_to_money, micros_to_instant};
 use crate::direct::PRICED_LEAVES_OUT;
-use crate::encode::{IDENTITY_COLUMNS, MONEY_TYPE, QUANTITY_COLUMNS, quantities_of, timestamp_type};
+use crate::encode::{ACTIVITY_COUNT_COLUMNS, IDENTITY_COLUMNS, MONEY_TYPE, QUANTITY_COLUMNS, quantities_of, timestamp_type};
 use crate::layout::ADDED_COLUMNS;
 use crate::{StoreError, UsageDetail};
 
@@ -48,7 +49,7 @@ impl<'a> Columns<'a> {
             }
             return Err(self.corrupt(format!("the query returned no column {name:?}")));
         };
-        cast(column, data_type).map_err(|error| self.corrupt(format!("column {name:?} cannot be read as {data_type}: {error}")))
+        normalised(column, data_type).map_err(|error| self.corrupt(format!("column {name:?} cannot be read as {data_type}: {error}")))
     }
 
     fn typed<T: Array + Clone + 'static>(&self, name: &str, data_type: &DataType) -> Result<T, StoreError> {
@@ -65,8 +66,9 @@ impl<'a> Columns<'a> {
     }
 
     /// Row counts (`COUNT(*)`), which the engine returns as signed integers.
+    #[cfg(feature = "datafusion")]
     pub(crate) fn tallies(&self, name: &'static str) -> Result<CountColumn, StoreError> {
-        let signed: Int64Array = self.typed(name, &DataType::Int64)?;
+        let signed: arrow_array::Int64Array = self.typed(name, &DataType::Int64)?;
         let values = signed
             .iter()
             .map(|value| {
@@ -92,6 +94,7 @@ impl<'a> Columns<'a> {
 
     /// The five token columns (input, 5-minute and 1-hour cache writes, cache reads, output), named
     /// in that order.
+    #[cfg(feature = "datafusion")]
     pub(crate) fn tokens(&self, names: [&'static str; 5]) -> Result<TokenColumns, StoreError> {
         let [input, cache_write_5m, cache_write_1h, cache_read, output] = names.map(|name| self.counts(name));
         Ok(TokenColumns {
@@ -104,6 +107,7 @@ impl<'a> Columns<'a> {
     }
 
     /// A boolean column (a null is false).
+    #[cfg(feature = "datafusion")]
     pub(crate) fn flags(&self, name: &'static str) -> Result<FlagColumn, StoreError> {
         Ok(FlagColumn { values: self.typed(name, &DataType::Boolean)? })
     }
@@ -132,6 +136,31 @@ impl<'a> Columns<'a> {
     }
 }
 
+/// `column` in the type the code reads, from the other shapes that hold the same values (the
+/// ones `files` accepts in a stored file, and what an engine may hand back): a dictionary
+/// unpacked, large or view strings as plain ones, a UTC timestamp under another zone's name.
+/// Anything else is refused; no value is ever converted to another kind of value.
+fn normalised(column: &ArrayRef, data_type: &DataType) -> Result<ArrayRef, String> {
+    if column.data_type() == data_type {
+        return Ok(Arc::clone(column));
+    }
+    match (column.data_type(), data_type) {
+        (DataType::Dictionary(_, _), _) => {
+            let dictionary = column.as_any_dictionary_opt().ok_or("a dictionary column without its dictionary")?;
+            let values =
+                arrow_select::take::take(dictionary.values().as_ref(), dictionary.keys(), None).map_err(|error| error.to_string())?;
+            normalised(&values, data_type)
+        }
+        (DataType::LargeUtf8, DataType::Utf8) => Ok(Arc::new(column.as_string::<i64>().iter().collect::<StringArray>())),
+        (DataType::Utf8View, DataType::Utf8) => Ok(Arc::new(column.as_string_view().iter().collect::<StringArray>())),
+        (DataType::Timestamp(TimeUnit::Microsecond, Some(_)), DataType::Timestamp(TimeUnit::Microsecond, Some(zone))) => {
+            // Microseconds since the epoch whatever zone names them: only the label changes.
+            Ok(Arc::new(column.as_primitive::<TimestampMicrosecondType>().clone().with_timezone(Arc::clone(zone))))
+        }
+        (found, _) => Err(format!("it is {found}")),
+    }
+}
+
 fn missing(table: &FilePath, name: &str, row: usize) -> StoreError {
     StoreError::corrupt(table, format!("column {name:?} is null in row {row}, where a value is required"))
 }
@@ -143,6 +172,11 @@ pub(crate) struct TextColumn {
 }
 
 impl TextColumn {
+    /// The row's text, borrowed (`None` for a null).
+    pub(crate) fn value(&self, row: usize) -> Option<&str> {
+        (!self.values.is_null(row)).then(|| self.values.value(row))
+    }
+
     pub(crate) fn optional(&self, row: usize) -> Option<String> {
         (!self.values.is_null(row)).then(|| self.values.value(row).to_string())
     }
@@ -197,6 +231,7 @@ impl CountColumn {
     }
 }
 
+#[cfg(feature = "datafusion")]
 pub(crate) struct TokenColumns {
     input: CountColumn,
     cache_write_5m: CountColumn,
@@ -205,9 +240,10 @@ pub(crate) struct TokenColumns {
     output: CountColumn,
 }
 
+#[cfg(feature = "datafusion")]
 impl TokenColumns {
-    pub(crate) fn required(&self, row: usize) -> Result<TokenCounts, StoreError> {
-        Ok(TokenCounts {
+    pub(crate) fn required(&self, row: usize) -> Result<spendlens_model::TokenCounts, StoreError> {
+        Ok(spendlens_model::TokenCounts {
             input: self.input.required(row)?,
             cache_write_5m: self.cache_write_5m.required(row)?,
             cache_write_1h: self.cache_write_1h.required(row)?,
@@ -217,10 +253,12 @@ impl TokenColumns {
     }
 }
 
+#[cfg(feature = "datafusion")]
 pub(crate) struct FlagColumn {
-    values: BooleanArray,
+    values: arrow_array::BooleanArray,
 }
 
+#[cfg(feature = "datafusion")]
 impl FlagColumn {
     pub(crate) fn value(&self, row: usize) -> bool {
         !self.values.is_null(row) && self.values.value(row)
@@ -249,6 +287,11 @@ pub(crate) struct MoneyColumn {
 }
 
 impl MoneyColumn {
+    /// The row's unscaled `Decimal128(38, 18)` value, to be summed exactly before it is read.
+    pub(crate) fn unscaled(&self, row: usize) -> Option<i128> {
+        (!self.values.is_null(row)).then(|| self.values.value(row))
+    }
+
     pub(crate) fn optional(&self, row: usize) -> Result<Option<Money>, StoreError> {
         if self.values.is_null(row) {
             return Ok(None);
@@ -373,4 +416,138 @@ pub(crate) fn decode_usage_lines_into(
         });
     }
     Ok(())
+}
+
+/// Decodes a cost batch's rows onto the end of `lines`, the source from the `source` column or,
+/// for a batch read straight from a partition file (which holds no partition columns), `source`.
+pub(crate) fn decode_cost_lines_into(
+    batch: &RecordBatch,
+    table: &FilePath,
+    source: Option<Source>,
+    lines: &mut Vec<CostLine>,
+) -> Result<(), StoreError> {
+    let columns = Columns::new(batch, table);
+    let sources = if source.is_none() { Some(columns.text("source")?) } else { None };
+    let start_day = columns.days("start_day")?;
+    let end_day = columns.days("end_day")?;
+    let amount = columns.money("amount_usd")?;
+    let kind = columns.text("kind")?;
+    let description = columns.text("description")?;
+    let path = columns.text("path")?;
+    let identities = columns.identities()?;
+    let model = columns.text("model")?;
+    let service_tier = columns.text("service_tier")?;
+    let token_type = columns.text("token_type")?;
+    let context_window = columns.text("context_window")?;
+    let inference_geo = columns.text("inference_geo")?;
+    let seat_type = columns.text("seat_type")?;
+    let team = columns.text("team")?;
+    lines.reserve(columns.rows());
+    for row in 0..columns.rows() {
+        lines.push(CostLine {
+            start: start_day.required(row)?,
+            end: end_day.required(row)?,
+            source: partition_source(sources.as_ref(), source, row, table)?,
+            amount: amount.required(row)?,
+            kind: kind.parsed(row)?,
+            description: description.required(row)?,
+            path: path.parsed(row)?,
+            identity: identities.identity(row),
+            model: model.optional(row),
+            service_tier: service_tier.parsed_optional(row)?,
+            token_type: token_type.parsed_optional(row)?,
+            context_window: context_window.parsed_optional(row)?,
+            inference_geo: inference_geo.parsed_optional(row)?,
+            seat_type: seat_type.optional(row),
+            team: team.optional(row),
+        });
+    }
+    Ok(())
+}
+
+/// Decodes an activity batch's rows onto the end of `lines`, the day and source from the `day`
+/// and `source` columns or, for a batch read straight from a partition file, from `partition`.
+pub(crate) fn decode_activity_lines_into(
+    batch: &RecordBatch,
+    table: &FilePath,
+    partition: Option<(Source, Day)>,
+    lines: &mut Vec<ActivityLine>,
+) -> Result<(), StoreError> {
+    let columns = Columns::new(batch, table);
+    let (sources, days) = match partition {
+        Some(_) => (None, None),
+        None => (Some(columns.text("source")?), Some(columns.days("day")?)),
+    };
+    let actor_email = columns.text("actor_email")?;
+    let api_key_name = columns.text("api_key_name")?;
+    let actor_type = columns.text("actor_type")?;
+    let customer_type = columns.text("customer_type")?;
+    let subscription_type = columns.text("subscription_type")?;
+    let terminal_type = columns.text("terminal_type")?;
+    let [sessions, lines_added, lines_removed, commits, pull_requests, tool_accepted, tool_rejected] =
+        ACTIVITY_COUNT_COLUMNS.map(|name| columns.counts(name));
+    let (sessions, lines_added, lines_removed, commits, pull_requests, tool_accepted, tool_rejected) =
+        (sessions?, lines_added?, lines_removed?, commits?, pull_requests?, tool_accepted?, tool_rejected?);
+    let active_seconds = columns.counts("active_seconds")?;
+    lines.reserve(columns.rows());
+    for row in 0..columns.rows() {
+        let day = match (&days, partition) {
+            (Some(column), _) => column.required(row)?,
+            (None, Some((_, day))) => day,
+            (None, None) => return Err(StoreError::corrupt(table, "an activity batch without a day".to_string())),
+        };
+        lines.push(ActivityLine {
+            day,
+            source: partition_source(sources.as_ref(), partition.map(|(source, _)| source), row, table)?,
+            actor_email: actor_email.optional(row),
+            api_key_name: api_key_name.optional(row),
+            actor_type: actor_type.optional(row),
+            customer_type: customer_type.optional(row),
+            subscription_type: subscription_type.optional(row),
+            terminal_type: terminal_type.optional(row),
+            sessions: sessions.required(row)?,
+            lines_added: lines_added.required(row)?,
+            lines_removed: lines_removed.required(row)?,
+            commits: commits.required(row)?,
+            pull_requests: pull_requests.required(row)?,
+            tool_accepted: tool_accepted.required(row)?,
+            tool_rejected: tool_rejected.required(row)?,
+            active_seconds: active_seconds.optional(row),
+        });
+    }
+    Ok(())
+}
+
+/// Decodes a directory batch's rows onto the end of `entries`.
+pub(crate) fn decode_directory_into(batch: &RecordBatch, table: &FilePath, entries: &mut Vec<DirectoryEntry>) -> Result<(), StoreError> {
+    let columns = Columns::new(batch, table);
+    let kind = columns.text("kind")?;
+    let id = columns.text("id")?;
+    let name = columns.text("name")?;
+    let email = columns.text("email")?;
+    let workspace_id = columns.text("workspace_id")?;
+    let created_by = columns.text("created_by")?;
+    let status = columns.text("status")?;
+    entries.reserve(columns.rows());
+    for row in 0..columns.rows() {
+        entries.push(DirectoryEntry {
+            kind: kind.parsed_with(row, DirectoryKind::parse)?,
+            id: id.required(row)?,
+            name: name.optional(row),
+            email: email.optional(row),
+            workspace_id: workspace_id.optional(row),
+            created_by: created_by.optional(row),
+            status: status.optional(row),
+        });
+    }
+    Ok(())
+}
+
+/// A row's source: from the batch's `source` column when it has one, else the partition's.
+fn partition_source(column: Option<&TextColumn>, partition: Option<Source>, row: usize, table: &FilePath) -> Result<Source, StoreError> {
+    match (column, partition) {
+        (Some(column), _) => column.parsed(row),
+        (None, Some(source)) => Ok(source),
+        (None, None) => Err(StoreError::corrupt(table, "a batch without a source".to_string())),
+    }
 }

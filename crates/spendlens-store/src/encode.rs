@@ -6,8 +6,8 @@
 use std::cmp::Ordering;
 use std::sync::{Arc, LazyLock};
 
-use datafusion::arrow::array::{ArrayRef, Date32Array, Decimal128Array, RecordBatch, StringArray, TimestampMicrosecondArray, UInt64Array};
-use datafusion::arrow::datatypes::{DataType, Field, Schema, SchemaRef, TimeUnit};
+use arrow_array::{ArrayRef, Date32Array, Decimal128Array, RecordBatch, StringArray, TimestampMicrosecondArray, UInt64Array};
+use arrow_schema::{DataType, Field, Schema, SchemaRef, TimeUnit};
 use spendlens_model::{ActivityLine, CostLine, Day, DirectoryEntry, Identity, Money, Quantities, Source, TokenCounts, UsageLine};
 
 use crate::StoreError;

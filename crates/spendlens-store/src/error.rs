@@ -4,8 +4,6 @@
 
 use std::path::PathBuf;
 
-use datafusion::error::DataFusionError;
-
 /// Everything that can go wrong opening, writing or querying the lake.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -37,15 +35,16 @@ pub enum StoreError {
     #[error("cannot encode {path}: {detail}")]
     Encode { path: PathBuf, detail: String },
 
-    /// The query engine failed: a bug in spendlens, unless the lake changed during the query.
+    /// The query engine failed (DataFusion, with the `datafusion` feature): a bug in spendlens,
+    /// unless the lake changed during the query.
     #[error("query on the lake failed ({context}): {source}")]
     Query {
         context: &'static str,
         #[source]
-        source: Box<DataFusionError>,
+        source: Box<dyn std::error::Error + Send + Sync>,
     },
 
-    /// The store's query runtime could not start (threads could not be spawned).
+    /// The query engine's runtime could not start (threads could not be spawned).
     #[error("cannot start the store's query runtime: {0}")]
     Runtime(#[source] std::io::Error),
 
@@ -65,7 +64,8 @@ impl StoreError {
         StoreError::Corrupt { path: path.into(), detail: detail.into() }
     }
 
-    pub(crate) fn query(context: &'static str, source: DataFusionError) -> Self {
-        StoreError::Query { context, source: Box::new(source) }
+    #[cfg(feature = "datafusion")]
+    pub(crate) fn query(context: &'static str, source: impl Into<Box<dyn std::error::Error + Send + Sync>>) -> Self {
+        StoreError::Query { context, source: source.into() }
     }
 }

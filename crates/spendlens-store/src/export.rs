@@ -4,10 +4,10 @@
 
 use std::sync::Arc;
 
+use arrow_array::{ArrayRef, Decimal128Array, RecordBatch, StringArray, TimestampMicrosecondArray};
+use arrow_schema::{DataType, Field, Schema, TimeUnit};
 use chrono::{DateTime, Utc};
-use datafusion::arrow::array::{ArrayRef, Decimal128Array, RecordBatch, StringArray, TimestampMicrosecondArray};
-use datafusion::arrow::datatypes::{DataType, Field, Schema, TimeUnit};
-use datafusion::parquet::arrow::ArrowWriter;
+use parquet::arrow::ArrowWriter;
 use spendlens_model::Money;
 
 use crate::StoreError;
@@ -66,8 +66,7 @@ pub fn export_parquet(columns: Vec<ExportColumn>) -> Result<Vec<u8>, StoreError>
         arrays.push(array);
     }
     let batch = RecordBatch::try_new(Arc::new(Schema::new(fields)), arrays).map_err(|error| invalid(error.to_string()))?;
-    let encode =
-        |error: datafusion::parquet::errors::ParquetError| StoreError::Encode { path: "an export".into(), detail: error.to_string() };
+    let encode = |error: parquet::errors::ParquetError| StoreError::Encode { path: "an export".into(), detail: error.to_string() };
     let mut bytes = Vec::new();
     let mut writer = ArrowWriter::try_new(&mut bytes, batch.schema(), None).map_err(encode)?;
     writer.write(&batch).map_err(encode)?;

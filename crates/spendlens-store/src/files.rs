@@ -8,14 +8,16 @@ use std::path::{Path as FilePath, PathBuf};
 use std::sync::Mutex;
 use std::time::SystemTime;
 
-use datafusion::arrow::array::RecordBatch;
-use datafusion::arrow::datatypes::{DataType, Schema};
-use datafusion::parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
-use datafusion::parquet::arrow::{ArrowWriter, ProjectionMask};
-use datafusion::parquet::basic::{Compression, ZstdLevel};
-use datafusion::parquet::file::metadata::KeyValue;
-use datafusion::parquet::file::properties::{EnabledStatistics, WriterProperties};
-use datafusion::parquet::schema::types::ColumnPath;
+use arrow_array::RecordBatch;
+use arrow_schema::{DataType, Schema};
+use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+use parquet::arrow::{ArrowWriter, ProjectionMask};
+use parquet::basic::{Compression, ZstdLevel};
+use parquet::file::metadata::KeyValue;
+use parquet::file::properties::{EnabledStatistics, WriterProperties};
+use parquet::schema::types::ColumnPath;
+
+use spendlens_model::{Day, Source};
 
 use crate::StoreError;
 use crate::atomic::{sync_directory, write_files_failing};
@@ -64,8 +66,7 @@ fn writer_properties() -> WriterProperties {
 
 /// One record batch encoded as a Parquet file's bytes (`target` names it in errors).
 pub(crate) fn parquet_bytes(target: &FilePath, batch: &RecordBatch) -> Result<Vec<u8>, StoreError> {
-    let encode_error =
-        |error: datafusion::parquet::errors::ParquetError| StoreError::Encode { path: target.to_path_buf(), detail: error.to_string() };
+    let encode_error = |error: parquet::errors::ParquetError| StoreError::Encode { path: target.to_path_buf(), detail: error.to_string() };
     let mut bytes = Vec::new();
     let mut writer = ArrowWriter::try_new(&mut bytes, batch.schema(), Some(writer_properties())).map_err(encode_error)?;
     writer.write(batch).map_err(encode_error)?;
@@ -139,20 +140,29 @@ pub(crate) struct FileChecker {
 impl FileChecker {
     /// Checks every `.parquet` file under `table_directory`: it must sit in a valid partition
     /// directory, be valid Parquet, carry no newer schema version and hold the table's columns.
+    #[cfg(feature = "datafusion")]
     pub(crate) fn check_table(&self, table_directory: &FilePath, has_day: bool, schema: &Schema) -> Result<(), StoreError> {
+        self.data_files(table_directory, has_day, schema).map(drop)
+    }
+
+    /// Checks every data file of a table as [`FileChecker::check_table`] does, and lists them
+    /// (in no particular order), each with the source and day its partition names.
+    pub(crate) fn data_files(&self, table_directory: &FilePath, has_day: bool, schema: &Schema) -> Result<Vec<DataFile>, StoreError> {
         let depth = if has_day { 2 } else { 1 };
+        let mut files = Vec::new();
         let mut pending = vec![(table_directory.to_path_buf(), 0usize)];
         while let Some((directory, level)) = pending.pop() {
             for (name, path, is_directory) in list_directory(&directory)? {
                 if is_directory {
                     pending.push((path, level + 1));
                 } else if name.ends_with(PARQUET_EXTENSION) && !is_temporary(&name) {
-                    check_placement(&path, table_directory, level, depth)?;
+                    let (source, day) = check_placement(&path, table_directory, level, depth)?;
                     self.check_file(&path, schema)?;
+                    files.push(DataFile { source, day, path });
                 }
             }
         }
-        Ok(())
+        Ok(files)
     }
 
     fn check_file(&self, path: &FilePath, schema: &Schema) -> Result<(), StoreError> {
@@ -169,7 +179,23 @@ impl FileChecker {
     }
 }
 
-fn check_placement(path: &FilePath, table_directory: &FilePath, level: usize, depth: usize) -> Result<(), StoreError> {
+/// A data file of a table, checked, with the partition values its path holds.
+#[derive(Debug, Clone)]
+pub(crate) struct DataFile {
+    pub source: Source,
+    /// `None` for a table without days (the directory).
+    pub day: Option<Day>,
+    pub path: PathBuf,
+}
+
+/// The rows a Parquet file holds, from its footer (nothing is decoded).
+pub(crate) fn parquet_rows(path: &FilePath) -> Result<u64, StoreError> {
+    let rows = open_parquet(path)?.metadata().file_metadata().num_rows();
+    u64::try_from(rows).map_err(|_| StoreError::corrupt(path, format!("the footer counts {rows} rows")))
+}
+
+/// Checks that a data file sits in a valid partition; returns the source and day it names.
+fn check_placement(path: &FilePath, table_directory: &FilePath, level: usize, depth: usize) -> Result<(Source, Option<Day>), StoreError> {
     let expected = if depth == 2 { "source=<source>/day=<YYYY-MM-DD>/" } else { "source=<source>/" };
     let misplaced = || StoreError::corrupt(path, format!("a data file must sit in {}/{expected}", table_directory.display()));
     if level != depth {
@@ -178,16 +204,17 @@ fn check_placement(path: &FilePath, table_directory: &FilePath, level: usize, de
     let relative = path.strip_prefix(table_directory).map_err(|_| misplaced())?;
     let mut parts = relative.iter().map(|part| part.to_string_lossy());
     let source = parts.next().ok_or_else(misplaced)?;
-    if parse_source_partition(&source).is_none() {
+    let Some(source) = parse_source_partition(&source) else {
         return Err(StoreError::corrupt(path, format!("{source:?} is not a known source partition")));
-    }
+    };
     if depth == 2 {
         let day = parts.next().ok_or_else(misplaced)?;
-        if parse_day_partition(&day).is_none() {
+        let Some(day) = parse_day_partition(&day) else {
             return Err(StoreError::corrupt(path, format!("{day:?} is not a day=YYYY-MM-DD partition")));
-        }
+        };
+        return Ok((source, Some(day)));
     }
-    Ok(())
+    Ok((source, None))
 }
 
 /// Whether a stored column type can be read as the type the table declares.

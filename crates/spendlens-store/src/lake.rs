@@ -3,9 +3,10 @@
 //! [`Lake`] is everything spendlens asks of a ledger store: partition replacement (writes),
 //! whole-lake reads (rollups, lines, cost, activity, directory), and scoped reads (one scope of
 //! one source, a file a day, read without a query engine). The local [`Store`] implements it with
-//! DataFusion SQL (`sql`) and direct Parquet reads (`direct`); a Ballista-backed store over object
-//! storage implements the same trait, and nothing above it changes: the application layer holds
-//! an `Arc<dyn Lake>`. [`LakeExt`] adds the generic helpers built on the scoped reads (a fold per
+//! Parquet reads straight from the files (`scan` for whole-lake reads, `direct` for scoped ones);
+//! with the `datafusion` feature, `SqlLake` answers the same reads as DataFusion SQL, and a
+//! Ballista-backed store over object storage implements the same trait: nothing above it
+//! changes, the application layer holds an `Arc<dyn Lake>`. [`LakeExt`] adds the generic helpers built on the scoped reads (a fold per
 //! run of days, every line of a scope, the scope's days and version), for any lake.
 
 use std::hash::{Hash, Hasher};
@@ -187,47 +188,47 @@ impl Lake for Store {
     }
 
     fn usage_rollup(&self, period: Option<Period>) -> Result<Vec<UsageRollup>, StoreError> {
-        crate::sql::usage_rollup(self, period)
+        crate::scan::usage_rollup(self, period)
     }
 
     fn usage_lines(&self, period: Option<Period>) -> Result<Vec<UsageLine>, StoreError> {
-        crate::sql::usage_lines(self, period, None)
+        crate::scan::usage_lines(self, period, None)
     }
 
     fn usage_lines_of(&self, source: Source, period: Option<Period>) -> Result<Vec<UsageLine>, StoreError> {
-        crate::sql::usage_lines(self, period, Some(source))
+        crate::scan::usage_lines(self, period, Some(source))
     }
 
     fn cost_lines(&self, period: Option<Period>) -> Result<Vec<CostLine>, StoreError> {
-        crate::sql::cost_lines(self, period, None)
+        crate::scan::cost_lines(self, period, None)
     }
 
     fn cost_lines_of(&self, source: Source, period: Option<Period>) -> Result<Vec<CostLine>, StoreError> {
-        crate::sql::cost_lines(self, period, Some(source))
+        crate::scan::cost_lines(self, period, Some(source))
     }
 
     fn activity(&self, period: Option<Period>) -> Result<Vec<ActivityLine>, StoreError> {
-        crate::sql::activity(self, period)
+        crate::scan::activity(self, period)
     }
 
     fn directory(&self) -> Result<Vec<DirectoryEntry>, StoreError> {
-        crate::sql::directory(self)
+        crate::scan::directory(self)
     }
 
     fn usage_span(&self) -> Result<Option<(Day, Day)>, StoreError> {
-        crate::sql::usage_span(self)
+        crate::scan::usage_span(self)
     }
 
     fn totals(&self) -> Result<StoreTotals, StoreError> {
-        crate::sql::totals(self)
+        crate::scan::totals(self)
     }
 
     fn unknown_values(&self, period: Option<Period>) -> Result<Vec<UnknownValue>, StoreError> {
-        crate::sql::unknown_values(self, period)
+        crate::scan::unknown_values(self, period)
     }
 
     fn hour_profiles(&self, source: Source, period: Option<Period>) -> Result<Vec<HourProfile>, StoreError> {
-        crate::sql::hour_profiles(self, source, period)
+        crate::scan::hour_profiles(self, source, period)
     }
 
     fn scope_usage_files(&self, source: Source, scope: &str, period: Option<Period>) -> Result<Vec<ScopeFile>, StoreError> {

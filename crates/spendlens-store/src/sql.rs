@@ -1,5 +1,8 @@
-//! The SQL read path: every whole-lake query is DataFusion SQL over one listing table per lake
-//! table. This module holds all of spendlens's SQL.
+//! The second engine (the `datafusion` feature): every whole-lake read as DataFusion SQL over one
+//! listing table per lake table, behind the same [`Lake`] trait as the local store ([`SqlLake`]).
+//! This module holds all of spendlens's SQL. The default build answers the same reads straight
+//! from the files (`scan`), which compiles in a fraction of the time; a test holds the two
+//! engines to the same answers, and this is the path to Ballista's distributed engine.
 //!
 //! Tables are registered afresh for each query, so files written since the last one are seen.
 //! Before a query runs, every data file of its tables is checked (valid Parquet, a schema version
@@ -11,87 +14,22 @@ use std::path::{Path as FilePath, PathBuf};
 use std::sync::Arc;
 
 use datafusion::arrow::array::RecordBatch;
-use datafusion::arrow::datatypes::{DataType, SchemaRef};
+use datafusion::arrow::datatypes::DataType;
 use datafusion::datasource::file_format::parquet::ParquetFormat;
 use datafusion::datasource::listing::{ListingOptions, ListingTable, ListingTableConfig, ListingTableUrl};
 use datafusion::error::DataFusionError;
 use datafusion::prelude::{SessionConfig, SessionContext};
 use spendlens_model::{
-    ActivityLine, ContextWindow, CostKind, CostLine, Day, DirectoryEntry, DirectoryKind, HourProfile, InferenceGeo, Money, Path, Period,
-    Quantities, ServiceTier, Source, Speed, TokenCounts, TokenType, UnknownValue, UsageLine,
+    ActivityLine, ContextWindow, CostKind, CostLine, Day, DirectoryEntry, HourProfile, InferenceGeo, Money, Period, ServiceTier, Source,
+    Speed, TokenCounts, TokenType, UnknownValue, UsageLine,
 };
 
-use crate::UsageDetail;
-use crate::decode::{Columns, decode_usage_lines_into};
-use crate::encode::{
-    ACTIVITY_COUNT_COLUMNS, QUANTITY_COLUMNS, TOKEN_COLUMNS, activity_schema, compare_activity, compare_cost, compare_directory,
-    compare_usage, cost_schema, directory_schema, usage_schema,
-};
+use crate::decode::{Columns, decode_activity_lines_into, decode_cost_lines_into, decode_directory_into, decode_usage_lines_into};
+use crate::encode::{QUANTITY_COLUMNS, TOKEN_COLUMNS, compare_activity, compare_cost, compare_directory, compare_usage};
 use crate::layout::{Layout, PARQUET_EXTENSION, Table};
-use crate::{Store, StoreError};
-
-/// Usage summed per day, source and every dimension a report slices by.
-///
-/// The grain drops `session_id`, `request_id` and `project` (counted as distinct sessions
-/// instead) and keeps everything that changes a price or an owner.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct UsageRollup {
-    pub day: Day,
-    pub source: Source,
-    pub path: Path,
-    pub workspace_id: Option<String>,
-    pub api_key_id: Option<String>,
-    pub api_key_name: Option<String>,
-    pub actor_email: Option<String>,
-    /// The user account the usage report names (`account_id`), and the service account.
-    pub account_id: Option<String>,
-    pub service_account_id: Option<String>,
-    pub model: String,
-    pub service_tier: ServiceTier,
-    pub context_window: ContextWindow,
-    pub inference_geo: InferenceGeo,
-    pub speed: Speed,
-    /// Summed quantities; `requests` is `None` when no line of the group counted them.
-    pub quantities: Quantities,
-    /// Summed source estimates; `None` when no line of the group had one.
-    pub reported_cost: Option<Money>,
-    /// Distinct non-empty session ids in the group.
-    pub sessions: u64,
-    /// Usage lines summed into the group.
-    pub lines: u64,
-}
-
-/// Row counts and sums of one source (or of the whole lake).
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct Totals {
-    pub usage_rows: u64,
-    pub cost_rows: u64,
-    pub directory_rows: u64,
-    pub activity_rows: u64,
-    /// Tokens of every usage line, by type.
-    pub tokens: TokenCounts,
-    /// The sum of every cost line's amount.
-    pub cost: Money,
-}
-
-impl Totals {
-    fn add(&mut self, other: &Totals) {
-        self.usage_rows += other.usage_rows;
-        self.cost_rows += other.cost_rows;
-        self.directory_rows += other.directory_rows;
-        self.activity_rows += other.activity_rows;
-        self.tokens.add(&other.tokens);
-        self.cost += other.cost;
-    }
-}
-
-/// What the lake holds, for `spendlens status` and tests.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct StoreTotals {
-    pub overall: Totals,
-    /// Only sources with at least one row.
-    pub by_source: BTreeMap<Source, Totals>,
-}
+use crate::scan::{KNOWN_CUSTOMER_TYPES, table_schema};
+use crate::summaries::rollup_key;
+use crate::{Lake, Replace, ScopeFile, Store, StoreError, StoreTotals, Totals, UsageDetail, UsageRollup, WriteSummary, WriterLock};
 
 const ROLLUP_KEYS: [&str; 14] = [
     "day",
@@ -135,33 +73,6 @@ fn rollup_sql(period: Option<Period>) -> String {
         "SELECT {keys}, {sums}, COUNT(DISTINCT \"session_id\") AS \"sessions\", COUNT(*) AS \"lines\" FROM \"usage\" {} GROUP BY {keys}",
         period_filter(period)
     )
-}
-
-/// The group keys of a rollup, in their order of precedence: day, source and path; the
-/// identities; the model and the rate dimensions.
-#[allow(clippy::type_complexity)]
-fn rollup_key(rollup: &UsageRollup) -> ((Day, Source, Path), [Option<&str>; 6], (&str, ServiceTier, ContextWindow, InferenceGeo, Speed)) {
-    (
-        (rollup.day, rollup.source, rollup.path),
-        [
-            rollup.workspace_id.as_deref(),
-            rollup.api_key_id.as_deref(),
-            rollup.api_key_name.as_deref(),
-            rollup.actor_email.as_deref(),
-            rollup.account_id.as_deref(),
-            rollup.service_account_id.as_deref(),
-        ],
-        (&rollup.model, rollup.service_tier, rollup.context_window, rollup.inference_geo, rollup.speed),
-    )
-}
-
-fn table_schema(table: Table) -> SchemaRef {
-    match table {
-        Table::Usage => usage_schema(),
-        Table::Cost => cost_schema(),
-        Table::Directory => directory_schema(),
-        Table::Activity => activity_schema(),
-    }
 }
 
 /// Registers a lake table as a listing table with its Hive partition columns.
@@ -362,41 +273,7 @@ pub(crate) fn cost_lines(store: &Store, period: Option<Period>, only: Option<Sou
     let batches = run(store, &[Table::Cost], &sql, "cost lines")?;
     let mut lines = Vec::new();
     for batch in &batches {
-        let columns = Columns::new(batch, &table);
-        let source = columns.text("source")?;
-        let start_day = columns.days("start_day")?;
-        let end_day = columns.days("end_day")?;
-        let amount = columns.money("amount_usd")?;
-        let kind = columns.text("kind")?;
-        let description = columns.text("description")?;
-        let path = columns.text("path")?;
-        let identities = columns.identities()?;
-        let model = columns.text("model")?;
-        let service_tier = columns.text("service_tier")?;
-        let token_type = columns.text("token_type")?;
-        let context_window = columns.text("context_window")?;
-        let inference_geo = columns.text("inference_geo")?;
-        let seat_type = columns.text("seat_type")?;
-        let team = columns.text("team")?;
-        for row in 0..columns.rows() {
-            lines.push(CostLine {
-                start: start_day.required(row)?,
-                end: end_day.required(row)?,
-                source: source.parsed(row)?,
-                amount: amount.required(row)?,
-                kind: kind.parsed(row)?,
-                description: description.required(row)?,
-                path: path.parsed(row)?,
-                identity: identities.identity(row),
-                model: model.optional(row),
-                service_tier: service_tier.parsed_optional(row)?,
-                token_type: token_type.parsed_optional(row)?,
-                context_window: context_window.parsed_optional(row)?,
-                inference_geo: inference_geo.parsed_optional(row)?,
-                seat_type: seat_type.optional(row),
-                team: team.optional(row),
-            });
-        }
+        decode_cost_lines_into(batch, &table, None, &mut lines)?;
     }
     lines.sort_by(|left, right| {
         left.start.cmp(&right.start).then_with(|| left.source.cmp(&right.source)).then_with(|| compare_cost(left, right))
@@ -411,25 +288,7 @@ pub(crate) fn directory(store: &Store) -> Result<Vec<DirectoryEntry>, StoreError
     let batches = run(store, &[Table::Directory], "SELECT * FROM \"directory\"", "directory")?;
     let mut entries = Vec::new();
     for batch in &batches {
-        let columns = Columns::new(batch, &table);
-        let kind = columns.text("kind")?;
-        let id = columns.text("id")?;
-        let name = columns.text("name")?;
-        let email = columns.text("email")?;
-        let workspace_id = columns.text("workspace_id")?;
-        let created_by = columns.text("created_by")?;
-        let status = columns.text("status")?;
-        for row in 0..columns.rows() {
-            entries.push(DirectoryEntry {
-                kind: kind.parsed_with(row, DirectoryKind::parse)?,
-                id: id.required(row)?,
-                name: name.optional(row),
-                email: email.optional(row),
-                workspace_id: workspace_id.optional(row),
-                created_by: created_by.optional(row),
-                status: status.optional(row),
-            });
-        }
+        decode_directory_into(batch, &table, &mut entries)?;
     }
     entries.sort_by(compare_directory);
     entries.dedup();
@@ -445,40 +304,7 @@ pub(crate) fn activity(store: &Store, period: Option<Period>) -> Result<Vec<Acti
     let batches = run(store, &[Table::Activity], &sql, "activity")?;
     let mut lines = Vec::new();
     for batch in &batches {
-        let columns = Columns::new(batch, &table);
-        let day = columns.days("day")?;
-        let source = columns.text("source")?;
-        let actor_email = columns.text("actor_email")?;
-        let api_key_name = columns.text("api_key_name")?;
-        let actor_type = columns.text("actor_type")?;
-        let customer_type = columns.text("customer_type")?;
-        let subscription_type = columns.text("subscription_type")?;
-        let terminal_type = columns.text("terminal_type")?;
-        let [sessions, lines_added, lines_removed, commits, pull_requests, tool_accepted, tool_rejected] =
-            ACTIVITY_COUNT_COLUMNS.map(|name| columns.counts(name));
-        let (sessions, lines_added, lines_removed, commits, pull_requests, tool_accepted, tool_rejected) =
-            (sessions?, lines_added?, lines_removed?, commits?, pull_requests?, tool_accepted?, tool_rejected?);
-        let active_seconds = columns.counts("active_seconds")?;
-        for row in 0..columns.rows() {
-            lines.push(ActivityLine {
-                day: day.required(row)?,
-                source: source.parsed(row)?,
-                actor_email: actor_email.optional(row),
-                api_key_name: api_key_name.optional(row),
-                actor_type: actor_type.optional(row),
-                customer_type: customer_type.optional(row),
-                subscription_type: subscription_type.optional(row),
-                terminal_type: terminal_type.optional(row),
-                sessions: sessions.required(row)?,
-                lines_added: lines_added.required(row)?,
-                lines_removed: lines_removed.required(row)?,
-                commits: commits.required(row)?,
-                pull_requests: pull_requests.required(row)?,
-                tool_accepted: tool_accepted.required(row)?,
-                tool_rejected: tool_rejected.required(row)?,
-                active_seconds: active_seconds.optional(row),
-            });
-        }
+        decode_activity_lines_into(batch, &table, None, &mut lines)?;
     }
     lines.sort_by(compare_activity);
     Ok(lines)
@@ -553,15 +379,8 @@ pub(crate) fn totals(store: &Store) -> Result<StoreTotals, StoreError> {
         }
     }
 
-    let mut overall = Totals::default();
-    for totals in by_source.values() {
-        overall.add(totals);
-    }
-    Ok(StoreTotals { overall, by_source })
+    Ok(StoreTotals::of_sources(by_source))
 }
-
-/// Claude Code Analytics' customer types this build knows: a Console API key, or a seat.
-const KNOWN_CUSTOMER_TYPES: [&str; 2] = ["api", "subscription"];
 
 /// Every value the lake holds (in days of `period`, all if `None`) that this build does not know,
 /// with the lines, tokens and dollars that carry it, ordered by what, value and source.
@@ -678,4 +497,98 @@ fn decode_usage_lines(batch: &RecordBatch, table: &FilePath, source: Option<Sour
     let mut lines = Vec::with_capacity(batch.num_rows());
     decode_usage_lines_into(batch, table, source, UsageDetail::Full, &mut lines)?;
     Ok(lines)
+}
+
+/// The local lake read through DataFusion SQL: writes and scoped reads are the [`Store`]'s,
+/// every whole-lake read is a query (a listing table per lake table, registered afresh for each).
+/// The second engine beside the local one; its answers equal [`Store`]'s.
+#[derive(Debug)]
+pub struct SqlLake {
+    store: Store,
+}
+
+impl SqlLake {
+    /// Opens the lake under `data_directory` as [`Store::open`] does.
+    pub fn open(data_directory: &FilePath) -> Result<SqlLake, StoreError> {
+        Ok(SqlLake { store: Store::open(data_directory)? })
+    }
+
+    /// The store underneath (its writes, its direct reads).
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+}
+
+impl Lake for SqlLake {
+    fn lock_writer(&self, busy: &dyn Fn()) -> Result<WriterLock, StoreError> {
+        Lake::lock_writer(&self.store, busy)
+    }
+
+    fn replace_usage(&self, source: Source, scope: &str, replace: Replace, lines: &[UsageLine]) -> Result<WriteSummary, StoreError> {
+        self.store.replace_usage(source, scope, replace, lines)
+    }
+
+    fn replace_cost(&self, source: Source, scope: &str, replace: Replace, lines: &[CostLine]) -> Result<WriteSummary, StoreError> {
+        self.store.replace_cost(source, scope, replace, lines)
+    }
+
+    fn replace_activity(&self, source: Source, scope: &str, replace: Replace, lines: &[ActivityLine]) -> Result<WriteSummary, StoreError> {
+        self.store.replace_activity(source, scope, replace, lines)
+    }
+
+    fn replace_directory(&self, source: Source, scope: &str, entries: &[DirectoryEntry]) -> Result<WriteSummary, StoreError> {
+        self.store.replace_directory(source, scope, entries)
+    }
+
+    fn usage_rollup(&self, period: Option<Period>) -> Result<Vec<UsageRollup>, StoreError> {
+        usage_rollup(&self.store, period)
+    }
+
+    fn usage_lines(&self, period: Option<Period>) -> Result<Vec<UsageLine>, StoreError> {
+        usage_lines(&self.store, period, None)
+    }
+
+    fn usage_lines_of(&self, source: Source, period: Option<Period>) -> Result<Vec<UsageLine>, StoreError> {
+        usage_lines(&self.store, period, Some(source))
+    }
+
+    fn cost_lines(&self, period: Option<Period>) -> Result<Vec<CostLine>, StoreError> {
+        cost_lines(&self.store, period, None)
+    }
+
+    fn cost_lines_of(&self, source: Source, period: Option<Period>) -> Result<Vec<CostLine>, StoreError> {
+        cost_lines(&self.store, period, Some(source))
+    }
+
+    fn activity(&self, period: Option<Period>) -> Result<Vec<ActivityLine>, StoreError> {
+        activity(&self.store, period)
+    }
+
+    fn directory(&self) -> Result<Vec<DirectoryEntry>, StoreError> {
+        directory(&self.store)
+    }
+
+    fn usage_span(&self) -> Result<Option<(Day, Day)>, StoreError> {
+        usage_span(&self.store)
+    }
+
+    fn totals(&self) -> Result<StoreTotals, StoreError> {
+        totals(&self.store)
+    }
+
+    fn unknown_values(&self, period: Option<Period>) -> Result<Vec<UnknownValue>, StoreError> {
+        unknown_values(&self.store, period)
+    }
+
+    fn hour_profiles(&self, source: Source, period: Option<Period>) -> Result<Vec<HourProfile>, StoreError> {
+        hour_profiles(&self.store, source, period)
+    }
+
+    fn scope_usage_files(&self, source: Source, scope: &str, period: Option<Period>) -> Result<Vec<ScopeFile>, StoreError> {
+        self.store.scope_usage_files(source, scope, period)
+    }
+
+    fn read_scope_file(&self, source: Source, file: &ScopeFile, detail: UsageDetail) -> Result<Vec<UsageLine>, StoreError> {
+        self.store.read_scope_file(source, file, detail)
+    }
 }

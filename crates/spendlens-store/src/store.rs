@@ -2,7 +2,7 @@
 //!
 //! Writes replace whole partition files, so writing the same input twice leaves the same lake.
 //! Each file is replaced atomically; a write over several days is not one transaction, but every
-//! day stays whole and re-running the write completes it. Reads live in `query`.
+//! day stays whole and re-running the write completes it. Reads live in `scan` and `direct`.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
@@ -10,7 +10,7 @@ use std::path::{Path as FilePath, PathBuf};
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use datafusion::arrow::array::RecordBatch;
+use arrow_array::RecordBatch;
 use spendlens_model::{ActivityLine, CostLine, Day, DirectoryEntry, Period, Source, UsageLine, parallel};
 
 use crate::StoreError;
@@ -56,16 +56,21 @@ pub struct WriteSummary {
     pub files_removed: usize,
 }
 
-/// The embedded store: a Parquet lake under a data directory, and a query engine over it.
+/// The embedded store: a Parquet lake under a data directory, read straight from its files
+/// (`scan`, `direct`).
 ///
-/// The API is synchronous: the store owns a small tokio runtime, runs each query on it and waits
-/// for the answer. It may be called (and dropped) from inside another runtime too, though an
-/// async caller should prefer `spawn_blocking`, since the calling thread waits.
+/// The API is synchronous: reads share the files over the worker pool and return when done.
+/// With the `datafusion` feature the store also owns a small tokio runtime for the SQL engine
+/// (`SqlLake`), which runs each query on it and waits for the answer; it may be called
+/// (and dropped) from inside another runtime too, though an async caller should prefer
+/// `spawn_blocking`, since the calling thread waits.
 #[derive(Debug)]
 pub struct Store {
     pub(crate) layout: Layout,
     /// Owned only to be shut down on drop; queries are spawned through `handle`.
+    #[cfg(feature = "datafusion")]
     runtime: Option<tokio::runtime::Runtime>,
+    #[cfg(feature = "datafusion")]
     pub(crate) handle: tokio::runtime::Handle,
     pub(crate) checker: FileChecker,
     /// Serialises this process's writes so that a snapshot's deletions never race its own writes.
@@ -103,6 +108,7 @@ impl Store {
             ensure_directory(&layout.table(table))?;
         }
         // Built last: a runtime dropped on an error path would panic inside a caller's runtime.
+        #[cfg(feature = "datafusion")]
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
             .thread_name("spendlens-store")
@@ -111,7 +117,9 @@ impl Store {
             .map_err(StoreError::Runtime)?;
         Ok(Store {
             layout,
+            #[cfg(feature = "datafusion")]
             handle: runtime.handle().clone(),
+            #[cfg(feature = "datafusion")]
             runtime: Some(runtime),
             checker: FileChecker::default(),
             write_lock: Mutex::new(()),
@@ -341,6 +349,7 @@ fn encode_days<T: Sync>(
     parallel::map(days, |(day, mut rows)| encode(day, &mut rows)).into_iter().collect()
 }
 
+#[cfg(feature = "datafusion")]
 impl Drop for Store {
     /// Shuts the runtime down without waiting: dropping a runtime the blocking way panics inside
     /// another runtime, and no task outlives a query anyway.

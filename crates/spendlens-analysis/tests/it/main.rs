@@ -6,4 +6,6 @@ mod crosscheck;
 mod ledger;
 mod optimise;
 mod reconcile;
+mod rightsize;
+mod spikes;
 mod units;

@@ -3,7 +3,12 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod alerts;
+mod commit;
+mod forecast;
 mod optimise;
+mod rightsize;
+mod spikes;
 mod sync;
 mod sync_analytics;
 mod sync_faults;

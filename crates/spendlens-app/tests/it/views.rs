@@ -6,10 +6,11 @@ use std::path::Path;
 use std::sync::OnceLock;
 
 use spendlens_analysis::PlacementFilter;
-use spendlens_app::claude_code::{UsageQuestion, View, ccusage_document};
+use spendlens_app::claude_code::{Transcripts, UsageQuestion, View, cc_json, ccusage_document};
 use spendlens_app::ingest::Quiet;
 use spendlens_app::ledger::PeriodChoice;
 use spendlens_app::questions::PriceQuestion;
+use spendlens_app::timezone::ReportZone;
 use spendlens_app::views::to_json;
 use spendlens_app::{App, Settings};
 use spendlens_model::{Path as SpendPath, Period, ServiceTier};
@@ -97,9 +98,16 @@ fn the_crosscheck_ledger_and_reconcile_documents() {
 fn the_ccusage_documents() {
     let (dir, app, files) = demo();
     let (email, root) = &files.transcript_dirs[0];
-    for (name, view) in [("cc_daily", View::Daily), ("cc_monthly", View::Monthly), ("cc_session", View::Session)] {
-        let question = UsageQuestion { view, period: None, email: email.clone(), roots: vec![root.clone()] };
-        let answer = app.claude_code_usage(&question, &Quiet).unwrap();
-        snapshot(name, &to_json(&ccusage_document(&answer.report, view)).unwrap(), dir.path());
+    let whose = Transcripts { email: email.clone(), roots: vec![root.clone()], zone: ReportZone::utc() };
+    for (name, view) in [
+        ("cc_daily", View::Daily),
+        ("cc_weekly", View::Weekly(chrono::Weekday::Sun)),
+        ("cc_monthly", View::Monthly),
+        ("cc_session", View::Session),
+    ] {
+        let question =
+            UsageQuestion { view, since: None, until: None, project: None, instances: false, order: None, mode: Default::default() };
+        let answer = app.claude_code_usage(&whose, &question, &Quiet).unwrap();
+        snapshot(name, &cc_json(&ccusage_document(&answer.report, view, false), false).unwrap(), dir.path());
     }
 }

@@ -121,8 +121,8 @@ fn focus_export_bills_every_dollar_of_the_report_once() {
     let parquet_path = dir.path().join("focus.parquet");
     ok(&data, &["export", "focus", "--month", "2026-10", "--out", parquet_path.to_str().unwrap()]);
     let file = std::fs::File::open(&parquet_path).unwrap();
-    let parquet = datafusion::parquet::file::reader::SerializedFileReader::new(file).unwrap();
-    use datafusion::parquet::file::reader::FileReader;
+    let parquet = parquet::file::reader::SerializedFileReader::new(file).unwrap();
+    use parquet::file::reader::FileReader;
     let metadata = parquet.metadata();
     assert_eq!(metadata.file_metadata().num_rows() as usize, records.len());
     let names: Vec<&str> = metadata.file_metadata().schema_descr().columns().iter().map(|c| c.name()).collect();

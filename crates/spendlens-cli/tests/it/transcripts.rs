@@ -18,6 +18,8 @@ fn run(data_dir: &Path, config_dir: &Path, args: &[&str]) -> Output {
         .env_remove("SPENDLENS_DATA_DIR")
         .env("CLAUDE_CONFIG_DIR", config_dir)
         .env("SPENDLENS_EMAIL", EMAIL)
+        // Days are local: pinned to UTC, the zone the expected rows are written in.
+        .env("TZ", "UTC")
         .output()
         .expect("the spendlens binary runs");
     assert!(output.status.success(), "spendlens {args:?} failed: {}", String::from_utf8_lossy(&output.stderr));
@@ -149,10 +151,13 @@ fn cc_daily_counts_each_response_once_at_list_price() {
     let days: Vec<&str> = report["daily"].as_array().unwrap().iter().map(|day| day["date"].as_str().unwrap()).collect();
     assert_eq!(days, ["2026-10-02", "2026-10-03"]);
     let first = &report["daily"][0];
-    assert_eq!(first["modelsUsed"], serde_json::json!([HAIKU, SONNET]));
-    assert_eq!(first["modelBreakdowns"].as_array().unwrap().len(), 2);
-    assert_eq!(first["modelBreakdowns"][1]["modelName"], SONNET);
-    close(&first["modelBreakdowns"][1]["cost"], dollars(SONNET, T1_FINAL));
+    // ccusage's orders: models by first use, breakdowns by cost (most first).
+    assert_eq!(first["modelsUsed"], serde_json::json!([SONNET, HAIKU]));
+    let breakdowns = first["modelBreakdowns"].as_array().unwrap();
+    assert_eq!(breakdowns.len(), 2);
+    assert!(breakdowns[0]["cost"].as_f64().unwrap() >= breakdowns[1]["cost"].as_f64().unwrap());
+    let sonnet = breakdowns.iter().find(|part| part["modelName"] == SONNET).unwrap();
+    close(&sonnet["cost"], dollars(SONNET, T1_FINAL));
     // 1-hour writes are priced at their own rate: a 5-minute price would be less.
     close(&report["daily"][1]["totalCost"], dollars(SONNET, T2));
     assert!(log.contains("s1.jsonl:4: not JSON"), "{log}");
@@ -216,7 +221,8 @@ fn cc_monthly_and_session_views_keep_ccusage_names() {
         serde_json::from_slice(&run(&data, &config, &["cc", "session", "--json", "--since", "20261003", "--until", "2026-10-31"]).stdout)
             .unwrap();
     assert_eq!(sessions["sessions"][0]["sessionId"], "s1");
-    assert_eq!(sessions["sessions"][0]["projectPath"], "/home/ana/shop");
+    // ccusage's projectPath: the project folder, the working directory as Claude Code encodes it.
+    assert_eq!(sessions["sessions"][0]["projectPath"], "-home-ana-shop");
     check_totals(&sessions["totals"], &[(SONNET, T2)]);
     let table = String::from_utf8(run(&data, &config, &["cc", "daily", "--breakdown"]).stdout).unwrap();
     assert!(table.contains("└─ claude-haiku-4-5-20251001"), "{table}");

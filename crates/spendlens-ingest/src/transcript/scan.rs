@@ -26,6 +26,9 @@ pub(super) struct Fields<'a> {
     pub cwd: Option<Cow<'a, str>>,
     pub message_id: Option<Cow<'a, str>>,
     pub model: Option<Cow<'a, str>>,
+    /// The top-level `costUSD` older Claude Code versions wrote, as its raw number (absent when
+    /// missing, `null` or not a number).
+    pub cost_usd: Option<&'a [u8]>,
     /// `message.usage`, read in place: absent when missing or `null`, an error when it is not a
     /// usage object (reported only for lines that count).
     pub usage: Option<Result<UsageCounts<'a>, String>>,
@@ -418,6 +421,13 @@ pub(super) fn scan(line: &[u8]) -> Result<Fields<'_>, String> {
             b"sessionId" => fields.session_id = cursor.optional_string()?,
             b"requestId" => fields.request_id = cursor.optional_string()?,
             b"cwd" => fields.cwd = cursor.optional_string()?,
+            b"costUSD" => {
+                let value = if matches!(cursor.peek(), Some(b'-' | b'0'..=b'9')) { Some(cursor.scalar()?) } else { None };
+                match value {
+                    Some(number) => fields.cost_usd = Some(number),
+                    None => cursor.skip_value()?,
+                }
+            }
             b"isSidechain" => {
                 fields.is_sidechain =
                     if cursor.peek() == Some(b't') { cursor.scalar()? == b"true" } else { cursor.skip_value().map(|_| false)? }

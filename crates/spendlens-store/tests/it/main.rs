@@ -6,6 +6,7 @@
 mod activity;
 mod corruption;
 mod crash;
+mod engines;
 mod idempotence;
 mod open;
 mod replace;

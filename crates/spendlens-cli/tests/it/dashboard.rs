@@ -259,6 +259,11 @@ fn serve_beyond_loopback_needs_a_dashboard_token_and_loopback_prints_one() {
     // On loopback with none configured: a token made up for the run, printed once in the link.
     configure(&data, false);
     let served = Served::start(&data);
+    // The link follows the "listening" line the start waits for: give it a moment to arrive.
+    let asked = std::time::Instant::now();
+    while !served.log().contains("dashboard: ") && asked.elapsed() < std::time::Duration::from_secs(10) {
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
     let log = served.log();
     let link = log.lines().find_map(|line| line.trim().strip_prefix("dashboard: ")).unwrap_or_else(|| panic!("no dashboard link: {log}"));
     let token = link.split("?token=").nth(1).unwrap().split_whitespace().next().unwrap().to_string();

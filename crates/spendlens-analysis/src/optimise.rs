@@ -15,6 +15,7 @@
 //! Never a claim about quality: a routing opportunity carries a test plan, and becomes a plan only
 //! when the org map accepts it (`[[lever]]`).
 
+use spendlens_model::thousands as count;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use rust_decimal::Decimal;
@@ -229,18 +230,6 @@ fn monthly(amount: Money, factor: Decimal) -> Money {
 /// A non-negative decimal rounded to a whole number.
 fn whole(value: Decimal) -> u64 {
     value.round().to_string().parse().unwrap_or(0)
-}
-
-fn count(value: u64) -> String {
-    let text = value.to_string();
-    let mut out = String::new();
-    for (index, digit) in text.chars().enumerate() {
-        if index > 0 && (text.len() - index).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(digit);
-    }
-    out
 }
 
 /// API keys by the feature or label the ledger placed them under; keys on the Claude Code path

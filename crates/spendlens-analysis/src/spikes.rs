@@ -34,9 +34,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use chrono::{Datelike, Duration, Weekday};
 use rust_decimal::Decimal;
 use serde::Serialize;
-use spendlens_model::{
-    ActivityLine, CostKind, Day, DirectoryEntry, DirectoryKind, Money, Path, Period, ServiceTier, Source, TokenType, UsageLine,
-};
+use spendlens_model::{ActivityLine, CostKind, Day, DirectoryEntry, Money, Path, Period, ServiceTier, Source, TokenType, UsageLine};
 use spendlens_pricing::{PriceBook, normalise_model_id};
 
 use crate::decompose::{API_COUNTS, CLAUDE_CODE_COUNTS, Cell, Count, Structure, UNIT_KINDS, Window, decompose, to_cents};
@@ -235,7 +233,7 @@ impl<'a> Index<'a> {
                 *requests.entry(key).or_default().entry(line.day()).or_default() += count;
             }
         }
-        let owners = key_owners(input.directory);
+        let owners = crate::units::key_owners(input.directory);
         let mut activity: BTreeMap<(String, Day), u64> = BTreeMap::new();
         for line in input.activity.iter().filter(|line| is_activity(line)) {
             let person = line
@@ -318,20 +316,6 @@ impl<'a> Index<'a> {
         };
         window
     }
-}
-
-/// API key name → the email of the user who created it.
-fn key_owners(directory: &[DirectoryEntry]) -> HashMap<&str, String> {
-    let emails: HashMap<&str, &str> = directory
-        .iter()
-        .filter(|entry| entry.kind == DirectoryKind::User)
-        .filter_map(|entry| Some((entry.id.as_str(), entry.email.as_deref()?)))
-        .collect();
-    directory
-        .iter()
-        .filter(|entry| entry.kind == DirectoryKind::ApiKey)
-        .filter_map(|entry| Some((entry.name.as_deref()?, emails.get(entry.created_by.as_deref()?)?.to_ascii_lowercase())))
-        .collect()
 }
 
 fn median(values: &mut [f64]) -> f64 {

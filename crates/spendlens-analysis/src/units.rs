@@ -123,7 +123,7 @@ pub struct Drivers<'a> {
 }
 
 /// API key name → the email of the user who created it, from the directory listings.
-fn key_owners(directory: &[DirectoryEntry]) -> HashMap<&str, String> {
+pub(crate) fn key_owners(directory: &[DirectoryEntry]) -> HashMap<&str, String> {
     let emails: HashMap<&str, &str> = directory
         .iter()
         .filter(|entry| entry.kind == DirectoryKind::User)

@@ -10,6 +10,7 @@
 //! the person's stored files (cost per local day, per session, and the latest billing block);
 //! only what depends on the clock (today, the block's time left and pace) is worked out per run.
 
+use spendlens_model::thousands;
 use std::collections::{BTreeMap, HashMap};
 use std::io::{Read, Seek, SeekFrom};
 use std::path::Path;
@@ -164,19 +165,6 @@ impl App {
 /// `$1.23`; ccusage prints two decimals.
 fn usd(amount: f64) -> String {
     format!("${amount:.2}")
-}
-
-/// `1,234,567`.
-fn thousands(value: u64) -> String {
-    let digits = value.to_string();
-    let mut out = String::new();
-    for (index, digit) in digits.chars().enumerate() {
-        if index > 0 && (digits.len() - index).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(digit);
-    }
-    out
 }
 
 /// The line, from the summary and the hook's input.

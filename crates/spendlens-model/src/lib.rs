@@ -19,7 +19,7 @@ pub use ids::{ContextWindow, CostKind, InferenceGeo, ParseEnumError, Path, Servi
 pub use lines::{
     ActivityLine, CostLine, DirectoryEntry, DirectoryKind, HourProfile, Identity, Quantities, Seat, TokenCounts, UnknownValue, UsageLine,
 };
-pub use money::Money;
+pub use money::{Money, thousands};
 pub use orgmap::{ClaudeCodeRule, FeatureRule, Glob, KeyMatch, KeyTarget, Lever, LeverRule, LeverStatus, OrgMap, TeamRule};
 pub use spelling::{Spelling, SpellingError};
 pub use time::{Day, Period};

@@ -102,13 +102,7 @@ impl fmt::Display for Money {
         let negative = rounded.is_sign_negative() && !rounded.is_zero();
         let text = format!("{:.2}", rounded.abs());
         let (whole, cents) = text.split_once('.').unwrap_or((text.as_str(), "00"));
-        let mut grouped = String::with_capacity(whole.len() + whole.len() / 3);
-        for (index, digit) in whole.chars().enumerate() {
-            if index > 0 && (whole.len() - index) % 3 == 0 {
-                grouped.push(',');
-            }
-            grouped.push(digit);
-        }
+        let grouped = group_digits(whole);
         let sign = if negative { "-" } else { "" };
         let body = format!("{sign}${grouped}.{cents}");
         f.pad(&body)
@@ -169,12 +163,37 @@ impl<'a> Sum<&'a Money> for Money {
     }
 }
 
+/// `1,234,567`: a count with thousands separators, for people.
+pub fn thousands(value: u64) -> String {
+    group_digits(&value.to_string())
+}
+
+/// ASCII `digits` with a comma before every group of three from the right.
+fn group_digits(digits: &str) -> String {
+    let mut grouped = String::with_capacity(digits.len() + digits.len() / 3);
+    for (index, digit) in digits.chars().enumerate() {
+        if index > 0 && (digits.len() - index).is_multiple_of(3) {
+            grouped.push(',');
+        }
+        grouped.push(digit);
+    }
+    grouped
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     fn money(text: &str) -> Money {
         text.parse().unwrap()
+    }
+
+    #[test]
+    fn counts_group_their_thousands() {
+        let cases = [(0, "0"), (999, "999"), (1_000, "1,000"), (65_432, "65,432"), (1_234_567, "1,234,567")];
+        for (value, text) in cases {
+            assert_eq!(thousands(value), text);
+        }
     }
 
     #[test]

@@ -36,15 +36,7 @@ pub(crate) fn change_text(change: &Change) -> String {
 
 /// Thousands separators for counts.
 pub(crate) fn count(value: u64) -> String {
-    let digits = value.to_string();
-    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
-    for (index, digit) in digits.chars().enumerate() {
-        if index > 0 && (digits.len() - index).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(digit);
-    }
-    out
+    spendlens_model::thousands(value)
 }
 
 /// `1 engineer`, `2 engineers`.

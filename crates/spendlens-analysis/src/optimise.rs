@@ -114,11 +114,10 @@ pub struct OptimiseInput<'a> {
     pub usage: &'a [UsageLine],
     /// The usage report's traffic per key, model, tier and hour of the week.
     pub hours: &'a [HourProfile],
-    /// The period's ledger: which key is which feature, and what it billed.
-    pub ledger: &'a Ledger,
+    /// The period's ledger, as the optimiser reads it: which key is which feature, and what it
+    /// billed ([`KeyBilling::of`]).
+    pub billing: &'a KeyBilling,
     pub orgmap: &'a OrgMap,
-    /// Names of the API keys no feature claims.
-    pub directory: &'a [DirectoryEntry],
     pub book: &'a PriceBook,
     /// Only this feature (or key label).
     pub feature: Option<&'a str>,
@@ -232,36 +231,54 @@ fn whole(value: Decimal) -> u64 {
     value.round().to_string().parse().unwrap_or(0)
 }
 
-/// API keys by the feature or label the ledger placed them under; keys on the Claude Code path
-/// are not the optimiser's.
-fn key_subjects(
-    ledger: &Ledger,
-    period: Period,
-    directory: &[DirectoryEntry],
-) -> (BTreeMap<String, (String, bool)>, BTreeMap<String, Money>) {
-    // The first name the directory gives each key.
-    let mut names: HashMap<&str, Option<&str>> = HashMap::new();
-    for entry in directory.iter().filter(|entry| entry.kind == DirectoryKind::ApiKey) {
-        names.entry(entry.id.as_str()).or_insert(entry.name.as_deref());
+/// What the ledger says of the API keys the optimiser looks at: each key's subject (the feature
+/// the ledger placed it under, else a label for the key) and what each subject was billed. Keys on
+/// the Claude Code path are not the optimiser's. Made from a period's ledger, or from the ledgers
+/// of consecutive parts of it merged in order (the same answer: a ledger places each day's
+/// dollars from that day's lines alone), so a long period need not be held as one ledger.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct KeyBilling {
+    /// Key id -> (subject, whether the subject is a feature); a key placed under several
+    /// subjects keeps the last.
+    pub subjects: BTreeMap<String, (String, bool)>,
+    /// Subject -> billed dollars.
+    pub billed: BTreeMap<String, Money>,
+}
+
+impl KeyBilling {
+    /// From `ledger`'s entries starting in `period`.
+    pub fn of(ledger: &Ledger, period: Period, directory: &[DirectoryEntry]) -> KeyBilling {
+        // The first name the directory gives each key.
+        let mut names: HashMap<&str, Option<&str>> = HashMap::new();
+        for entry in directory.iter().filter(|entry| entry.kind == DirectoryKind::ApiKey) {
+            names.entry(entry.id.as_str()).or_insert(entry.name.as_deref());
+        }
+        let name_of = |key: &str| names.get(key).copied().flatten().unwrap_or(key).to_string();
+        let mut billing = KeyBilling::default();
+        for entry in ledger.entries.iter().filter(|entry| period.contains(entry.start)) {
+            let Some(key) = &entry.api_key else { continue };
+            let subject = match (&entry.path, &entry.driver) {
+                (Path::Api, Driver::Feature { name }) => (name.clone(), true),
+                (Path::ClaudeCode, _) => continue,
+                _ => (format!("key {}", name_of(key)), false),
+            };
+            *billing.billed.entry(subject.0.clone()).or_default() += entry.amount;
+            billing.subjects.insert(key.clone(), subject);
+        }
+        billing
     }
-    let name_of = |key: &str| names.get(key).copied().flatten().unwrap_or(key).to_string();
-    let mut subjects: BTreeMap<String, (String, bool)> = BTreeMap::new();
-    let mut billed: BTreeMap<String, Money> = BTreeMap::new();
-    for entry in ledger.entries.iter().filter(|entry| period.contains(entry.start)) {
-        let Some(key) = &entry.api_key else { continue };
-        let subject = match (&entry.path, &entry.driver) {
-            (Path::Api, Driver::Feature { name }) => (name.clone(), true),
-            (Path::ClaudeCode, _) => continue,
-            _ => (format!("key {}", name_of(key)), false),
-        };
-        *billed.entry(subject.0.clone()).or_default() += entry.amount;
-        subjects.insert(key.clone(), subject);
+
+    /// `later` (of the period's next part) merged in: its subjects win, its dollars add.
+    pub fn merge(&mut self, later: KeyBilling) {
+        self.subjects.extend(later.subjects);
+        for (subject, amount) in later.billed {
+            *self.billed.entry(subject).or_default() += amount;
+        }
     }
-    (subjects, billed)
 }
 
 fn gather<'a>(input: &OptimiseInput<'a>) -> Vec<Subject<'a>> {
-    let (by_key, billed) = key_subjects(input.ledger, input.period, input.directory);
+    let (by_key, billed) = (&input.billing.subjects, &input.billing.billed);
     let mut subjects: BTreeMap<String, Subject<'a>> = BTreeMap::new();
     let subject_of = |key: &Option<String>| key.as_ref().and_then(|key| by_key.get(key).map(|subject| (key.clone(), subject.clone())));
     for line in input.usage.iter().filter(|line| input.period.contains(line.day())) {

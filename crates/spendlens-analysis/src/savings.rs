@@ -72,13 +72,15 @@ pub struct SavingsInput<'a> {
     pub period: Period,
     /// Day-grain usage from before the adoptions to the period's end (the store's rollups).
     pub usage: &'a [UsageLine],
-    pub ledger: &'a Ledger,
+    /// The feature each API key carries ([`features_by_key`] of the span's ledger).
+    pub features: &'a BTreeMap<String, String>,
     pub orgmap: &'a OrgMap,
     pub book: &'a PriceBook,
 }
 
-/// The feature each API key carries (from the ledger's placements).
-fn features_by_key(ledger: &Ledger) -> BTreeMap<String, String> {
+/// The feature each API key carries (from the ledger's placements; a key placed under several
+/// keeps the last).
+pub fn features_by_key(ledger: &Ledger) -> BTreeMap<String, String> {
     ledger
         .entries
         .iter()
@@ -187,7 +189,7 @@ fn detect(feature: &str, lines: &[&UsageLine]) -> Vec<Adoption> {
 
 /// Savings realised in `input.period`.
 pub fn savings(input: SavingsInput<'_>) -> Savings {
-    let features = features_by_key(input.ledger);
+    let features = input.features;
     let mut traffic: BTreeMap<String, Vec<&UsageLine>> = BTreeMap::new();
     for line in input.usage.iter().filter(|line| line.source == Source::AdminUsage && line.day() < input.period.end) {
         if let Some(feature) = line.identity.api_key_id.as_ref().and_then(|key| features.get(key)) {

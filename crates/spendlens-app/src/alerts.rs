@@ -31,8 +31,8 @@ use std::time::Duration;
 
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
-use spendlens_analysis::Driver;
 use spendlens_analysis::spikes::Spike;
+use spendlens_analysis::{Driver, LedgerEntry};
 use spendlens_model::{Money, Path, Period};
 
 use crate::{App, AppError};
@@ -126,12 +126,38 @@ pub struct Scope {
 
 /// A budget, validated.
 #[derive(Debug, Clone, PartialEq, Eq)]
-struct Budget {
-    scope: Scope,
-    path: Option<Path>,
-    monthly: Money,
-    soft_pct: Decimal,
-    hard_pct: Decimal,
+pub struct Budget {
+    pub scope: Scope,
+    pub path: Option<Path>,
+    pub monthly: Money,
+    pub soft_pct: Decimal,
+    pub hard_pct: Decimal,
+}
+
+impl Budget {
+    /// The ledger's spend against this budget in `month`: entries starting in it on the budget's
+    /// path, its team's engineers on Claude Code, or its feature on the API.
+    pub fn spent(&self, entries: &[LedgerEntry], month: Period) -> Money {
+        entries
+            .iter()
+            .filter(|entry| month.contains(entry.start))
+            .filter(|entry| match (self.scope.kind.as_str(), &entry.driver) {
+                ("path", _) => Some(entry.path) == self.path,
+                ("team", Driver::Engineer { team, .. }) => {
+                    entry.path == Path::ClaudeCode && team.as_deref().unwrap_or(spendlens_analysis::summary::NO_TEAM) == self.scope.name
+                }
+                ("feature", Driver::Feature { name }) => entry.path == Path::Api && *name == self.scope.name,
+                _ => false,
+            })
+            .map(|entry| entry.amount)
+            .sum()
+    }
+
+    /// The soft and hard thresholds: (level, percent, dollars to the cent).
+    pub fn thresholds(&self) -> [(&'static str, Decimal, Money); 2] {
+        let at = |pct: Decimal| self.monthly.scale(pct / Decimal::ONE_HUNDRED).round_cents();
+        [("soft", self.soft_pct, at(self.soft_pct)), ("hard", self.hard_pct, at(self.hard_pct))]
+    }
 }
 
 fn budgets(config: &[BudgetConfig], file: &std::path::Path) -> Result<Vec<Budget>, AppError> {
@@ -276,6 +302,11 @@ impl App {
         }
     }
 
+    /// `config.toml`'s `[[budget]]`s, checked (an error names the file and the budget).
+    pub fn budgets(&self) -> Result<Vec<Budget>, AppError> {
+        budgets(&self.config()?.budgets, &self.settings.config_path())
+    }
+
     /// Whether `config.toml` asks for any alert (a webhook or a budget).
     pub fn alerts_configured(&self) -> Result<bool, AppError> {
         let config = self.config()?;
@@ -294,24 +325,8 @@ impl App {
         if !budgets.is_empty() {
             let loaded = self.load_ledger(month)?;
             for budget in &budgets {
-                let spent: Money = loaded
-                    .ledger
-                    .entries
-                    .iter()
-                    .filter(|entry| month.contains(entry.start))
-                    .filter(|entry| match (budget.scope.kind.as_str(), &entry.driver) {
-                        ("path", _) => Some(entry.path) == budget.path,
-                        ("team", Driver::Engineer { team, .. }) => {
-                            entry.path == Path::ClaudeCode
-                                && team.as_deref().unwrap_or(spendlens_analysis::summary::NO_TEAM) == budget.scope.name
-                        }
-                        ("feature", Driver::Feature { name }) => entry.path == Path::Api && *name == budget.scope.name,
-                        _ => false,
-                    })
-                    .map(|entry| entry.amount)
-                    .sum();
-                for (level, pct) in [("soft", budget.soft_pct), ("hard", budget.hard_pct)] {
-                    let threshold = budget.monthly.scale(pct / Decimal::ONE_HUNDRED).round_cents();
+                let spent = budget.spent(&loaded.ledger.entries, month);
+                for (level, pct, threshold) in budget.thresholds() {
                     if spent < threshold {
                         continue;
                     }

@@ -469,7 +469,8 @@ impl App {
     }
 
     /// The rolling-origin backtest: each origin one day apart predicts the next 30 days, scored
-    /// once at least ten earlier windows have closed to calibrate its interval.
+    /// from 56 days of history once at least ten earlier windows have closed to calibrate its
+    /// interval.
     pub fn backtest(&self) -> Result<BacktestView, AppError> {
         let loaded = self.forecast_history()?;
         let results = engine::rolling(&loaded.history);
@@ -666,9 +667,12 @@ fn method_name(method: Method) -> &'static str {
 
 fn backtest_method() -> String {
     format!(
-        "rolling origin, one day apart, each predicting the next {WINDOW} days from the days before it (at least {} days of history); \
-         an origin is scored once {} earlier windows have closed, its P10-P90 from their actual-to-predicted log ratios (conformal) \
-         and its P50 the median-corrected point; MAPE is on the window's dollars. Seasonal naive: the origin's last 7 days repeated.",
+        "rolling origin, one day apart, each predicting the next {WINDOW} days from the days before it; origins from {} days of \
+         history calibrate, from {} days they are scored, once {} earlier windows of the path have closed. P10-P90 from those \
+         windows' actual-to-predicted log ratios per unit (Claude Code, each API feature): a Student's t prediction interval \
+         (overlapping-batch-means degrees of freedom), units adding in quadrature; P50 the units' median-corrected points summed. \
+         MAPE is on the window's dollars. Seasonal naive: the origin's last 7 days repeated.",
+        engine::CALIBRATION_TRAIN,
         engine::MIN_TRAIN,
         engine::MIN_CALIBRATION
     )
@@ -802,9 +806,10 @@ fn drivers(
         api: ApiDrivers { features },
         method: format!(
             "Daily series forecast with augurs MSTL (weekly and two-weekly seasons, AutoETS trend); holidays (US company set) scaled by \
-             their past fall; months are sums of days. P10/P50/P90 are conformal: the quantiles of actual-to-predicted log ratios of \
-             every 30-day window the history can check (origins one day apart), widened by the square root of a month's lead in \
-             30-day windows, months moving together. {}",
+             their past fall; months are sums of days. P10/P50/P90 come from the actual-to-predicted log ratios of every 30-day \
+             window the history can check (origins one day apart), per unit (Claude Code, each API feature): a Student's t \
+             prediction interval on them, units adding in quadrature, widened by the square root of a month's lead in 30-day \
+             windows, months moving together. {}",
             if options.baseline == Baseline::Optimised {
                 "API unit costs are the optimiser's baseline (each feature's optimised over billed spend, last complete month)."
             } else {

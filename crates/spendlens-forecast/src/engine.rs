@@ -11,12 +11,29 @@
 //!   times the optimised baseline's factor when asked. A feature without request counts is
 //!   forecast on its dollars.
 //!
-//! **Intervals** are conformal: every origin of the history predicts the next 30 days, and the
-//! log ratios of actual to predicted give the distribution (P10, P50, P90 are its quantiles
-//! applied to the point forecast), the levels stretched by the finite-sample factor `(n + 1) / n`
-//! where `n` counts independent windows (30 overlapping ones make one). In the backtest an
-//! origin only uses the ratios of windows that had ended by then. A month further ahead widens the ratios by the square root of its lead in
-//! 30-day windows.
+//! **Intervals** come from the forecast's own out-of-sample errors. Every origin of the history
+//! with a whole trailing window behind it ([`CALIBRATION_TRAIN`] days, so shorter and earlier
+//! histories than the forecast's own count too) predicts the next [`WINDOW`] days, and the log
+//! ratio of actual to predicted dollars is kept for each **unit** a path is summed from: Claude
+//! Code as a whole (its usage and seats ride one roster) and each API feature, once the unit has
+//! a whole trailing window of its own (a feature launched inside the history calibrates from
+//! [`CALIBRATION_TRAIN`] days after its first dollar).
+//!
+//! Per unit, the ratios give a Student's t prediction interval: centre their median `m`, scale
+//! `s` their root mean square about it, and `ln(P90 / point) = m + t_0.9(df) s sqrt(1 + 1/n)`
+//! (P10 the mirror), where `n` counts the independent windows behind the ratios (windows one day
+//! apart overlap: `n` is the days they span over [`WINDOW`]) and `df = 1.5 (n - 1)`, the
+//! overlapping-batch-means degrees of freedom (Meketon and Schmeiser, 1984), at least 1: few
+//! windows, wide intervals. Other levels follow the log-normal with that P10-P90 (so a
+//! commitment's expected spend stays finite). A unit with fewer than [`MIN_CALIBRATION`] ratios
+//! (a feature launched lately) takes its path's ratios.
+//!
+//! A path's P50 is the sum of its units' medians, and its other quantiles lie the root sum of
+//! squares of its units' distances from their medians away (the units' errors taken as
+//! independent: spreads add in quadrature, as standard errors of a sum do). A month further ahead
+//! widens the spread by the square root of its lead in windows. In the backtest an origin only
+//! uses the windows that had ended by then, and is scored from [`MIN_TRAIN`] days of history once
+//! its path has [`MIN_CALIBRATION`] of them.
 
 use std::collections::BTreeMap;
 
@@ -27,12 +44,15 @@ use crate::model::{DailyForecast, Method, forecast_daily, seasonal_naive};
 
 /// Days a backtest window (and a calibration window) covers: "one month ahead".
 pub const WINDOW: usize = 30;
-/// Days of history before the first origin.
+/// Days of history before the first origin the backtest scores.
 pub const MIN_TRAIN: usize = 56;
-/// Ratios an origin needs before the backtest scores it.
+/// Ratios an origin needs before the backtest scores it (and a unit needs to be calibrated on
+/// its own).
 pub const MIN_CALIBRATION: usize = 10;
 /// Days behind an origin that set its unit costs and active engineers.
 pub const TRAILING: usize = 28;
+/// Days of history before the first origin that calibrates the intervals: a whole trailing window.
+pub const CALIBRATION_TRAIN: usize = TRAILING;
 
 /// The paths forecast.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -50,6 +70,23 @@ impl PathKind {
             PathKind::ClaudeCode => "claude_code",
             PathKind::Api => "api",
             PathKind::Total => "total",
+        }
+    }
+}
+
+/// What an interval is calibrated on: Claude Code as a whole, or one API feature (by name).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Unit {
+    ClaudeCode,
+    Feature(String),
+}
+
+impl Unit {
+    /// Whether the unit is part of `path`.
+    pub fn within(&self, path: PathKind) -> bool {
+        match (path, self) {
+            (PathKind::Total, _) | (PathKind::ClaudeCode, Unit::ClaudeCode) | (PathKind::Api, Unit::Feature(_)) => true,
+            (PathKind::ClaudeCode, Unit::Feature(_)) | (PathKind::Api, Unit::ClaudeCode) => false,
         }
     }
 }
@@ -92,6 +129,20 @@ impl History {
 
     pub fn day(&self, index: usize) -> Day {
         self.start + Duration::days(index as i64)
+    }
+
+    /// The units the history's paths are summed from: Claude Code, then its features.
+    pub fn units(&self) -> Vec<Unit> {
+        std::iter::once(Unit::ClaudeCode).chain(self.features.iter().map(|feature| Unit::Feature(feature.name.clone()))).collect()
+    }
+
+    /// A unit's actual dollars on day `index`.
+    pub fn unit_actual(&self, unit: &Unit, index: usize) -> f64 {
+        let at = |series: &[f64]| series.get(index).copied().unwrap_or(0.0);
+        match unit {
+            Unit::ClaudeCode => at(&self.claude_code.usage_usd) + at(&self.claude_code.seat_usd),
+            Unit::Feature(name) => self.features.iter().filter(|feature| &feature.name == name).map(|feature| at(&feature.usd)).sum(),
+        }
     }
 
     /// A path's actual dollars on day `index`.
@@ -158,6 +209,24 @@ impl Prediction {
                 }
             })
             .collect()
+    }
+}
+
+impl Prediction {
+    /// A unit's daily dollars.
+    pub fn unit_daily(&self, unit: &Unit) -> Vec<f64> {
+        match unit {
+            Unit::ClaudeCode => self.claude_code_usage.iter().zip(&self.seats).map(|(usage, seats)| usage + seats).collect(),
+            Unit::Feature(name) => {
+                let mut daily = vec![0.0; self.seats.len()];
+                for feature in self.features.iter().filter(|feature| &feature.name == name) {
+                    for (day, usd) in daily.iter_mut().zip(&feature.usd) {
+                        *day += usd;
+                    }
+                }
+                daily
+            }
+        }
     }
 }
 
@@ -238,6 +307,23 @@ pub fn predict(history: &History, origin: usize, horizon: usize, outlook: &Outlo
     Prediction { engineer_day, active_engineers, claude_code_usage, seats, features }
 }
 
+/// One window's predicted and actual dollars.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Window {
+    pub predicted: f64,
+    pub actual: f64,
+    /// Whether the window calibrates its unit: the unit had [`CALIBRATION_TRAIN`] days of its
+    /// own (from its first dollar) behind the origin.
+    pub calibrates: bool,
+}
+
+impl Window {
+    /// `ln(actual / predicted)`, when both are positive.
+    pub fn log_ratio(&self) -> Option<f64> {
+        (self.actual > 0.0 && self.predicted > 0.0).then(|| (self.actual / self.predicted).ln())
+    }
+}
+
 /// One origin of the rolling backtest: the next [`WINDOW`] days' sums.
 #[derive(Debug, Clone, PartialEq)]
 pub struct OriginResult {
@@ -246,28 +332,65 @@ pub struct OriginResult {
     pub predicted: BTreeMap<PathKind, f64>,
     pub naive: BTreeMap<PathKind, f64>,
     pub actual: BTreeMap<PathKind, f64>,
+    /// Each unit's window (the paths' sums of them).
+    pub units: BTreeMap<Unit, Window>,
 }
 
 impl OriginResult {
-    /// `ln(actual / predicted)`, when both are positive.
+    /// `ln(actual / predicted)` of a path, when both are positive.
     pub fn log_ratio(&self, path: PathKind) -> Option<f64> {
-        let (actual, predicted) = (self.actual[&path], self.predicted[&path]);
-        (actual > 0.0 && predicted > 0.0).then(|| (actual / predicted).ln())
+        Window { predicted: self.predicted[&path], actual: self.actual[&path], calibrates: true }.log_ratio()
     }
 }
 
-/// Every origin of the history, each predicting the next [`WINDOW`] days (in parallel).
+/// Origins a rolling run makes at most: a longer history's origins are taken every few days
+/// (always including the latest), as windows a day apart repeat all but a day of each other.
+pub const MAX_ORIGINS: usize = 150;
+
+/// The origins of a rolling run: every day from [`CALIBRATION_TRAIN`] to the last that closes a
+/// [`WINDOW`], or, past [`MAX_ORIGINS`] of them, every `k`-th day counted back from the last.
+pub fn origins(days: usize) -> Vec<usize> {
+    let last = days.saturating_sub(WINDOW);
+    if last < CALIBRATION_TRAIN {
+        return Vec::new();
+    }
+    let count = last - CALIBRATION_TRAIN + 1;
+    let stride = count.div_ceil(MAX_ORIGINS).max(1);
+    let mut origins: Vec<usize> = (CALIBRATION_TRAIN..=last).rev().step_by(stride).collect();
+    origins.reverse();
+    origins
+}
+
+/// Every origin of the history ([`origins`]), each predicting the next [`WINDOW`] days (in
+/// parallel).
 pub fn rolling(history: &History) -> Vec<OriginResult> {
-    let origins: Vec<usize> = (MIN_TRAIN..=history.len().saturating_sub(WINDOW)).collect();
+    let origins = origins(history.len());
     let outlook = Outlook::default();
+    let units: Vec<(Unit, Option<usize>)> = history
+        .units()
+        .into_iter()
+        .map(|unit| {
+            let first = (0..history.len()).find(|&day| history.unit_actual(&unit, day) > 0.0);
+            (unit, first)
+        })
+        .collect();
     spendlens_model::parallel::map(origins, |origin| {
         let prediction = predict(history, origin, WINDOW, &outlook);
-        let mut result = OriginResult { origin, predicted: BTreeMap::new(), naive: BTreeMap::new(), actual: BTreeMap::new() };
+        let mut result =
+            OriginResult { origin, predicted: BTreeMap::new(), naive: BTreeMap::new(), actual: BTreeMap::new(), units: BTreeMap::new() };
         for path in PathKind::ALL {
             let past: Vec<f64> = (0..origin).map(|day| history.actual(path, day)).collect();
             result.predicted.insert(path, prediction.daily(path).iter().sum());
             result.naive.insert(path, seasonal_naive(&past, WINDOW).iter().sum());
             result.actual.insert(path, (origin..origin + WINDOW).map(|day| history.actual(path, day)).sum());
+        }
+        for (unit, first) in &units {
+            let window = Window {
+                predicted: prediction.unit_daily(unit).iter().sum(),
+                actual: (origin..origin + WINDOW).map(|day| history.unit_actual(unit, day)).sum(),
+                calibrates: first.is_some_and(|first| origin >= first + CALIBRATION_TRAIN),
+            };
+            result.units.insert(unit.clone(), window);
         }
         result
     })
@@ -287,44 +410,129 @@ pub fn quantile(sorted: &[f64], p: f64) -> f64 {
     }
 }
 
-/// The log ratios of actual to predicted of the windows a path's origins closed, sorted.
+/// The log ratios of actual to predicted of the windows a path's (or unit's) origins closed,
+/// sorted, and the Student's t prediction interval they give (see the module's **Intervals**).
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Calibration {
     pub log_ratios: Vec<f64>,
 }
 
 impl Calibration {
-    /// From every origin whose window had ended by day `by` (all of them when `None`).
-    pub fn of(results: &[OriginResult], path: PathKind, by: Option<usize>) -> Calibration {
-        let mut log_ratios: Vec<f64> = results
-            .iter()
-            .filter(|result| by.is_none_or(|by| result.origin + WINDOW <= by))
-            .filter_map(|result| result.log_ratio(path))
-            .collect();
+    /// Ratios sorted.
+    pub fn new(mut log_ratios: Vec<f64>) -> Calibration {
+        log_ratios.retain(|ratio| ratio.is_finite());
         log_ratios.sort_by(f64::total_cmp);
         Calibration { log_ratios }
     }
 
-    /// Independent windows behind the ratios: windows one day apart share all but a day, so
-    /// [`WINDOW`] of them make about one (at least one).
-    pub fn independent(&self) -> f64 {
-        (self.log_ratios.len() as f64 / WINDOW as f64).max(1.0)
+    /// A path's windows, from every origin whose window had ended by day `by` (all when `None`).
+    pub fn of(results: &[OriginResult], path: PathKind, by: Option<usize>) -> Calibration {
+        Calibration::new(closed(results, by).filter_map(|result| result.log_ratio(path)).collect())
     }
 
-    /// The level `p` stretched away from the median by conformal's finite-sample factor
-    /// `(n + 1) / n` over the `n` independent windows: few windows, wide quantiles (with fewer
-    /// than about nine, P10 and P90 are the extremes seen).
-    pub fn level(&self, p: f64) -> f64 {
-        let n = self.independent();
-        (0.5 + (p - 0.5) * (n + 1.0) / n).clamp(0.0, 1.0)
+    /// A unit's windows that calibrate it, as [`Calibration::of`].
+    pub fn of_unit(results: &[OriginResult], unit: &Unit, by: Option<usize>) -> Calibration {
+        let windows = closed(results, by).filter_map(|result| result.units.get(unit)).filter(|window| window.calibrates);
+        Calibration::new(windows.filter_map(Window::log_ratio).collect())
+    }
+
+    /// Independent windows behind the ratios: windows one day apart share all but a day, so the
+    /// days they span over [`WINDOW`] (at least one).
+    pub fn independent(&self) -> f64 {
+        ((self.log_ratios.len() + WINDOW - 1) as f64 / WINDOW as f64).max(1.0)
+    }
+
+    /// The t distribution's degrees of freedom: overlapping batch means' `1.5 (n - 1)`, at least 1.
+    pub fn degrees_of_freedom(&self) -> f64 {
+        (1.5 * (self.independent() - 1.0)).max(1.0)
+    }
+
+    /// The ratios' median: the point forecast's bias.
+    pub fn median(&self) -> f64 {
+        quantile(&self.log_ratios, 0.5)
+    }
+
+    /// Root mean square of the ratios about their median.
+    pub fn scale(&self) -> f64 {
+        if self.log_ratios.is_empty() {
+            return 0.0;
+        }
+        let median = self.median();
+        (self.log_ratios.iter().map(|ratio| (ratio - median).powi(2)).sum::<f64>() / self.log_ratios.len() as f64).sqrt()
+    }
+
+    /// The spread of the log ratio: the normal scale whose P10-P90 is the t prediction interval
+    /// `m -/+ t_0.9(df) s sqrt(1 + 1/n)` (beyond P10-P90 the tails are the normal's, so every
+    /// level a commitment sums stays finite).
+    pub fn sigma(&self) -> f64 {
+        let t = distrs::StudentsT::ppf(0.9, self.degrees_of_freedom());
+        let z = distrs::Normal::ppf(0.9, 0.0, 1.0);
+        let sigma = t / z * self.scale() * (1.0 + 1.0 / self.independent()).sqrt();
+        if sigma.is_finite() { sigma } else { 0.0 }
+    }
+
+    /// `ln(q_p / point)` for a forecast `lead` windows ahead: the median plus the level's normal
+    /// quantile of [`Calibration::sigma`], widened by `sqrt(lead)`. (Bounded at e^40 either way:
+    /// a numerical guard far beyond any bill.)
+    pub fn log_quantile(&self, p: f64, lead: f64) -> f64 {
+        if self.log_ratios.is_empty() {
+            return 0.0;
+        }
+        let z = distrs::Normal::ppf(p.clamp(1e-6, 1.0 - 1e-6), 0.0, 1.0);
+        (self.median() + z * self.sigma() * lead.max(1.0).sqrt()).clamp(-40.0, 40.0)
     }
 
     /// The `p` quantile of a forecast `point` whose lead is `lead` windows.
     pub fn apply(&self, point: f64, p: f64, lead: f64) -> f64 {
-        if self.log_ratios.is_empty() {
-            return point;
+        point * self.log_quantile(p, lead).exp()
+    }
+}
+
+fn closed(results: &[OriginResult], by: Option<usize>) -> impl Iterator<Item = &OriginResult> {
+    results.iter().filter(move |result| by.is_none_or(|by| result.origin + WINDOW <= by))
+}
+
+/// A path's units and each one's calibration: its own, or its path's when it has fewer than
+/// [`MIN_CALIBRATION`] ratios.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct PathCalibration {
+    pub units: Vec<(Unit, Calibration)>,
+    /// The path's own ratios (of its summed windows).
+    pub path: Calibration,
+}
+
+impl PathCalibration {
+    /// From the windows that had ended by day `by` (all when `None`), for the units of `units`
+    /// within `path`.
+    pub fn of(results: &[OriginResult], path: PathKind, units: &[Unit], by: Option<usize>) -> PathCalibration {
+        let own = Calibration::of(results, path, by);
+        let units = units
+            .iter()
+            .filter(|unit| unit.within(path))
+            .map(|unit| {
+                let calibration = Calibration::of_unit(results, unit, by);
+                (unit.clone(), if calibration.log_ratios.len() >= MIN_CALIBRATION { calibration } else { own.clone() })
+            })
+            .collect();
+        PathCalibration { units, path: own }
+    }
+
+    /// The `p` quantile of the sum of the units' forecasts `points` (one per unit, in order),
+    /// `lead` windows ahead: the sum of their medians, moved by the root sum of squares of each
+    /// unit's distance from its median at `p`.
+    pub fn quantile(&self, points: &[f64], p: f64, lead: f64) -> f64 {
+        let (mut centre, mut squares) = (0.0, 0.0);
+        for ((_, calibration), point) in self.units.iter().zip(points) {
+            let median = calibration.apply(*point, 0.5, lead);
+            centre += median;
+            squares += (calibration.apply(*point, p, lead) - median).powi(2);
         }
-        point * (quantile(&self.log_ratios, self.level(p)) * lead.max(1.0).sqrt()).exp()
+        if p < 0.5 { centre - squares.sqrt() } else { centre + squares.sqrt() }
+    }
+
+    /// Each unit's window predicted from `result`, in the calibration's order.
+    pub fn points(&self, result: &OriginResult) -> Vec<f64> {
+        self.units.iter().map(|(unit, _)| result.units.get(unit).map_or(0.0, |window| window.predicted)).collect()
     }
 }
 
@@ -342,23 +550,25 @@ pub struct Score {
     pub windows: usize,
 }
 
-/// Scores every path on the origins with enough closed windows behind them.
+/// Scores every path on the origins from [`MIN_TRAIN`] days with at least [`MIN_CALIBRATION`]
+/// of the path's windows closed behind them.
 pub fn score(results: &[OriginResult]) -> BTreeMap<PathKind, Score> {
+    let units: Vec<Unit> = results.first().map(|result| result.units.keys().cloned().collect()).unwrap_or_default();
     PathKind::ALL
         .into_iter()
         .map(|path| {
             let (mut ape, mut naive, mut point, mut covered, mut windows) = (0.0, 0.0, 0.0, 0, 0);
-            for result in results {
-                let calibration = Calibration::of(results, path, Some(result.origin));
+            for result in results.iter().filter(|result| result.origin >= MIN_TRAIN) {
+                let calibration = PathCalibration::of(results, path, &units, Some(result.origin));
                 let actual = result.actual[&path];
-                if calibration.log_ratios.len() < MIN_CALIBRATION || actual <= 0.0 {
+                if calibration.path.log_ratios.len() < MIN_CALIBRATION || actual <= 0.0 {
                     continue;
                 }
-                let predicted = result.predicted[&path];
-                let p50 = calibration.apply(predicted, 0.5, 1.0);
-                let (p10, p90) = (calibration.apply(predicted, 0.1, 1.0), calibration.apply(predicted, 0.9, 1.0));
+                let points = calibration.points(result);
+                let at = |p: f64| calibration.quantile(&points, p, 1.0);
+                let (p10, p50, p90) = (at(0.1), at(0.5), at(0.9));
                 ape += (actual - p50).abs() / actual;
-                point += (actual - predicted).abs() / actual;
+                point += (actual - result.predicted[&path]).abs() / actual;
                 naive += (actual - result.naive[&path]).abs() / actual;
                 // (A hair of slack: exp(ln x) need not return x to the last bit.)
                 covered += usize::from(p10 <= actual * (1.0 + 1e-12) && actual <= p90 * (1.0 + 1e-12));
@@ -373,13 +583,15 @@ pub fn score(results: &[OriginResult]) -> BTreeMap<PathKind, Score> {
 }
 
 /// One calendar month of a forecast: days already in the history and the forecast of the rest.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct MonthPoint {
     pub month: Period,
     /// Dollars of the month's days inside the history.
     pub known: f64,
     /// The point forecast of the month's remaining days.
     pub forecast: f64,
+    /// The same per unit, in the path calibration's order.
+    pub units: Vec<f64>,
     /// How many windows ahead the month ends (at least 1).
     pub lead: f64,
 }
@@ -388,14 +600,14 @@ pub struct MonthPoint {
 #[derive(Debug, Clone, PartialEq)]
 pub struct PathForecast {
     pub months: Vec<MonthPoint>,
-    pub calibration: Calibration,
+    pub calibration: PathCalibration,
 }
 
 impl PathForecast {
     /// The month's `p` quantile.
     pub fn quantile(&self, month: usize, p: f64) -> f64 {
-        let point = self.months[month];
-        point.known + self.calibration.apply(point.forecast, p, point.lead)
+        let point = &self.months[month];
+        point.known + self.calibration.quantile(&point.units, p, point.lead)
     }
 
     /// Equally likely totals of the months `range`, one per level of `levels`: each the sum of
@@ -431,14 +643,16 @@ pub fn forecast_with(history: &History, months: &[Period], outlook: &Outlook, ba
     let last = months.iter().map(|month| month.end).max().unwrap_or(after);
     let horizon = (last - after).num_days().max(0) as usize;
     let prediction = predict(history, history.len(), horizon, outlook);
+    let units = history.units();
     let paths = PathKind::ALL
         .into_iter()
         .map(|path| {
-            let daily = prediction.daily(path);
+            let calibration = PathCalibration::of(&backtest, path, &units, None);
+            let daily: Vec<Vec<f64>> = calibration.units.iter().map(|(unit, _)| prediction.unit_daily(unit)).collect();
             let points = months
                 .iter()
                 .map(|month| {
-                    let mut point = MonthPoint { month: *month, known: 0.0, forecast: 0.0, lead: 1.0 };
+                    let mut point = MonthPoint { month: *month, known: 0.0, forecast: 0.0, units: vec![0.0; daily.len()], lead: 1.0 };
                     for day in month.iter_days() {
                         if day < after {
                             let index = (day - history.start).num_days();
@@ -446,14 +660,18 @@ pub fn forecast_with(history: &History, months: &[Period], outlook: &Outlook, ba
                                 point.known += history.actual(path, index as usize);
                             }
                         } else {
-                            point.forecast += daily[(day - after).num_days() as usize];
+                            let offset = (day - after).num_days() as usize;
+                            for (sum, unit) in point.units.iter_mut().zip(&daily) {
+                                *sum += unit[offset];
+                            }
                         }
                     }
+                    point.forecast = point.units.iter().sum();
                     point.lead = ((month.end - after).num_days() as f64 / WINDOW as f64).max(1.0);
                     point
                 })
                 .collect();
-            (path, PathForecast { months: points, calibration: Calibration::of(&backtest, path, None) })
+            (path, PathForecast { months: points, calibration })
         })
         .collect();
     Forecast { paths, prediction, after, backtest }

@@ -6,7 +6,7 @@
 //! the rest of the workspace does not compile their linear algebra.
 //!
 //! - [`model`]: one daily series forecast (holidays, launches, scaling around augurs);
-//! - [`engine`]: the paths on their drivers, the backtest, conformal intervals, months;
+//! - [`engine`]: the paths on their drivers, the backtest, intervals from its errors, months;
 //! - [`commit`]: the commitment minimising expected cost, and its sensitivity;
 //! - [`plans`]: the headcount plan and discount-tier files;
 //! - [`calendar`]: the holidays honoured.
@@ -18,5 +18,5 @@ pub mod model;
 pub mod plans;
 
 pub use commit::{Level, Sizing, Terms, Tier, level, sensitivity, size};
-pub use engine::{Forecast, History, Outlook, PathKind, Score, forecast, months_from, rolling, score};
+pub use engine::{Forecast, History, Outlook, PathKind, Score, Unit, forecast, months_from, rolling, score};
 pub use plans::{HeadcountPlan, PlanError, read_headcount, read_tiers};

@@ -7,8 +7,10 @@ use spendlens_app::forecast::{BacktestPath, BacktestView, CommitPath, CommitView
 
 use crate::table::Table;
 
+/// A fraction as a percentage to a tenth of a point, rounded half away from zero as money is
+/// (Decimal's own `{:.1}` cuts the digits off: 12.75% would print 12.7%).
 fn percent(fraction: Decimal) -> String {
-    format!("{:.1}%", fraction * Decimal::ONE_HUNDRED)
+    format!("{:.1}%", crate::tenths(fraction * Decimal::ONE_HUNDRED))
 }
 
 fn path_name(key: &str) -> &str {

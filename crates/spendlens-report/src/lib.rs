@@ -19,6 +19,12 @@ mod spikes;
 mod summary;
 mod table;
 
+/// A percentage to one decimal, rounded half away from zero (a `Decimal` printed with `{:.1}` is
+/// cut, not rounded): `fraction` 0.1275 is 12.8.
+pub(crate) fn tenths(percent: rust_decimal::Decimal) -> rust_decimal::Decimal {
+    percent.round_dp_with_strategy(1, rust_decimal::RoundingStrategy::MidpointAwayFromZero)
+}
+
 pub use answers::{crosscheck_text, ingested_text, ledger_text, reconcile_text, status_text, sync_text, transcripts_text};
 pub use claude_code::{cc_blocks_table, cc_notes, cc_table, cc_zone_note};
 pub use csv::cell as csv_cell;

@@ -14,7 +14,7 @@ pub fn optimise_text(optimisation: &Optimisation) -> String {
         optimisation.period.label(),
         plan.api_spend_usd,
         plan.total_saving_usd,
-        plan.saving_share * rust_decimal::Decimal::ONE_HUNDRED,
+        crate::tenths(plan.saving_share * rust_decimal::Decimal::ONE_HUNDRED),
         plan.optimised_baseline_usd
     );
     let mut table = Table::new(&["Feature", "Lever", "Target", "Saving/month>", "Range>", "Confidence", "Plan"]);

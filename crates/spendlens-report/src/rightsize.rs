@@ -12,7 +12,7 @@ fn or_dash<T: ToString>(value: Option<T>) -> String {
 }
 
 fn percent(value: Option<Decimal>) -> String {
-    value.map_or_else(|| "-".to_string(), |value| format!("{:.1}%", value * Decimal::ONE_HUNDRED))
+    value.map_or_else(|| "-".to_string(), |value| format!("{:.1}%", crate::tenths(value * Decimal::ONE_HUNDRED)))
 }
 
 /// `spendlens seats` as text.

@@ -27,8 +27,8 @@ pub(crate) fn signed(amount: Money) -> String {
 /// A change as `+$108.71 (+5.2%)`; `(new)` when there was nothing before.
 pub(crate) fn change_text(change: &Change) -> String {
     match change.change_pct {
-        Some(pct) if pct.is_sign_negative() && !pct.is_zero() => format!("{} ({pct:.1}%)", signed(change.change_usd)),
-        Some(pct) => format!("{} (+{:.1}%)", signed(change.change_usd), pct.abs()),
+        Some(pct) if pct.is_sign_negative() && !pct.is_zero() => format!("{} ({:.1}%)", signed(change.change_usd), crate::tenths(pct)),
+        Some(pct) => format!("{} (+{:.1}%)", signed(change.change_usd), crate::tenths(pct.abs())),
         None if change.current_usd.is_zero() => "-".to_string(),
         None => format!("{} (new)", signed(change.change_usd)),
     }

@@ -88,6 +88,8 @@ fn write_files_as(files: &[(&FilePath, &[u8])], fail_before_rename: bool, owner_
     for (target, _) in files {
         let directory =
             target.parent().ok_or_else(|| StoreError::InvalidInput { detail: format!("{} has no directory", target.display()) })?;
+        // A bare file name is in the working directory.
+        let directory = if directory.as_os_str().is_empty() { FilePath::new(".") } else { directory };
         if !directories.contains(&directory) {
             directories.push(directory);
         }

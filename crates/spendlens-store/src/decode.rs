@@ -140,7 +140,7 @@ impl<'a> Columns<'a> {
 /// ones `files` accepts in a stored file, and what an engine may hand back): a dictionary
 /// unpacked, large or view strings as plain ones, a UTC timestamp under another zone's name.
 /// Anything else is refused; no value is ever converted to another kind of value.
-fn normalised(column: &ArrayRef, data_type: &DataType) -> Result<ArrayRef, String> {
+pub(crate) fn normalised(column: &ArrayRef, data_type: &DataType) -> Result<ArrayRef, String> {
     if column.data_type() == data_type {
         return Ok(Arc::clone(column));
     }

@@ -9,11 +9,14 @@ use std::sync::Mutex;
 use std::time::SystemTime;
 
 use arrow_array::RecordBatch;
-use arrow_schema::{DataType, Schema};
-use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+use std::sync::Arc;
+
+use arrow_schema::{DataType, Field, Schema};
+use parquet::arrow::arrow_reader::{ArrowReaderMetadata, ArrowReaderOptions, ParquetRecordBatchReaderBuilder};
 use parquet::arrow::{ArrowWriter, ProjectionMask};
 use parquet::basic::{Compression, ZstdLevel};
 use parquet::file::metadata::KeyValue;
+use parquet::file::metadata::ParquetMetaData;
 use parquet::file::properties::{EnabledStatistics, WriterProperties};
 use parquet::schema::types::ColumnPath;
 
@@ -251,8 +254,48 @@ pub(crate) fn read_checked_parquet(path: &FilePath, schema: &Schema, only: Optio
 }
 
 fn check_builder(path: &FilePath, builder: &ParquetRecordBatchReaderBuilder<File>, schema: &Schema) -> Result<(), StoreError> {
-    let version = builder
-        .metadata()
+    check_metadata(path, builder.metadata(), builder.schema(), schema)
+}
+
+/// Rows of a coded read's batches: a column chunk's dictionary is met once per batch.
+const CODED_BATCH_ROWS: usize = 65_536;
+
+/// [`read_checked_parquet`] of the columns `only`, with those of `coded` that are stored as text
+/// read as dictionaries (`Dictionary(Int32, Utf8)`): a column chunk's spellings decoded once,
+/// each row a code into them (see `coded`).
+pub(crate) fn read_checked_parquet_coded(
+    path: &FilePath,
+    schema: &Schema,
+    only: &[&str],
+    coded: &[&str],
+) -> Result<Vec<RecordBatch>, StoreError> {
+    let invalid = |error: parquet::errors::ParquetError| StoreError::corrupt(path, format!("not a valid Parquet file: {error}"));
+    let file = File::open(path).map_err(|error| StoreError::io("open", path, error))?;
+    let metadata = ArrowReaderMetadata::load(&file, ArrowReaderOptions::new()).map_err(invalid)?;
+    check_metadata(path, metadata.metadata(), metadata.schema(), schema)?;
+    let stored = metadata.schema();
+    let fields: Vec<Field> = stored
+        .fields()
+        .iter()
+        .map(|field| {
+            let field = field.as_ref().clone();
+            if coded.contains(&field.name().as_str()) && *field.data_type() == DataType::Utf8 {
+                field.with_data_type(DataType::Dictionary(Box::new(DataType::Int32), Box::new(DataType::Utf8)))
+            } else {
+                field
+            }
+        })
+        .collect();
+    let options = ArrowReaderOptions::new().with_schema(Arc::new(Schema::new_with_metadata(fields, stored.metadata().clone())));
+    let metadata = ArrowReaderMetadata::try_new(metadata.metadata().clone(), options).map_err(invalid)?;
+    let builder = ParquetRecordBatchReaderBuilder::new_with_metadata(file, metadata).with_batch_size(CODED_BATCH_ROWS);
+    let mask = ProjectionMask::columns(builder.parquet_schema(), only.iter().copied());
+    let reader = builder.with_projection(mask).build().map_err(invalid)?;
+    reader.map(|batch| batch.map_err(|error| StoreError::corrupt(path, format!("not a valid Parquet file: {error}")))).collect()
+}
+
+fn check_metadata(path: &FilePath, metadata: &ParquetMetaData, stored: &Schema, schema: &Schema) -> Result<(), StoreError> {
+    let version = metadata
         .file_metadata()
         .key_value_metadata()
         .and_then(|pairs| pairs.iter().find(|pair| pair.key == FILE_VERSION_KEY))
@@ -267,7 +310,6 @@ fn check_builder(path: &FilePath, builder: &ParquetRecordBatchReaderBuilder<File
             ));
         }
     }
-    let stored = builder.schema();
     for field in schema.fields() {
         let Ok(found) = stored.field_with_name(field.name()) else {
             if ADDED_COLUMNS.contains(&field.name().as_str()) {

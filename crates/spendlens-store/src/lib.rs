@@ -79,6 +79,7 @@
 //! when an organisation's usage outgrows one machine.
 
 pub mod atomic;
+mod coded;
 mod convert;
 mod decode;
 mod direct;

@@ -10,25 +10,27 @@
 //! outside the period: a bad file is reported by path, never skipped. Sums are exact: amounts
 //! are added as `Decimal128` integers and read as money once, as a query's `SUM` does.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap};
 use std::path::Path as FilePath;
 use std::str::FromStr;
 
 use arrow_array::RecordBatch;
 use arrow_schema::SchemaRef;
 use chrono::{Datelike, Timelike};
+use rustc_hash::{FxHashMap, FxHashSet};
 use spendlens_model::{
     ActivityLine, ContextWindow, CostKind, CostLine, Day, DirectoryEntry, HourProfile, InferenceGeo, Money, Path, Period, ServiceTier,
     Source, Speed, TokenCounts, TokenType, UnknownValue, UsageLine, parallel,
 };
 
+use crate::coded::{Interner, NULL};
 use crate::convert::decimal128_to_money;
 use crate::decode::{Columns, decode_activity_lines_into, decode_cost_lines_into, decode_directory_into, decode_usage_lines_into};
 use crate::encode::{
     QUANTITY_COLUMNS, TOKEN_COLUMNS, activity_schema, compare_activity, compare_cost, compare_directory, compare_usage, cost_schema,
     directory_schema, quantities_of, quantity_values, usage_schema,
 };
-use crate::files::{DataFile, parquet_rows, read_checked_parquet};
+use crate::files::{DataFile, parquet_rows, read_checked_parquet, read_checked_parquet_coded};
 use crate::layout::Table;
 use crate::summaries::rollup_key;
 use crate::{Store, StoreError, StoreTotals, Totals, UsageDetail, UsageRollup};
@@ -468,19 +470,14 @@ const ROLLUP_TEXTS: [&str; 12] = [
 
 /// What a rollup group sums: quantities but `requests` (in [`QUANTITY_COLUMNS`] order), the
 /// requests and reported dollars where a line had them (`None` when none did), the distinct
-/// session ids (`S`: borrowed within a batch, owned past it) and the lines.
-struct RollupSums<S> {
+/// session ids (interned) and the lines.
+#[derive(Default)]
+struct RollupSums {
     counts: [u64; 7],
     requests: Option<u64>,
     reported: Option<i128>,
-    sessions: HashSet<S>,
+    sessions: FxHashSet<u32>,
     lines: u64,
-}
-
-impl<S> Default for RollupSums<S> {
-    fn default() -> Self {
-        RollupSums { counts: [0; 7], requests: None, reported: None, sessions: HashSet::new(), lines: 0 }
-    }
 }
 
 fn add_optional<T>(left: Option<T>, right: Option<T>, add: impl FnOnce(T, T) -> Result<T, StoreError>) -> Result<Option<T>, StoreError> {
@@ -490,73 +487,147 @@ fn add_optional<T>(left: Option<T>, right: Option<T>, add: impl FnOnce(T, T) -> 
     })
 }
 
-/// Usage summed per day, source, path, identity (workspace, key, key name, actor, account,
-/// service account), model, tier, context window, geography and speed, for days in `period`
-/// (all days if `None`), with the distinct session ids and lines of each group. Each day of each
-/// source is one piece of work (its scopes' files together); groups are ordered by their typed
-/// keys (enumerations in declaration order, absent values first).
-pub(crate) fn usage_rollup(store: &Store, period: Option<Period>) -> Result<Vec<UsageRollup>, StoreError> {
+/// A worker's share of a whole-lake read: one interner for every day it takes, what it made,
+/// and the error of the earliest day that failed (by the days' order, whichever worker met it).
+struct Worker<T> {
+    interner: Interner,
+    ids: Vec<Vec<u32>>,
+    made: Vec<T>,
+    failed: Option<(usize, StoreError)>,
+}
+
+impl<T> Worker<T> {
+    fn new(columns: usize) -> Self {
+        Worker { interner: Interner::default(), ids: vec![Vec::new(); columns], made: Vec::new(), failed: None }
+    }
+
+    fn record(&mut self, index: usize, result: Result<(), StoreError>) {
+        if let Err(error) = result
+            && self.failed.as_ref().is_none_or(|(earlier, _)| index < *earlier)
+        {
+            self.failed = Some((index, error));
+        }
+    }
+}
+
+/// What a worker hands back: what it made, and the earliest day's error it met.
+type WorkerResult<T> = (Vec<T>, Option<(usize, StoreError)>);
+
+/// A day of one source and the files that hold it (one per scope).
+type DayPartition = ((Source, Day), Vec<DataFile>);
+
+/// The workers' results in one list, or the error of the earliest day that failed.
+fn gathered<T>(workers: Vec<WorkerResult<T>>) -> Result<Vec<T>, StoreError> {
+    let mut failed: Option<(usize, StoreError)> = None;
+    let mut all = Vec::with_capacity(workers.iter().map(|(made, _)| made.len()).sum());
+    for (made, error) in workers {
+        all.extend(made);
+        if let Some((index, error)) = error
+            && failed.as_ref().is_none_or(|(earlier, _)| index < *earlier)
+        {
+            failed = Some((index, error));
+        }
+    }
+    match failed {
+        Some((_, error)) => Err(error),
+        None => Ok(all),
+    }
+}
+
+/// The partitions of `files` by source and day, in that order, with the first file of each
+/// (named if a stored spelling does not parse).
+fn day_partitions(files: Vec<DataFile>) -> Result<Vec<DayPartition>, StoreError> {
     let mut partitions: BTreeMap<(Source, Day), Vec<DataFile>> = BTreeMap::new();
-    for file in files(store, Table::Usage, period, None)? {
+    for file in files {
         partitions.entry((file.source, file_day(&file)?)).or_default().push(file);
     }
+    Ok(partitions.into_iter().collect())
+}
+
+/// Usage summed per day, source, path, identity (workspace, key, key name, actor, account,
+/// service account), model, tier, context window, geography and speed, for days in `period`
+/// (all days if `None`), with the distinct session ids and lines of each group. Each worker takes
+/// a day of a source at a time (its scopes' files together) and groups its rows by the interned
+/// ids of their spellings; groups are ordered by their typed keys (enumerations in declaration
+/// order, absent values first).
+pub(crate) fn usage_rollup(store: &Store, period: Option<Period>) -> Result<Vec<UsageRollup>, StoreError> {
+    let partitions = day_partitions(files(store, Table::Usage, period, None)?)?;
     let mut read: Vec<&str> = ROLLUP_TEXTS.to_vec();
     read.push("session_id");
     read.extend(QUANTITY_COLUMNS);
     read.push("reported_cost_usd");
-    let parts = parallel::map(partitions.into_iter().collect(), |((source, day), files): ((Source, Day), Vec<DataFile>)| {
-        let mut groups: HashMap<Texts<12>, RollupSums<String>> = HashMap::new();
-        for file in &files {
-            for batch in batches(file, Table::Usage, Some(&read))? {
-                rollup_batch(&batch, &file.path, &mut groups)?;
-            }
-        }
-        let file = files.first().map(|file| file.path.clone()).unwrap_or_default();
-        groups.into_iter().map(|(key, sums)| rollup_of(day, source, key, sums, &file)).collect::<Result<Vec<_>, _>>()
-    });
-    let mut rollups = concatenated(parts.into_iter().collect::<Result<Vec<_>, _>>()?);
-    rollups.sort_by(|left, right| rollup_key(left).cmp(&rollup_key(right)));
+    // Rows order by day, then source: each partition's rows are sorted by its worker, and the
+    // partitions put in that order.
+    let mut partitions = partitions;
+    partitions.sort_by_key(|((source, day), _)| (*day, *source));
+    let items: Vec<(usize, &DayPartition)> = partitions.iter().enumerate().collect();
+    let workers = parallel::fold(
+        &items,
+        || Worker::new(ROLLUP_TEXTS.len() + 1),
+        |worker: &mut Worker<(usize, Vec<UsageRollup>)>, (index, ((source, day), files))| {
+            let result = rollup_day(worker, *index, *source, *day, files, &read);
+            worker.record(*index, result);
+        },
+        |worker| (worker.made, worker.failed),
+    );
+    let mut days = gathered(workers)?;
+    days.sort_by_key(|(index, _)| *index);
+    let mut rollups = Vec::with_capacity(days.iter().map(|(_, rows)| rows.len()).sum());
+    days.into_iter().for_each(|(_, rows)| rollups.extend(rows));
     Ok(rollups)
 }
 
-/// One batch's lines summed into `groups`: grouped on the borrowed spellings first, so only
-/// the batch's groups are copied.
-fn rollup_batch(batch: &RecordBatch, file: &FilePath, groups: &mut HashMap<Texts<12>, RollupSums<String>>) -> Result<(), StoreError> {
-    let columns = Columns::new(batch, file);
-    let texts = ROLLUP_TEXTS.iter().map(|name| columns.text(name)).collect::<Result<Vec<_>, _>>()?;
-    let session = columns.text("session_id")?;
-    let quantities = columns.quantities()?;
-    let reported = columns.money("reported_cost_usd")?;
-    let mut batch_groups: HashMap<[Option<&str>; 12], RollupSums<&str>> = HashMap::new();
-    for row in 0..columns.rows() {
-        let key: [Option<&str>; 12] = std::array::from_fn(|index| texts[index].value(row));
-        let sums = batch_groups.entry(key).or_default();
-        let values = quantity_values(&quantities.required(row)?);
-        for (sum, value) in sums.counts.iter_mut().zip(values) {
-            *sum += value.unwrap_or(0);
+/// One day of one source summed into typed rollup rows, added to the worker's.
+fn rollup_day(
+    worker: &mut Worker<(usize, Vec<UsageRollup>)>,
+    index: usize,
+    source: Source,
+    day: Day,
+    files: &[DataFile],
+    read: &[&str],
+) -> Result<(), StoreError> {
+    let mut groups: FxHashMap<[u32; 12], RollupSums> = FxHashMap::default();
+    let coded: Vec<&str> = ROLLUP_TEXTS.iter().copied().chain(["session_id"]).collect();
+    for file in files {
+        for batch in read_checked_parquet_coded(&file.path, &table_schema(Table::Usage), read, &coded)? {
+            for (slot, name) in coded.iter().enumerate() {
+                worker.interner.column_ids(&batch, name, slot, &file.path, &mut worker.ids[slot])?;
+            }
+            let columns = Columns::new(&batch, &file.path);
+            let quantities = columns.quantities()?;
+            let reported = columns.money("reported_cost_usd")?;
+            let ids = &worker.ids;
+            #[allow(clippy::needless_range_loop)] // a row indexes every column alike
+            for row in 0..columns.rows() {
+                let key: [u32; 12] = std::array::from_fn(|index| ids[index][row]);
+                let sums = groups.entry(key).or_default();
+                let values = quantity_values(&quantities.required(row)?);
+                for (sum, value) in sums.counts.iter_mut().zip(values) {
+                    *sum += value.unwrap_or(0);
+                }
+                sums.requests = add_optional(sums.requests, values[7], |left, right| Ok(left + right))?;
+                sums.reported = add_optional(sums.reported, reported.unscaled(row), |left, right| add_unscaled(left, right, &file.path))?;
+                let session = ids[12][row];
+                if session != NULL {
+                    sums.sessions.insert(session);
+                }
+                sums.lines += 1;
+            }
         }
-        sums.requests = add_optional(sums.requests, values[7], |left, right| Ok(left + right))?;
-        sums.reported = add_optional(sums.reported, reported.unscaled(row), |left, right| add_unscaled(left, right, file))?;
-        if let Some(session) = session.value(row) {
-            sums.sessions.insert(session);
-        }
-        sums.lines += 1;
     }
-    for (key, sums) in batch_groups {
-        let group = groups.entry(owned(key)).or_default();
-        for (sum, value) in group.counts.iter_mut().zip(sums.counts) {
-            *sum += value;
-        }
-        group.requests = add_optional(group.requests, sums.requests, |left, right| Ok(left + right))?;
-        group.reported = add_optional(group.reported, sums.reported, |left, right| add_unscaled(left, right, file))?;
-        group.sessions.extend(sums.sessions.into_iter().map(str::to_string));
-        group.lines += sums.lines;
+    let file = files.first().map(|file| file.path.clone()).unwrap_or_default();
+    let mut rows = Vec::with_capacity(groups.len());
+    for (key, sums) in groups {
+        let texts: Texts<12> = key.map(|id| worker.interner.owned(id));
+        rows.push(rollup_of(day, source, texts, sums, &file)?);
     }
+    rows.sort_by(|left, right| rollup_key(left).cmp(&rollup_key(right)));
+    worker.made.push((index, rows));
     Ok(())
 }
 
 /// A rollup group's typed row (`file` is named if a spelling does not parse).
-fn rollup_of(day: Day, source: Source, key: Texts<12>, sums: RollupSums<String>, file: &FilePath) -> Result<UsageRollup, StoreError> {
+fn rollup_of(day: Day, source: Source, key: Texts<12>, sums: RollupSums, file: &FilePath) -> Result<UsageRollup, StoreError> {
     let [path, workspace_id, api_key_id, api_key_name, actor_email, account_id, service_account_id, model, tier, window, geo, speed] = key;
     let [input, cache_write_5m, cache_write_1h, cache_read, output, web_search_requests, code_execution_seconds] = sums.counts;
     Ok(UsageRollup {
@@ -591,60 +662,95 @@ fn rollup_of(day: Day, source: Source, key: Texts<12>, sums: RollupSums<String>,
 }
 
 /// Usage of `source` summed per API key, model, tier and hour of the week (UTC, weeks from
-/// Monday) over `period` (all if `None`), with the distinct days seen in each hour. Ordered by
-/// key, model, tier, weekday and hour.
+/// Monday) over `period` (all if `None`), with the distinct days seen in each hour. Each worker
+/// takes a day at a time and groups by interned ids; a day counts once per group whatever files
+/// hold it. Ordered by key, model, tier, weekday and hour.
 pub(crate) fn hour_profiles(store: &Store, source: Source, period: Option<Period>) -> Result<Vec<HourProfile>, StoreError> {
-    type Key = (Texts<3>, u8, u8);
-    let mut read = vec!["api_key_id", "model", "service_tier", "start"];
+    const TEXTS: [&str; 3] = ["api_key_id", "model", "service_tier"];
+    /// Per group: the days, the last day (its index + 1) that counted, and the tokens.
+    type Sums = (u64, usize, [u64; 5]);
+    type Profiles = FxHashMap<([u32; 3], u8, u8), Sums>;
+    let partitions = day_partitions(files(store, Table::Usage, period, Some(source))?)?;
+    let mut read = TEXTS.to_vec();
+    read.push("start");
     read.extend(TOKEN_COLUMNS);
-    let parts = each_file(files(store, Table::Usage, period, Some(source))?, |file| {
-        let mut groups: HashMap<Key, [u64; 5]> = HashMap::new();
-        for batch in batches(file, Table::Usage, Some(&read))? {
-            let columns = Columns::new(&batch, &file.path);
-            let texts = ["api_key_id", "model", "service_tier"].map(|name| columns.text(name));
-            let [key, model, tier] = texts;
-            let (key, model, tier) = (key?, model?, tier?);
-            let start = columns.instants("start")?;
-            let tokens = TOKEN_COLUMNS.iter().map(|name| columns.counts(name)).collect::<Result<Vec<_>, _>>()?;
-            type BatchKey<'a> = ([Option<&'a str>; 3], u8, u8);
-            let mut batch_groups: HashMap<BatchKey, [u64; 5]> = HashMap::new();
-            for row in 0..columns.rows() {
-                let start = start.required(row)?;
-                let hour =
-                    ([key.value(row), model.value(row), tier.value(row)], start.weekday().num_days_from_monday() as u8, start.hour() as u8);
-                let sums = batch_groups.entry(hour).or_default();
-                for (sum, column) in sums.iter_mut().zip(&tokens) {
-                    *sum += column.optional(row).unwrap_or(0);
+    let items: Vec<(usize, &DayPartition)> = partitions.iter().enumerate().collect();
+    let day_of = |worker: &mut Worker<Profiles>, index: usize, files: &[DataFile]| -> Result<(), StoreError> {
+        if worker.made.is_empty() {
+            worker.made.push(Profiles::default());
+        }
+        for file in files {
+            for batch in read_checked_parquet_coded(&file.path, &table_schema(Table::Usage), &read, &TEXTS)? {
+                for (slot, name) in TEXTS.iter().enumerate() {
+                    worker.interner.column_ids(&batch, name, slot, &file.path, &mut worker.ids[slot])?;
                 }
-            }
-            for ((texts, weekday, hour), sums) in batch_groups {
-                let group = groups.entry((owned(texts), weekday, hour)).or_default();
-                for (sum, value) in group.iter_mut().zip(sums) {
-                    *sum += value;
+                // A tier that does not parse is named with the file that holds it.
+                let mut tiers = FxHashSet::default();
+                for id in worker.ids[2].iter().filter(|id| tiers.insert(**id)) {
+                    parse_required::<ServiceTier>(&file.path, "service_tier", worker.interner.text(*id))?;
+                }
+                let columns = Columns::new(&batch, &file.path);
+                let start = columns.instants("start")?;
+                let tokens = TOKEN_COLUMNS.iter().map(|name| columns.counts(name)).collect::<Result<Vec<_>, _>>()?;
+                let (ids, groups) = (&worker.ids, &mut worker.made[0]);
+                #[allow(clippy::needless_range_loop)] // a row indexes every column alike
+                for row in 0..columns.rows() {
+                    if ids[1][row] == NULL {
+                        return Err(StoreError::corrupt(&file.path, "column \"model\" is null where a value is required"));
+                    }
+                    let start = start.required(row)?;
+                    let key = ([ids[0][row], ids[1][row], ids[2][row]], start.weekday().num_days_from_monday() as u8, start.hour() as u8);
+                    let sums = groups.entry(key).or_insert((0, 0, [0; 5]));
+                    if sums.1 != index + 1 {
+                        sums.0 += 1;
+                        sums.1 = index + 1;
+                    }
+                    for (sum, column) in sums.2.iter_mut().zip(&tokens) {
+                        *sum += column.optional(row).unwrap_or(0);
+                    }
                 }
             }
         }
-        Ok((file_day(file)?, file.path.clone(), groups))
-    })?;
-    let mut merged: BTreeMap<Key, (HashSet<Day>, [u64; 5], std::path::PathBuf)> = BTreeMap::new();
-    for (day, file, groups) in parts {
-        for (key, sums) in groups {
-            let group = merged.entry(key).or_insert_with(|| (HashSet::new(), [0; 5], file.clone()));
-            group.0.insert(day);
-            for (sum, value) in group.1.iter_mut().zip(sums) {
+        Ok(())
+    };
+    let workers = parallel::fold(
+        &items,
+        || Worker::new(TEXTS.len()),
+        |worker: &mut Worker<Profiles>, (index, (_, files))| {
+            let result = day_of(worker, *index, files);
+            worker.record(*index, result);
+        },
+        |worker| {
+            // Spelled out on the worker's thread; the tier parsed once per group.
+            let mut spelled = Vec::new();
+            for groups in &worker.made {
+                for ((key, weekday, hour), (days, _, tokens)) in groups {
+                    spelled.push(([key[0], key[1], key[2]].map(|id| worker.interner.owned(id)), *weekday, *hour, *days, *tokens));
+                }
+            }
+            (vec![spelled], worker.failed)
+        },
+    );
+    let first_file = partitions.first().and_then(|(_, files)| files.first()).map(|file| file.path.clone()).unwrap_or_default();
+    let mut merged: FxHashMap<(Texts<3>, u8, u8), (u64, [u64; 5])> = FxHashMap::default();
+    for part in gathered(workers)? {
+        for (texts, weekday, hour, days, tokens) in part {
+            let group = merged.entry((texts, weekday, hour)).or_insert((0, [0; 5]));
+            group.0 += days;
+            for (sum, value) in group.1.iter_mut().zip(tokens) {
                 *sum += value;
             }
         }
     }
     let mut profiles = Vec::with_capacity(merged.len());
-    for (([api_key_id, model, tier], weekday, hour), (days, [input, cache_write_5m, cache_write_1h, cache_read, output], file)) in merged {
+    for (([api_key_id, model, tier], weekday, hour), (days, [input, cache_write_5m, cache_write_1h, cache_read, output])) in merged {
         profiles.push(HourProfile {
             api_key_id,
-            model: model.ok_or_else(|| StoreError::corrupt(&file, "column \"model\" is null where a value is required"))?,
-            service_tier: parse_required(&file, "service_tier", tier.as_deref())?,
+            model: model.ok_or_else(|| StoreError::corrupt(&first_file, "column \"model\" is null where a value is required"))?,
+            service_tier: parse_required(&first_file, "service_tier", tier.as_deref())?,
             weekday,
             hour,
-            days: days.len() as u64,
+            days,
             tokens: TokenCounts { input, cache_write_5m, cache_write_1h, cache_read, output },
         });
     }

@@ -2,7 +2,7 @@
 //! out by hand in the comments (never by the price book): routing across a price change, batch
 //! with cache components, and the plan's sequencing without double counting.
 
-use spendlens_analysis::optimise::{Confidence, Optimisation, OptimiseInput, optimise};
+use spendlens_analysis::optimise::{Confidence, KeyBilling, Optimisation, OptimiseInput, optimise};
 use spendlens_analysis::{Driver, Ledger, LedgerEntry};
 use spendlens_model::{
     CostKind, Day, FeatureRule, Glob, HourProfile, Lever, LeverRule, LeverStatus, Money, OrgMap, Path, Period, ServiceTier, Source,
@@ -98,7 +98,8 @@ fn ledger(rows: &[(&str, &str, &str)]) -> Ledger {
 
 fn run(usage: &[UsageLine], hours: &[HourProfile], ledger: &Ledger, orgmap: &OrgMap) -> Optimisation {
     let book = book();
-    optimise(OptimiseInput { period: october(), usage, hours, ledger, orgmap, directory: &[], book: &book, feature: None })
+    let billing = KeyBilling::of(ledger, october(), &[]);
+    optimise(OptimiseInput { period: october(), usage, hours, billing: &billing, orgmap, book: &book, feature: None })
 }
 
 fn tokens(input: u64, output: u64) -> TokenCounts {

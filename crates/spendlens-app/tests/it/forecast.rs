@@ -81,9 +81,11 @@ fn the_backtest_beats_seasonal_naive_within_the_mape_bar() {
 }
 
 #[test]
-#[ignore = "not met on the demo: the scored windows hold the planted model-mix spike and the quiet week, which no earlier window shows (see the report)"]
 fn the_backtest_p10_p90_coverage_is_between_75_and_85_percent() {
+    // The scored windows hold the demo's launch, quiet week and model-mix spike; the intervals
+    // are calibrated only on windows closed before each origin.
     let backtest = demo().app.backtest().unwrap();
+    assert!(backtest.windows >= 50, "{} windows", backtest.windows);
     for (path, score) in &backtest.paths {
         let coverage = score.coverage_p10_p90;
         assert!(coverage >= "0.75".parse().unwrap() && coverage <= "0.85".parse().unwrap(), "{path}: coverage {coverage}");

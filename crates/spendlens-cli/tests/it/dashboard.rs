@@ -1,7 +1,8 @@
 //! The dashboard and its REST API through the real binary: the API's documents against the CLI's
-//! bytes, the Overview's figures against `spendlens report --json`, the tokens, and every page in
-//! headless Debian Chromium, driven over the DevTools protocol on a pipe (`--remote-debugging-pipe`:
-//! no WebSocket, no driver, nothing downloaded).
+//! bytes, the Overview's figures against `spendlens report --json` (and its budgets against
+//! `spendlens alerts check --json`), every analysis page's numbers against its command's `--json`,
+//! the tokens, and every page in headless Debian Chromium, driven over the DevTools protocol on a
+//! pipe (`--remote-debugging-pipe`: no WebSocket, no driver, nothing downloaded).
 
 use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader, Read as _, Write as _};
@@ -20,11 +21,12 @@ const READER: &str = "finance-reader-token-8c1f02ab";
 const WRITER: &str = "ana-push-token-0c41d9e2";
 const PATH_RGB: [[u8; 3]; 3] = [[0xd9, 0x77, 0x57], [0x3b, 0x6f, 0xd4], [0x9a, 0x9a, 0x9a]];
 
-/// A demo organisation (16 engineers, 120 days to 2026-10-31: enough history for a forecast) with a
+/// A demo organisation (16 engineers, 120 days to 2026-10-31: enough history for a forecast; the
+/// ticket classifier adopts its planted routing on 2026-10-10, so savings are realised) with a
 /// writer's and a reader's token.
 fn demo(dir: &Path) -> PathBuf {
     let data = dir.join("data");
-    ok(&data, &["demo", "--engineers", "16", "--days", "120"]);
+    ok(&data, &["demo", "--engineers", "16", "--days", "120", "--adopt-routing-on", "2026-10-10"]);
     configure(&data, true);
     data
 }
@@ -108,8 +110,30 @@ fn dashboard_api_documents_are_the_clis_bytes() {
     let dir = tempfile::tempdir().unwrap();
     let data = demo(dir.path());
     let served = Served::start(&data);
-    let rows: [(&str, &[&str]); 11] = [
+    let rows: [(&str, &[&str]); 15] = [
         ("/api/v1/forecast", &["forecast", "--json"]),
+        ("/api/v1/forecast?start=2026-10&horizon=2", &["forecast", "--start", "2026-10", "--horizon", "2", "--json"]),
+        ("/api/v1/forecast?horizon=1&baseline=optimised", &["forecast", "--horizon", "1", "--baseline", "optimised", "--json"]),
+        // The commitment with the CLI's defaults (12 months from the month ahead, overage at list,
+        // the optimised baseline), and with every term given.
+        ("/api/v1/commit?discount=15", &["commit", "--discount", "15", "--json"]),
+        (
+            "/api/v1/commit?discount=12.5&term=3&overage_rate=1.25&start=2026-12&baseline=current",
+            &[
+                "commit",
+                "--discount",
+                "12.5",
+                "--term",
+                "3",
+                "--overage-rate",
+                "1.25",
+                "--start",
+                "2026-12",
+                "--baseline",
+                "current",
+                "--json",
+            ],
+        ),
         ("/api/v1/spikes?since=2026-09-01&until=2026-10-31", &["spikes", "--since", "2026-09-01", "--until", "2026-10-31", "--json"]),
         ("/api/v1/seats?month=2026-10", &["seats", "--month", "2026-10", "--json"]),
         ("/api/v1/insights?month=2026-10", &["cc", "insights", "--month", "2026-10", "--json"]),
@@ -130,12 +154,21 @@ fn dashboard_api_documents_are_the_clis_bytes() {
     // Every endpoint the OpenAPI file describes answers; a wrong parameter is a 400 naming it.
     let openapi: Value = serde_json::from_str(&api(&served.url, "/api/v1/openapi.json")).unwrap();
     for path in openapi["paths"].as_object().unwrap().keys() {
-        api(&served.url, &format!("{path}?month=2026-10"));
+        let query = if path.ends_with("/commit") { "discount=15" } else { "month=2026-10" };
+        api(&served.url, &format!("{path}?{query}"));
     }
     let (name, value) = bearer();
-    let wrong = get(&served.url, "/api/v1/report?month=October", &[(name, &value)]);
-    assert_eq!(wrong.status, 400);
-    assert!(wrong.body.contains("month=\"October\""), "{}", wrong.body);
+    for (target, named) in [
+        ("/api/v1/report?month=October", "month=\"October\""),
+        ("/api/v1/commit?term=3", "commit needs discount=PCT"),
+        ("/api/v1/commit?discount=15&term=0", "term=\"0\""),
+        ("/api/v1/commit?discount=15&overage_rate=x", "overage_rate=\"x\""),
+        ("/api/v1/forecast?start=2026-08", "--start 2026-08 is before 2026-10"),
+    ] {
+        let wrong = get(&served.url, target, &[(name, &value)]);
+        assert_eq!(wrong.status, 400, "{target}: {}", wrong.body);
+        assert!(wrong.body.contains(named), "{target}: {}", wrong.body);
+    }
 
     // The trend's buckets and multi-day charges make the report's total, at every grain.
     let report: Value = serde_json::from_str(&ok(&data, &["report", "--month", "2026-10", "--json"])).unwrap();
@@ -156,6 +189,55 @@ fn dashboard_api_documents_are_the_clis_bytes() {
     let models: Value = serde_json::from_str(&api(&served.url, "/api/v1/models?month=2026-10")).unwrap();
     assert_eq!(decimal(models["total_usd"].as_str().unwrap()), decimal(report["paths"]["api"]["total_usd"].as_str().unwrap()));
     served.stop();
+}
+
+/// The rows of the table `id` in a page: column name to the cell's exact value (`data-value`) or
+/// its text.
+fn table(html: &str, id: &str) -> Vec<BTreeMap<String, String>> {
+    let start = html.find(&format!(r#"<table id="{id}">"#)).unwrap_or_else(|| panic!("no table {id}"));
+    let body = &html[start..start + html[start..].find("</table>").unwrap()];
+    let text = |cell: &str| -> String {
+        let mut out = String::new();
+        let mut inside = false;
+        for c in cell.chars() {
+            match c {
+                '<' => inside = true,
+                '>' => inside = false,
+                c if !inside => out.push(c),
+                _ => {}
+            }
+        }
+        out.replace("&lt;", "<").replace("&gt;", ">").replace("&quot;", "\"").replace("&#39;", "'").replace("&amp;", "&")
+    };
+    let (head, rows) = body.split_once("<tbody>").unwrap();
+    let columns: Vec<String> = head.split("<th ").skip(1).map(|cell| text(&format!("<th {cell}"))).collect();
+    rows.split("<tr>")
+        .skip(1)
+        .map(|row| {
+            let cells = row.split("<td").skip(1).map(|cell| match cell.split_once(r#"data-value=""#) {
+                Some((_, rest)) if rest.find('"') < rest.find('>') => rest.split('"').next().unwrap().to_string(),
+                _ => text(&format!("<td{cell}")),
+            });
+            columns.iter().cloned().zip(cells).collect()
+        })
+        .collect()
+}
+
+/// The page at `target`, which must answer 200.
+fn page(url: &str, target: &str) -> String {
+    let (name, value) = bearer();
+    let answer = get(url, target, &[(name, &value)]);
+    assert_eq!(answer.status, 200, "{target}: {}", answer.body);
+    answer.body
+}
+
+fn at(value: &Value, pointer: &str) -> Decimal {
+    decimal(value.pointer(pointer).unwrap_or_else(|| panic!("no {pointer}")).as_str().unwrap_or_else(|| panic!("{pointer} is not text")))
+}
+
+/// To the cent, half away from zero (as invoices and the alerts round).
+fn cents(value: Decimal) -> Decimal {
+    value.round_dp_with_strategy(2, rust_decimal::RoundingStrategy::MidpointAwayFromZero)
 }
 
 /// The `data-value` of the element with `id` in a page.
@@ -197,6 +279,208 @@ fn the_overviews_figures_are_the_reports() {
             .collect();
         assert_eq!(decimal(&rows["api"]), expected("/paths/api/total_usd"), "{query}: {}", csv.body);
         assert_eq!(decimal(&rows["claude_code"]), expected("/paths/claude_code/total_usd"), "{query}");
+    }
+    // No [[budget]] in config.toml: said so, not shown as nothing.
+    assert!(page(&served.url, "/?month=2026-10").contains("No budgets are configured"));
+    served.stop();
+}
+
+#[test]
+fn the_overview_shows_the_month_against_each_budget_and_the_forecast() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = demo(dir.path());
+    let report = cli_json(&data, &["report", "--month", "2026-10", "--json"]);
+    let named = |list: &str, key: &str, name: &str| -> Decimal {
+        let lines = report.pointer(list).unwrap().as_array().unwrap();
+        decimal(lines.iter().find(|line| line[key] == json!(name)).unwrap()["total_usd"].as_str().unwrap())
+    };
+    // Budgets set against the report's own October figures: the payments team at 90% of its budget
+    // (soft), support-bot past its budget (hard), the API path at a quarter of its (ok).
+    let team = named("/paths/claude_code/teams", "team", "payments");
+    let feature = named("/paths/api/features", "feature", "support-bot");
+    let api_path = at(&report, "/paths/api/total_usd");
+    let team_budget = (team / Decimal::new(9, 1)).round_dp(2);
+    let feature_budget = (feature * Decimal::new(9, 1)).round_dp(2);
+    let path_budget = (api_path * Decimal::from(4)).round_dp(0);
+    let mut config = std::fs::read_to_string(data.join("config.toml")).unwrap();
+    config.push_str(&format!(
+        "[[budget]]\nteam = \"payments\"\nmonthly_usd = \"{team_budget}\"\n\n[[budget]]\nfeature = \"support-bot\"\nmonthly_usd = \"{feature_budget}\"\nhard_pct = 105\n\n\
+         [[budget]]\npath = \"api\"\nmonthly_usd = {path_budget}\nsoft_pct = 70\n"
+    ));
+    std::fs::write(data.join("config.toml"), config).unwrap();
+    // What `spendlens alerts check` raises for the month (no webhook: nothing is posted).
+    let alerts = cli_json(&data, &["alerts", "check", "--json"]);
+    assert_eq!(alerts["month"], json!("2026-10"));
+    let raised: Vec<(String, String, Decimal, Decimal)> = alerts["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|event| event["event"]["kind"] == json!("budget"))
+        .map(|event| {
+            let budget = &event["event"]["budget"];
+            (
+                budget["scope"]["name"].as_str().unwrap().to_string(),
+                budget["level"].as_str().unwrap().to_string(),
+                at(budget, "/spent_usd"),
+                at(budget, "/threshold_usd"),
+            )
+        })
+        .collect();
+    let served = Served::start(&data);
+    let html = page(&served.url, "/?month=2026-10");
+    let rows = table(&html, "budgets");
+    assert_eq!(rows.len(), 3, "{rows:?}");
+    let forecast = cli_json(&data, &["forecast", "--start", "2026-10", "--horizon", "2", "--json"]);
+    // (name, spent by the report, budget, soft %, hard %, status by hand)
+    let expected = [
+        ("payments", team, team_budget, 80, 100, "soft"),
+        ("support-bot", feature, feature_budget, 80, 105, "hard"),
+        ("api", api_path, path_budget, 70, 100, "ok"),
+    ];
+    let document: Value = serde_json::from_str(&api(&served.url, "/api/v1/budgets?month=2026-10")).unwrap();
+    for ((name, spent, budget, soft, hard, status), (row, line)) in
+        expected.into_iter().zip(rows.iter().zip(document["budgets"].as_array().unwrap()))
+    {
+        assert_eq!(row["name"], name);
+        assert_eq!(decimal(&row["spent_usd"]), spent, "{name}: the month's spend is the report's");
+        assert_eq!(decimal(&row["budget_usd"]), budget, "{name}");
+        let share = (spent * Decimal::ONE_HUNDRED / budget).round_dp_with_strategy(1, rust_decimal::RoundingStrategy::MidpointAwayFromZero);
+        assert_eq!(decimal(&row["share_pct"]), share, "{name}");
+        let soft_threshold = cents(budget * Decimal::from(soft) / Decimal::ONE_HUNDRED);
+        let hard_threshold = cents(budget * Decimal::from(hard) / Decimal::ONE_HUNDRED);
+        assert_eq!((decimal(&row["soft_threshold_usd"]), decimal(&row["hard_threshold_usd"])), (soft_threshold, hard_threshold), "{name}");
+        assert_eq!(row["status"], status, "{name}");
+        // The same figures in the REST document.
+        assert_eq!((at(line, "/spent_usd"), line["status"].as_str().unwrap()), (spent, status), "{name}");
+        // ... and `spendlens alerts check` raises exactly the levels reached, with the same spend to the cent.
+        let levels: Vec<&str> = raised.iter().filter(|(scope, ..)| scope == name).map(|(_, level, ..)| level.as_str()).collect();
+        let want: &[&str] = match status {
+            "hard" => &["soft", "hard"],
+            "soft" => &["soft"],
+            _ => &[],
+        };
+        assert_eq!(levels, want, "{name}");
+        for (_, level, alert_spent, threshold) in raised.iter().filter(|(scope, ..)| scope == name) {
+            assert_eq!(*alert_spent, cents(spent), "{name}");
+            assert_eq!(*threshold, if level == "soft" { soft_threshold } else { hard_threshold }, "{name} {level}");
+        }
+    }
+    // The API path's budget beside its forecast for October.
+    let api_p50 = at(&forecast, "/paths/api/months/0/p50_usd");
+    assert_eq!(decimal(&rows[2]["forecast_p50_usd"]), api_p50);
+    assert_eq!(rows[2]["forecast_status"], if api_p50 >= path_budget * Decimal::new(7, 1) { "soft" } else { "ok" });
+    assert_eq!(rows[0]["forecast_p50_usd"], "", "no forecast per team");
+    // The month and the next against `spendlens forecast --start 2026-10 --horizon 2`.
+    let months = table(&html, "month-forecast");
+    assert_eq!(months.len(), 6, "{months:?}");
+    for (row, (month, path, pointer)) in months.iter().zip([
+        ("2026-10", "claude_code", "/paths/claude_code/months/0"),
+        ("2026-10", "api", "/paths/api/months/0"),
+        ("2026-10", "both paths", "/total/months/0"),
+        ("2026-11", "claude_code", "/paths/claude_code/months/1"),
+        ("2026-11", "api", "/paths/api/months/1"),
+        ("2026-11", "both paths", "/total/months/1"),
+    ]) {
+        assert_eq!((row["month"].as_str(), row["path"].as_str()), (month, path));
+        for quantile in ["p10_usd", "p50_usd", "p90_usd"] {
+            assert_eq!(decimal(&row[quantile]), at(&forecast, &format!("{pointer}/{quantile}")), "{month} {path} {quantile}");
+        }
+    }
+    assert_eq!(decimal(&months[0]["spent_usd"]), at(&report, "/paths/claude_code/total_usd"));
+    assert_eq!(decimal(&months[1]["spent_usd"]), api_path);
+    assert_eq!(figure(&html, "month-spent"), at(&report, "/paths/claude_code/total_usd") + api_path);
+    assert_eq!(figure(&html, "next-forecast-p50"), at(&forecast, "/total/months/1/p50_usd"));
+    assert_eq!(figure(&html, "budgets-hard"), Decimal::ONE);
+    served.stop();
+}
+
+#[test]
+fn every_analysis_page_shows_its_commands_numbers() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = demo(dir.path());
+    let served = Served::start(&data);
+    let url = served.url.as_str();
+
+    // Forecast and commitment: the terms in the address are `spendlens commit`'s flags.
+    let html = page(url, "/forecast?month=2026-10&discount=15&term=3&overage_rate=1.1");
+    let forecast = cli_json(&data, &["forecast", "--json"]);
+    assert_eq!(figure(&html, "forecast-first-p50"), at(&forecast, "/total/months/0/p50_usd"));
+    let months = table(&html, "forecast-months");
+    assert_eq!(months.len(), 9, "three months, two paths and the total");
+    assert_eq!(decimal(&months[1]["p90_usd"]), at(&forecast, "/paths/api/months/0/p90_usd"));
+    let commit = cli_json(&data, &["commit", "--discount", "15", "--term", "3", "--overage-rate", "1.1", "--json"]);
+    assert_eq!(figure(&html, "commit-recommended"), at(&commit, "/recommended_commitment_usd"));
+    assert_eq!(figure(&html, "commit-saving"), at(&commit, "/expected_saving_usd"));
+    let paths = table(&html, "commit-paths");
+    assert_eq!(paths.iter().map(|row| row["path"].as_str()).collect::<Vec<_>>(), ["api", "claude_code", "total"]);
+    assert_eq!(decimal(&paths[0]["recommended_commitment_usd"]), at(&commit, "/paths/api/recommended_commitment_usd"));
+    assert_eq!(decimal(&paths[1]["spend_p90_usd"]), at(&commit, "/paths/claude_code/spend_p90_usd"));
+    assert_eq!(table(&html, "commit-sensitivity").len(), commit["sensitivity"].as_array().unwrap().len());
+    let form = html.split(r#"<form class="terms""#).nth(1).unwrap().split("</form>").next().unwrap();
+    for field in [r#"name="discount" value="15""#, r#"name="term" value="3""#, r#"name="overage_rate" value="1.1""#] {
+        assert!(form.contains(field), "{field}: {form}");
+    }
+    assert!(form.contains(r#"<input type="hidden" name="month" value="2026-10">"#), "{form}");
+    assert!(html.contains(r#"href="/api/v1/commit?term=3&amp;discount=15&amp;overage_rate=1.1""#), "the page names its REST answer");
+    assert!(page(url, "/forecast?month=2026-10").contains("Give the discount offered"));
+
+    // Spikes: each with its change, its factors summing to it, and its sentence.
+    let html = page(url, "/spikes?since=2026-09-01&until=2026-10-31");
+    let spikes = cli_json(&data, &["spikes", "--since", "2026-09-01", "--until", "2026-10-31", "--json"]);
+    let listed = spikes["spikes"].as_array().unwrap();
+    assert!(!listed.is_empty(), "the demo plants spikes");
+    let rows = table(&html, "spikes");
+    assert_eq!(rows.len(), listed.len());
+    assert_eq!(figure(&html, "spikes-count"), Decimal::from(listed.len()));
+    for (index, (row, spike)) in rows.iter().zip(listed).enumerate() {
+        assert_eq!(decimal(&row["change_usd"]), at(spike, "/change_usd"));
+        assert_eq!(row["summary"], spike["summary"].as_str().unwrap());
+        let factors: Decimal = table(&html, &format!("spike-{}", index + 1)).iter().map(|factor| decimal(&factor["usd"])).sum();
+        assert_eq!(factors, at(spike, "/change_usd"), "spike {index}'s factors");
+    }
+
+    // Claude Code: the seat review and the insights.
+    let html = page(url, "/claude-code?month=2026-10");
+    let seats = cli_json(&data, &["seats", "--month", "2026-10", "--json"]);
+    assert_eq!(figure(&html, "seats-plan-monthly_usd_recommended"), at(&seats, "/plan/monthly_usd_recommended"));
+    assert_eq!(figure(&html, "seats-plan-monthly_usd_now"), at(&seats, "/plan/monthly_usd_now"));
+    let recommendations = table(&html, "seats-recommendations");
+    assert_eq!(recommendations.len(), seats["recommendations"].as_array().unwrap().len());
+    assert_eq!(decimal(&recommendations[0]["monthly_impact_usd"]), at(&seats, "/recommendations/0/monthly_impact_usd"));
+    let insights = cli_json(&data, &["cc", "insights", "--month", "2026-10", "--json"]);
+    let teams = table(&html, "insights-teams");
+    assert_eq!(teams.len(), insights["teams"].as_array().unwrap().len());
+    for (row, team) in teams.iter().zip(insights["teams"].as_array().unwrap()) {
+        assert_eq!(
+            (row["team"].as_str(), decimal(&row["usage_value_usd"])),
+            (team["team"].as_str().unwrap(), at(team, "/usage_value_usd"))
+        );
+    }
+
+    // Savings: the optimiser's plan and the savings the adopted routing realised.
+    let html = page(url, "/savings?since=2026-09-01&until=2026-10-31");
+    let optimise = cli_json(&data, &["optimise", "--since", "2026-09-01", "--until", "2026-10-31", "--json"]);
+    assert_eq!(figure(&html, "plan-saving"), at(&optimise, "/plan/total_saving_usd"));
+    let savings = cli_json(&data, &["savings", "--since", "2026-09-01", "--until", "2026-10-31", "--json"]);
+    assert!(at(&savings, "/total_saved_usd") > Decimal::ZERO, "the demo's adopted routing saves: {savings}");
+    assert_eq!(figure(&html, "savings-total"), at(&savings, "/total_saved_usd"));
+    let months = table(&html, "savings");
+    assert_eq!(months.len(), savings["months"].as_array().unwrap().len());
+    assert_eq!(decimal(&months[0]["saved_usd"]), at(&savings, "/months/0/saved_usd"));
+
+    // API: the levers are `spendlens optimise`'s opportunities.
+    let html = page(url, "/api?month=2026-10");
+    let optimise = cli_json(&data, &["optimise", "--month", "2026-10", "--json"]);
+    let levers = table(&html, "levers");
+    let opportunities = optimise["opportunities"].as_array().unwrap();
+    assert!(!opportunities.is_empty());
+    assert_eq!(levers.len(), opportunities.len());
+    for (row, opportunity) in levers.iter().zip(opportunities) {
+        assert_eq!(
+            (row["feature"].as_str(), row["lever"].as_str()),
+            (opportunity["feature"].as_str().unwrap(), opportunity["lever"].as_str().unwrap())
+        );
+        assert_eq!(decimal(&row["monthly_saving_usd"]), at(opportunity, "/monthly_saving_usd"));
     }
     served.stop();
 }
@@ -572,6 +856,20 @@ fn every_page_works_in_headless_chromium() {
         .map(|value| decimal(value.as_str().unwrap()))
         .sum::<Decimal>();
     assert_eq!(engineers_total, decimal(team_total.as_str().unwrap()), "{team}");
+
+    // The commitment's terms through the form on the Forecast page: the address and the numbers change.
+    browser.navigate(&format!("{}/forecast?month=2026-10", served.url));
+    assert_eq!(browser.eval("document.getElementById('commit-recommended') === null"), json!(true), "no terms, no commitment");
+    browser.leave_by(
+        "const form = document.getElementById('commit-terms'); form.elements.discount.value = '15'; form.elements.term.value = '3'; \
+         form.requestSubmit(); true",
+    );
+    let address = browser.eval("location.search").as_str().unwrap().to_string();
+    assert!(address.contains("month=2026-10") && address.contains("discount=15") && address.contains("term=3"), "{address}");
+    let commit = cli_json(&data, &["commit", "--discount", "15", "--term", "3", "--json"]);
+    let shown = browser.eval("document.getElementById('commit-recommended').dataset.value");
+    assert_eq!(decimal(shown.as_str().unwrap()), decimal(commit["recommended_commitment_usd"].as_str().unwrap()));
+    assert!(browser.errors().is_empty(), "{:?}", browser.errors());
 
     // Keyboard: the first Tab reaches the skip link, and every page has an access key.
     browser.navigate(&format!("{}/?month=2026-10", served.url));

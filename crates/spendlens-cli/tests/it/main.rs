@@ -18,4 +18,5 @@ mod seats;
 mod serve;
 mod support;
 mod sync;
+mod text_views;
 mod transcripts;

@@ -4,8 +4,10 @@
 use std::collections::BTreeMap;
 
 use chrono::{Datelike, Duration, Weekday};
-use spendlens_forecast::engine::{Calibration, ClaudeCodeHistory, FeatureHistory, OriginResult, WINDOW, predict};
-use spendlens_forecast::{History, Outlook, PathKind, forecast, months_from, score};
+use spendlens_forecast::engine::{
+    Calibration, ClaudeCodeHistory, FeatureHistory, MIN_CALIBRATION, OriginResult, PathCalibration, WINDOW, Window, predict,
+};
+use spendlens_forecast::{History, Outlook, PathKind, Unit, forecast, months_from, score};
 use spendlens_model::{Day, Period};
 
 fn day(text: &str) -> Day {
@@ -94,12 +96,16 @@ fn a_month_partly_in_the_history_keeps_its_known_days() {
     }
 }
 
-/// Origins 56..=120, each predicting 100 and (but for the ratio) seeing `actual`, naive 120.
+/// Origins 56..=120, each unit (Claude Code and the feature "bot") predicting 100 and (but for
+/// the ratio) seeing `actual`, naive 120; the paths are their sums.
 fn windows(actual: f64) -> Vec<OriginResult> {
     (56..=120)
         .map(|origin| {
-            let all = |value: f64| PathKind::ALL.into_iter().map(|path| (path, value)).collect::<BTreeMap<_, _>>();
-            OriginResult { origin, predicted: all(100.0), naive: all(120.0), actual: all(actual) }
+            let per_path =
+                |value: f64| BTreeMap::from([(PathKind::ClaudeCode, value), (PathKind::Api, value), (PathKind::Total, 2.0 * value)]);
+            let window = Window { predicted: 100.0, actual, calibrates: true };
+            let units = BTreeMap::from([(Unit::ClaudeCode, window), (Unit::Feature("bot".into()), window)]);
+            OriginResult { origin, predicted: per_path(100.0), naive: per_path(120.0), actual: per_path(actual), units }
         })
         .collect()
 }
@@ -111,32 +117,116 @@ fn the_backtest_scores_an_origin_only_on_windows_closed_before_it() {
     assert_eq!(Calibration::of(&results, PathKind::Api, Some(95)).log_ratios.len(), 10);
     assert_eq!(Calibration::of(&results, PathKind::Api, Some(94)).log_ratios.len(), 9);
     assert_eq!(Calibration::of(&results, PathKind::Api, None).log_ratios.len(), 65);
+    assert_eq!(Calibration::of_unit(&results, &Unit::Feature("bot".into()), Some(95)).log_ratios.len(), 10);
     let scores = score(&results);
-    let api = scores[&PathKind::Api];
-    // Scored: origins 95..=120. Every ratio is 1.1, so the calibrated P50 is the actual.
-    assert_eq!(api.windows, 26);
-    assert!(api.mape < 1e-12 && (api.coverage_p10_p90 - 1.0).abs() < 1e-12, "{api:?}");
-    assert!(close(api.point_mape, 10.0 / 110.0, 1e-12) && close(api.naive_mape, 10.0 / 110.0, 1e-12), "{api:?}");
+    for path in PathKind::ALL {
+        // Scored: origins 95..=120. Every ratio is 1.1 (no spread), so the calibrated P10, P50
+        // and P90 are all the actual.
+        let score = scores[&path];
+        assert_eq!(score.windows, 26);
+        assert!(score.mape < 1e-12 && (score.coverage_p10_p90 - 1.0).abs() < 1e-12, "{path:?} {score:?}");
+        assert!(close(score.point_mape, 10.0 / 110.0, 1e-12) && close(score.naive_mape, 10.0 / 110.0, 1e-12), "{score:?}");
+    }
     assert_eq!(WINDOW, 30);
 }
 
+/// The Student's t 0.9 quantile for 1, 2 and 3 degrees of freedom (tables; 1 and 2 in closed form:
+/// tan(0.4 pi) and sqrt(2 / (0.2 x 1.8) - 2)), and the standard normal's at 0.9 and 0.75.
+const T90_DF1: f64 = 3.077_683_537;
+const T90_DF2: f64 = 1.885_618_083;
+const T90_DF3: f64 = 1.637_744_354;
+const Z90: f64 = 1.281_551_566;
+const Z75: f64 = 0.674_489_750;
+
 #[test]
-fn calibration_quantiles_and_lead_widening_by_hand() {
-    // Three ratios ln(0.9), 0, ln(1.2) are less than one independent window: levels stretch by
-    // (1 + 1) / 1, so P10 and P90 are the extremes and the median keeps the point.
-    let few = Calibration { log_ratios: vec![0.9f64.ln(), 0.0, 1.2f64.ln()] };
+fn calibration_is_a_t_prediction_interval_by_hand() {
+    // Three ratios ln 0.9, 0, ln 1.2 span 32 days: n = 32 / 30 windows, so df = 1.5 (n - 1) is
+    // below 1 and held at 1 (a Cauchy). Median 0; scale the root mean square about it.
+    let few = Calibration::new(vec![1.2f64.ln(), 0.0, 0.9f64.ln()]);
+    let n: f64 = 32.0 / 30.0;
+    let scale = ((0.9f64.ln().powi(2) + 1.2f64.ln().powi(2)) / 3.0).sqrt();
+    assert!(close(few.independent(), n, 1e-12) && few.degrees_of_freedom() == 1.0);
+    assert!(close(few.scale(), scale, 1e-12));
+    let half = T90_DF1 * scale * (1.0 + 1.0 / n).sqrt();
     assert!(close(few.apply(100.0, 0.5, 1.0), 100.0, 1e-12));
-    assert!(close(few.apply(100.0, 0.1, 1.0), 90.0, 1e-12));
-    assert!(close(few.apply(100.0, 0.9, 1.0), 120.0, 1e-12));
-    // p = 0.6 stretches to 0.7: 0.4 of the way from 0 to ln 1.2 (positions 0..2).
-    assert!(close(few.apply(100.0, 0.6, 1.0), 100.0 * (0.4 * 1.2f64.ln()).exp(), 1e-12));
-    // Four windows ahead: the log ratio doubles.
-    assert!(close(few.apply(100.0, 0.9, 4.0), 144.0, 1e-12));
-    // 91 ratios 0.00, 0.01, ..., 0.90 are about three independent windows (91 / 30): p = 0.6
-    // stretches to 0.5 + 0.1 (n + 1) / n, and the quantile of an evenly spaced list is linear.
-    let many = Calibration { log_ratios: (0..=90).map(|step| f64::from(step) / 100.0).collect() };
-    let n = 91.0 / 30.0;
-    let level = 0.5 + 0.1 * (n + 1.0) / n;
-    assert!(close(many.level(0.6), level, 1e-12));
-    assert!(close(many.apply(100.0, 0.6, 1.0), 100.0 * (level * 0.9f64).exp(), 1e-9));
+    assert!(close(few.apply(100.0, 0.9, 1.0), 100.0 * half.exp(), 1e-6), "{}", few.apply(100.0, 0.9, 1.0));
+    assert!(close(few.apply(100.0, 0.1, 1.0), 100.0 * (-half).exp(), 1e-6));
+    // Other levels: the log-normal with that P10-P90 (sigma = half / z_0.9).
+    assert!(close(few.apply(100.0, 0.75, 1.0), 100.0 * (Z75 * half / Z90).exp(), 1e-6));
+    // Four windows ahead: the spread doubles.
+    assert!(close(few.apply(100.0, 0.9, 4.0), 100.0 * (2.0 * half).exp(), 1e-6));
+
+    // 41 ratios span 70 days (n = 7/3, df = 2) and 61 span 90 (n = 3, df = 3). Ratios 0.00,
+    // 0.01, ...: the median is the middle one and the spread about it known in closed form.
+    for (count, df, t) in [(41usize, 2.0, T90_DF2), (61, 3.0, T90_DF3)] {
+        let calibration = Calibration::new((0..count).map(|step| step as f64 / 100.0).collect());
+        let n = (count + 29) as f64 / 30.0;
+        let middle = (count / 2) as f64 / 100.0;
+        // Sum of squares of k / 100 for k = -m..=m, m = count / 2: 2 m (m + 1) (2 m + 1) / 6 / 10^4.
+        let m = (count / 2) as f64;
+        let scale = (2.0 * m * (m + 1.0) * (2.0 * m + 1.0) / 6.0 / 1e4 / count as f64).sqrt();
+        assert!(close(calibration.degrees_of_freedom(), df, 1e-12), "{count}: {}", calibration.degrees_of_freedom());
+        assert!(close(calibration.median(), middle, 1e-12) && close(calibration.scale(), scale, 1e-12));
+        let expected = 100.0 * (middle + t * scale * (1.0 + 1.0 / n).sqrt()).exp();
+        assert!(close(calibration.apply(100.0, 0.9, 1.0), expected, 1e-6), "{count}: {}", calibration.apply(100.0, 0.9, 1.0));
+    }
+}
+
+#[test]
+fn a_path_adds_its_units_in_quadrature_and_a_young_unit_takes_the_paths_ratios() {
+    // Two units, each predicting 100 a window over 61 origins (90 days: n = 3, df = 3). "a" sees
+    // 110 and 90 in turn (31 of 110); "b" sees 100, but only its last 5 windows calibrate (a
+    // launch): too few, so it takes the path's ratios, 210/200 and 190/200 in turn.
+    let (a, b) = (Unit::Feature("a".into()), Unit::Feature("b".into()));
+    let results: Vec<OriginResult> = (0..61)
+        .map(|index| {
+            let seen = if index % 2 == 0 { 110.0 } else { 90.0 };
+            let units = BTreeMap::from([
+                (a.clone(), Window { predicted: 100.0, actual: seen, calibrates: true }),
+                (b.clone(), Window { predicted: 100.0, actual: 100.0, calibrates: index >= 56 }),
+            ]);
+            let per_path = |value: f64| BTreeMap::from([(PathKind::Api, value), (PathKind::ClaudeCode, 0.0), (PathKind::Total, value)]);
+            OriginResult { origin: 28 + index, predicted: per_path(200.0), naive: per_path(200.0), actual: per_path(seen + 100.0), units }
+        })
+        .collect();
+    assert!(Calibration::of_unit(&results, &b, None).log_ratios.len() < MIN_CALIBRATION);
+    let calibration = PathCalibration::of(&results, PathKind::Api, &[a.clone(), b.clone()], None);
+    assert_eq!(calibration.units.iter().map(|(unit, _)| unit.clone()).collect::<Vec<_>>(), [a, b]);
+    // By hand: the median is the majority's ratio; 30 of 61 ratios sit `gap` from it.
+    let k = (1.0f64 + 1.0 / 3.0).sqrt();
+    let by_hand = |high: f64, low: f64, p: f64| {
+        let (median, gap) = (high.ln(), (high / low).ln());
+        let scale = (30.0 / 61.0f64).sqrt() * gap;
+        let t = if p > 0.5 { T90_DF3 } else { -T90_DF3 };
+        (100.0 * median.exp(), 100.0 * (median + t * scale * k).exp())
+    };
+    for p in [0.1, 0.9] {
+        let (a50, a_p) = by_hand(1.1, 0.9, p);
+        let (b50, b_p) = by_hand(1.05, 0.95, p);
+        let distance = ((a_p - a50).powi(2) + (b_p - b50).powi(2)).sqrt();
+        let expected = a50 + b50 + if p > 0.5 { distance } else { -distance };
+        let found = calibration.quantile(&[100.0, 100.0], p, 1.0);
+        assert!(close(found, expected, 1e-6), "P{}: {found} against {expected}", p * 100.0);
+        if p < 0.5 {
+            assert!(close(calibration.quantile(&[100.0, 100.0], 0.5, 1.0), a50 + b50, 1e-12));
+        }
+    }
+}
+
+#[test]
+fn a_long_history_is_calibrated_on_origins_a_few_days_apart_ending_at_the_last() {
+    use spendlens_forecast::engine::{CALIBRATION_TRAIN, MAX_ORIGINS, origins};
+    // Too short for one window: none.
+    assert!(origins(CALIBRATION_TRAIN + WINDOW - 1).is_empty());
+    // The demo's five months: every day (28 ..= 150 - 30).
+    let every_day = origins(150);
+    assert_eq!(every_day, (28..=120).collect::<Vec<_>>());
+    // A year: 365 - 30 - 28 + 1 = 308 origins, more than 150, so every 3rd day (308 / 150
+    // rounded up) counted back from day 335, the last that closes a window.
+    let year = origins(365);
+    assert_eq!(year.last(), Some(&335));
+    assert!(year.windows(2).all(|pair| pair[1] - pair[0] == 3));
+    assert_eq!(year.first(), Some(&29));
+    assert_eq!(year.len(), 103);
+    assert!(year.len() <= MAX_ORIGINS);
 }

@@ -7,7 +7,8 @@
 //! exports to CSV at `/csv/{page}/{table}?filters`. The REST API (`GET /api/v1/...`, described by
 //! `/api/v1/openapi.json`, the file `docs/openapi.json`) answers with the application's typed
 //! views serialised by `views::to_json`: `/api/v1/report?month=YYYY-MM` is byte for byte what
-//! `spendlens report --month YYYY-MM --json` prints.
+//! `spendlens report --month YYYY-MM --json` prints, and `/api/v1/commit?discount=15&term=12` what
+//! `spendlens commit --discount 15 --term 12 --json` prints.
 //!
 //! Every dashboard route needs a reader's token ([`auth`]); a bind beyond loopback without one is
 //! refused at start ([`crate::Server::bind`]). Answers are kept between requests while the data
@@ -250,7 +251,18 @@ async fn api_json(state: &Shared, endpoint: &str, filters: &Filters) -> Result<O
             }
             answers.reconcile(period).await?.json.clone()
         }
-        "forecast" => answers.forecast().await?.json.clone(),
+        "forecast" => answers.forecast(filters.terms.forecast()).await?.json.clone(),
+        "commit" => match filters.terms.commit() {
+            Some(options) => answers.commit(options).await?.json.clone(),
+            None => {
+                return Err(ServerError::Query {
+                    detail:
+                        "commit needs discount=PCT (as spendlens commit --discount); term, overage_rate, start and baseline are optional"
+                            .into(),
+                });
+            }
+        },
+        "budgets" => answers.budgets(pages::budget_month(answers.period_with_data(filters).await?)).await?.json.clone(),
         "spikes" => answers.spikes(filters).await?.json.clone(),
         "seats" => answers.seats(answers.period_with_data(filters).await?).await?.json.clone(),
         "insights" => answers.insights(answers.period_with_data(filters).await?).await?.json.clone(),
@@ -259,22 +271,57 @@ async fn api_json(state: &Shared, endpoint: &str, filters: &Filters) -> Result<O
     }))
 }
 
-/// Makes the answers of the latest month's pages, so the first visitor does not wait for them.
+/// How often the data directory is looked at for a change the answers must follow.
+const WARM_CHECK: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// Keeps every page's answers for its default view (the latest month) made, so no visitor waits
+/// for them: at start, then again whenever the data directory changed (an ingest, a sync, this
+/// server's own flushes) and has stayed unchanged for one more look, so a stream of telemetry
+/// flushes does not keep the answers being made over and over. The cheap answers come first; the
+/// forecast, the slowest, last. Runs until the server stops (it is aborted then).
 pub(crate) async fn warm(state: Arc<Shared>) {
-    let answers = answers(&state);
+    let mut warmed: Option<u64> = None;
+    let mut seen: Option<u64> = None;
+    loop {
+        let data_dir = state.settings.data_dir.clone();
+        let now = tokio::task::spawn_blocking(move || cache::fingerprint(&data_dir)).await.ok();
+        // Made at start; after that once a change has settled.
+        if now.is_some() && now != warmed && (warmed.is_none() || now == seen) {
+            let started = std::time::Instant::now();
+            match warm_once(&state).await {
+                Ok(()) => (state.settings.notify)(&format!(
+                    "spendlens serve: the dashboard's answers are ready (made in {:.1} s)",
+                    started.elapsed().as_secs_f64()
+                )),
+                Err(error) => (state.settings.notify)(&format!("preparing the dashboard's answers failed: {}", error.with_causes())),
+            }
+            warmed = now;
+        }
+        seen = now;
+        tokio::time::sleep(WARM_CHECK).await;
+    }
+}
+
+/// Every page's default answers, made (or found kept).
+async fn warm_once(state: &Shared) -> Result<(), ServerError> {
+    let answers = answers(state);
     let filters = Filters::default();
-    let Ok(Some(period)) = answers.period(&filters).await else { return };
-    let outcome = async {
-        answers.report(period).await?;
-        answers.placements(period, pages::placement_filter(&filters)).await?;
-        answers.optimise(period, None).await?;
-        answers.reconcile(period).await?;
-        Ok::<_, ServerError>(())
+    let Some(period) = answers.period(&filters).await? else { return Ok(()) };
+    answers.report(period).await?;
+    answers.placements(period, pages::placement_filter(&filters)).await?;
+    answers.reconcile(period).await?;
+    answers.budgets(pages::budget_month(period)).await?;
+    answers.seats(period).await?;
+    answers.insights(period).await?;
+    answers.optimise(period, None).await?;
+    if let Some(span) = answers.savings_period(&filters).await? {
+        answers.savings(span).await?;
     }
-    .await;
-    if let Err(error) = outcome {
-        (state.settings.notify)(&format!("preparing the dashboard's answers failed: {}", error.with_causes()));
-    }
+    answers.spikes(&filters).await?;
+    // The Overview's month against its forecast, then the Forecast page's own.
+    answers.forecast(pages::month_forecast_options(pages::budget_month(period))).await?;
+    answers.forecast(filters.terms.forecast()).await?;
+    Ok(())
 }
 
 #[cfg(test)]
@@ -287,6 +334,8 @@ mod tests {
         let mut described: Vec<String> = document["paths"].as_object().unwrap().keys().cloned().collect();
         described.sort();
         let mut served: Vec<String> = [
+            "budgets",
+            "commit",
             "forecast",
             "insights",
             "ledger",

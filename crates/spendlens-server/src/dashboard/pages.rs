@@ -1,18 +1,23 @@
 //! The pages and the answers behind them. Each answer is one application use case (`App::report`,
-//! `App::optimise`, `App::savings`, `App::reconcile`, `App::placements`), kept in the answer
-//! cache with its JSON text made once by `views::to_json`, so the REST API serves the very bytes
-//! the CLI prints. Each page is one small function laying out answers as blocks; the only sums here
-//! are presentation groupings of ledger entries the application placed (the trend's weeks and
-//! months of the report's daily spend, the API path by model and tier), each tested against
-//! hand-computed rows.
+//! `App::optimise`, `App::savings`, `App::reconcile`, `App::placements`, `App::forecast`,
+//! `App::commit`, `App::spikes`, `App::seats`, `App::cc_insights`), kept in the answer cache with
+//! its JSON text made once by `views::to_json`, so the REST API serves the very bytes the CLI
+//! prints. Each page is one small function laying out answers as blocks; the only sums here are
+//! presentation groupings of ledger entries the application placed (the trend's weeks and months of
+//! the report's daily spend, the API path by model and tier, a month's spend against each
+//! `[[budget]]` through `alerts::Budget`), each tested against hand-computed rows.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
+use rust_decimal::Decimal;
 use serde::Serialize;
 use spendlens_analysis::optimise::Optimisation;
 use spendlens_analysis::savings::Savings;
+use spendlens_analysis::spikes::Spikes;
 use spendlens_analysis::{Driver, LedgerEntry, PlacementFilter, Summary};
+use spendlens_app::alerts::{Budget, Scope};
+use spendlens_app::forecast::{CommitOptions, CommitView, Discount, ForecastOptions, ForecastView, PathView};
 use spendlens_app::ledger::PeriodChoice;
 use spendlens_app::views::{LedgerView, ReconcileView, to_json};
 use spendlens_app::{App, AppError};
@@ -21,7 +26,7 @@ use spendlens_report::{DailySpend, PathAmounts};
 
 use super::cache::Cache;
 use super::query::{Filters, Grain};
-use super::render::{Block, Cell, Figure, Page, Table};
+use super::render::{Block, Cell, Field, Figure, Form, Input, Page, Table};
 use super::svg::{self, Bar, Stack};
 use crate::ServerError;
 
@@ -161,6 +166,79 @@ pub fn api_models(entries: &[LedgerEntry], period: Period) -> ApiModelsView {
     ApiModelsView { period, models, total_usd }
 }
 
+/// `GET /api/v1/budgets`: a calendar month against each `[[budget]]` of `config.toml`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct BudgetsView {
+    /// `YYYY-MM`.
+    pub month: String,
+    pub budgets: Vec<BudgetLine>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct BudgetLine {
+    /// What the budget covers: a team (its engineers on Claude Code), a feature (on the API) or a path.
+    pub scope: Scope,
+    pub budget_usd: Money,
+    /// The month's spend against it, exact (`spendlens alerts check` shows it to the cent).
+    pub spent_usd: Money,
+    /// Spent over budget, in percent to one decimal.
+    pub share_pct: Decimal,
+    /// Budget less spent (negative once over).
+    pub left_usd: Money,
+    pub soft_pct: Decimal,
+    pub soft_threshold_usd: Money,
+    pub hard_pct: Decimal,
+    pub hard_threshold_usd: Money,
+    /// `ok`, `soft` (the soft threshold reached) or `hard`: the alert `spendlens alerts check`
+    /// raises for the month.
+    pub status: String,
+}
+
+/// Percent of `whole` that `part` is, to one decimal.
+fn percent_of(part: Money, whole: Money) -> Decimal {
+    if whole.is_zero() {
+        Decimal::ZERO
+    } else {
+        (part.as_decimal() * Decimal::ONE_HUNDRED / whole.as_decimal())
+            .round_dp_with_strategy(1, rust_decimal::RoundingStrategy::MidpointAwayFromZero)
+    }
+}
+
+/// The highest threshold of `budget` that `amount` reaches: `hard`, `soft`, else `ok`.
+fn status_of(budget: &Budget, amount: Money) -> &'static str {
+    budget.thresholds().iter().rev().find(|(_, _, threshold)| amount >= *threshold).map_or("ok", |(level, ..)| *level)
+}
+
+/// `month` against each budget, from the ledger's entries of that month.
+pub fn budget_lines(budgets: &[Budget], entries: &[LedgerEntry], month: Period) -> BudgetsView {
+    let lines = budgets
+        .iter()
+        .map(|budget| {
+            let spent = budget.spent(entries, month);
+            let [(_, soft_pct, soft), (_, hard_pct, hard)] = budget.thresholds();
+            BudgetLine {
+                scope: budget.scope.clone(),
+                budget_usd: budget.monthly,
+                spent_usd: spent,
+                share_pct: percent_of(spent, budget.monthly),
+                left_usd: budget.monthly - spent,
+                soft_pct: soft_pct.normalize(),
+                soft_threshold_usd: soft,
+                hard_pct: hard_pct.normalize(),
+                hard_threshold_usd: hard,
+                status: status_of(budget, spent).to_string(),
+            }
+        })
+        .collect();
+    BudgetsView { month: month.label(), budgets: lines }
+}
+
+/// The calendar month a period's budgets and forecast are read in: the period itself when it is
+/// a month, else the month of its last day.
+pub fn budget_month(period: Period) -> Period {
+    if Period::month_of(period.start) == period { period } else { Period::month_of(period.end - chrono::Duration::days(1)) }
+}
+
 /// What pages ask: the application and the answers kept.
 pub struct Answers {
     pub(crate) app: Arc<App>,
@@ -240,19 +318,45 @@ impl Answers {
         self.cache.answer(key, move || answered(app.placements(period, &filter).map_err(app_error)?)).await
     }
 
-    /// `App::forecast` with the CLI's defaults (`spendlens forecast --json`).
-    pub async fn forecast(&self) -> Result<Arc<Answered<serde_json::Value>>, ServerError> {
+    /// `App::forecast` (`spendlens forecast --start S --horizon H --baseline B --json`).
+    pub async fn forecast(&self, options: ForecastOptions) -> Result<Arc<Answered<ForecastView>>, ServerError> {
+        let app = self.app.clone();
+        let key = format!("forecast|{:?}|{}|{:?}", options.start, options.horizon, options.baseline);
+        self.cache.answer(key, move || answered(app.forecast(&options).map_err(app_error)?)).await
+    }
+
+    /// `App::commit` (`spendlens commit --discount PCT --term N --overage-rate R --start S
+    /// --baseline B --json`).
+    pub async fn commit(&self, options: CommitOptions) -> Result<Arc<Answered<CommitView>>, ServerError> {
+        let app = self.app.clone();
+        let discount = match &options.discount {
+            Discount::Flat(percent) => percent.to_string(),
+            Discount::Tiers(path) => path.display().to_string(),
+        };
+        let key = format!(
+            "commit|{:?}|{}|{discount}|{}|{:?}|{:?}",
+            options.start, options.term, options.overage_rate, options.baseline, options.headcount
+        );
+        self.cache.answer(key, move || answered(app.commit(&options).map_err(app_error)?)).await
+    }
+
+    /// `month` against each `[[budget]]` of `config.toml` (the ledger is read only when there are budgets).
+    pub async fn budgets(&self, month: Period) -> Result<Arc<Answered<BudgetsView>>, ServerError> {
         let app = self.app.clone();
         self.cache
-            .answer("forecast".into(), move || {
-                let view = app.forecast(&spendlens_app::forecast::ForecastOptions::default()).map_err(app_error)?;
-                as_value(&view)
+            .answer(Filters::key_of(month, "budgets"), move || {
+                let budgets = app.budgets().map_err(app_error)?;
+                if budgets.is_empty() {
+                    return answered(BudgetsView { month: month.label(), budgets: Vec::new() });
+                }
+                let loaded = app.load_ledger(month).map_err(app_error)?;
+                answered(budget_lines(&budgets, &loaded.ledger.entries, month))
             })
             .await
     }
 
     /// `App::spikes` of the month or days named, else of the ledger's whole span (`spendlens spikes`).
-    pub async fn spikes(&self, filters: &Filters) -> Result<Arc<Answered<serde_json::Value>>, ServerError> {
+    pub async fn spikes(&self, filters: &Filters) -> Result<Arc<Answered<Spikes>>, ServerError> {
         let app = self.app.clone();
         let (since, until) = match (filters.month.as_deref().and_then(Period::parse_month), filters.since, filters.until) {
             (Some(month), _, _) => (Some(month.start), Some(month.end - chrono::Duration::days(1))),
@@ -261,7 +365,7 @@ impl Answers {
         self.cache
             .answer(format!("spikes|{since:?}|{until:?}"), move || {
                 let period = app.spikes_period(since, until).map_err(app_error)?;
-                as_value(&app.spikes(period).map_err(app_error)?)
+                answered(app.spikes(period).map_err(app_error)?)
             })
             .await
     }
@@ -301,21 +405,34 @@ fn contains(haystack: &str, needle: &Option<String>) -> bool {
     needle.as_deref().is_none_or(|needle| haystack.to_lowercase().contains(&needle.to_lowercase()))
 }
 
+/// The forecast's and commitment's parameters.
+const TERM_NAMES: [&str; 6] = ["start", "horizon", "term", "discount", "overage_rate", "baseline"];
+
 /// A drill-down address: the ledger of this period with these filters.
 fn ledger_link(filters: &Filters, changes: &[(&str, Option<&str>)]) -> String {
     let mut all: Vec<(&str, Option<&str>)> = vec![("grain", None), ("team", None), ("feature", None), ("driver", None), ("key", None)];
+    all.extend(TERM_NAMES.iter().map(|name| (*name, None)));
     all.extend_from_slice(changes);
     format!("/ledger?{}", filters.query(&all))
 }
 
+/// The REST answer of `endpoint` for these filters: the period and the parameters in `keep`.
 fn api_link(endpoint: &str, filters: &Filters, keep: &[&str]) -> String {
     let drop: Vec<(&str, Option<&str>)> = ["path", "team", "feature", "driver", "key", "grain"]
         .into_iter()
+        .chain(TERM_NAMES)
         .filter(|name| !keep.contains(name))
         .map(|name| (name, None))
         .collect();
     let query = filters.query(&drop);
     if query.is_empty() { format!("/api/v1/{endpoint}") } else { format!("/api/v1/{endpoint}?{query}") }
+}
+
+/// The REST answer of `endpoint` with the forecast's or commitment's parameters `keep` only (those
+/// answers take no period).
+fn terms_link(endpoint: &str, filters: &Filters, keep: &[&str]) -> String {
+    let terms = Filters { terms: filters.terms.clone(), ..Filters::default() };
+    api_link(endpoint, &terms, keep)
 }
 
 fn names(columns: &[&str]) -> Vec<String> {
@@ -327,7 +444,9 @@ fn names(columns: &[&str]) -> Vec<String> {
 fn json_cell(key: &str, value: &serde_json::Value) -> Cell {
     use serde_json::Value;
     match value {
-        Value::String(text) if key.ends_with("_usd") => text.parse::<Money>().map_or_else(|_| Cell::text(text), Cell::usd),
+        Value::String(text) if key.ends_with("_usd") || key.contains("_usd_") => {
+            text.parse::<Money>().map_or_else(|_| Cell::text(text), Cell::usd)
+        }
         Value::String(text) => Cell::text(text),
         Value::Number(number) => Cell::count(number),
         Value::Bool(flag) => Cell::text(if *flag { "yes" } else { "no" }),
@@ -506,15 +625,208 @@ pub async fn overview(answers: &Answers, filters: &Filters) -> Result<Page, Serv
             })
             .collect(),
     }));
-    page.blocks.push(Block::Heading("This month against forecast and budget".into()));
-    match answers.forecast().await {
-        Ok(forecast) => view_blocks("overview-forecast", &forecast.value, 1, &mut page.blocks),
-        Err(ServerError::Query { detail }) => page.blocks.push(Block::Note(format!("No forecast: {detail}"))),
+    let month = budget_month(period);
+    let forecast_options = month_forecast_options(month);
+    page.blocks.push(Block::Heading(format!("{} against forecast and budget", month.label())));
+    let month_report = if month == period { report.clone() } else { answers.report(month).await? };
+    let forecast = match answers.forecast(forecast_options.clone()).await {
+        Ok(forecast) => Some(forecast),
+        Err(ServerError::Query { detail }) => {
+            page.blocks.push(Block::Note(format!("No forecast for {}: {detail}", month.label())));
+            None
+        }
+        Err(error) => return Err(error),
+    };
+    if let Some(forecast) = &forecast {
+        month_against_forecast(&mut page, &month_report.summary.value, &forecast.value, month);
+    }
+    match answers.budgets(month).await {
+        Ok(budgets) => budgets_blocks(&mut page, &budgets.value, forecast.as_ref().map(|forecast| &forecast.value), filters, month),
+        // A config.toml the budgets cannot be read from: said here, the rest of the page still shown.
+        Err(ServerError::App(error)) => page.blocks.push(Block::Note(format!("Budgets: {error}"))),
         Err(error) => return Err(error),
     }
-    page.blocks.push(Block::Note("Budget: spendlens has no budget setting yet; the forecast above is the month's yardstick.".into()));
-    page.api = vec![api_link("report", filters, &[]), api_link("trend", filters, &["grain"])];
+    let month_filters = Filters { month: Some(month.label()), since: None, until: None, ..Filters::default() };
+    page.api = vec![
+        api_link("report", filters, &[]),
+        api_link("trend", filters, &["grain"]),
+        api_link("budgets", &month_filters, &[]),
+        forecast_link(&forecast_options),
+    ];
     Ok(page)
+}
+
+/// `spendlens forecast --start MONTH --horizon 2`: the month and the one after it.
+pub fn month_forecast_options(month: Period) -> ForecastOptions {
+    ForecastOptions { start: Some(month.label()), horizon: 2, ..ForecastOptions::default() }
+}
+
+fn forecast_link(options: &ForecastOptions) -> String {
+    let mut query = Vec::new();
+    if let Some(start) = &options.start {
+        query.push(format!("start={start}"));
+    }
+    query.push(format!("horizon={}", options.horizon));
+    if options.baseline != ForecastOptions::default().baseline {
+        query.push(format!("baseline={}", options.baseline.as_str()));
+    }
+    format!("/api/v1/forecast?{}", query.join("&"))
+}
+
+/// A forecast path's P10, P50 and P90 for `month`, if the forecast covers it.
+fn forecast_of<'a>(path: &'a PathView, month: &str) -> Option<&'a spendlens_app::forecast::MonthView> {
+    path.months.iter().find(|point| point.month == month)
+}
+
+/// The month's spend on each path beside the forecast of the month and of the one after it.
+fn month_against_forecast(page: &mut Page, summary: &Summary, forecast: &ForecastView, month: Period) {
+    let label = month.label();
+    let next = Period::month_of(month.end).label();
+    let spent_claude_code = summary.paths.claude_code.total_usd;
+    let spent_api = summary.paths.api.total_usd;
+    let this = forecast_of(&forecast.total, &label);
+    let ahead = forecast_of(&forecast.total, &next);
+    page.blocks.push(Block::Figures(vec![
+        figure("month-spent", &format!("Spent in {label}, both paths"), Cell::usd(spent_claude_code + spent_api)),
+        figure("month-forecast-p50", &format!("Forecast for {label} (P50)"), Cell::maybe_usd(this.map(|point| point.p50_usd))),
+        figure("next-forecast-p50", &format!("Forecast for {next} (P50)"), Cell::maybe_usd(ahead.map(|point| point.p50_usd))),
+    ]));
+    let history_end = forecast.drivers.history.end;
+    page.blocks.push(Block::Note(if history_end >= month.end {
+        format!(
+            "{label} is complete in the ledger: its forecast holds its own dollars (the paths', without unassigned); {next} is the month ahead."
+        )
+    } else {
+        format!(
+            "The ledger runs to {}: {label}'s forecast is its dollars so far plus the forecast of its remaining days (both paths, without unassigned).",
+            history_end - chrono::Duration::days(1)
+        )
+    }));
+    let mut rows = Vec::new();
+    for (month_label, spent) in [(&label, Some((spent_claude_code, spent_api))), (&next, None)] {
+        let paths = [
+            ("claude_code", forecast.paths.get("claude_code"), spent.map(|(claude_code, _)| claude_code)),
+            ("api", forecast.paths.get("api"), spent.map(|(_, api)| api)),
+            ("both paths", Some(&forecast.total), spent.map(|(claude_code, api)| claude_code + api)),
+        ];
+        for (path, view, spent) in paths {
+            let Some(point) = view.and_then(|view| forecast_of(view, month_label)) else { continue };
+            rows.push(vec![
+                Cell::text(month_label.as_str()),
+                Cell::text(path),
+                Cell::maybe_usd(spent),
+                Cell::usd(point.p10_usd),
+                Cell::usd(point.p50_usd),
+                Cell::usd(point.p90_usd),
+            ]);
+        }
+    }
+    page.blocks.push(Block::Table(Table {
+        id: "month-forecast".into(),
+        title: format!("{label} and {next} against the forecast"),
+        columns: names(&["month", "path", "spent_usd", "p10_usd", "p50_usd", "p90_usd"]),
+        rows,
+    }));
+}
+
+/// Each budget: the month's spend, its share, the alert it raises, and for a path's budget the
+/// forecast of the month against it.
+fn budgets_blocks(page: &mut Page, view: &BudgetsView, forecast: Option<&ForecastView>, filters: &Filters, month: Period) {
+    if view.budgets.is_empty() {
+        page.blocks.push(Block::Note(
+            "No budgets are configured: add [[budget]] entries to config.toml (team, feature or path, monthly_usd, soft_pct, hard_pct) \
+             to see the month against them."
+                .into(),
+        ));
+        return;
+    }
+    let over: Vec<&BudgetLine> = view.budgets.iter().filter(|line| line.status != "ok").collect();
+    page.blocks.push(Block::Figures(vec![
+        figure("budgets-count", &format!("Budgets, {}", view.month), Cell::count(view.budgets.len())),
+        figure("budgets-soft", "At the soft threshold", Cell::count(over.iter().filter(|line| line.status == "soft").count())),
+        figure("budgets-hard", "At the hard threshold", Cell::count(over.iter().filter(|line| line.status == "hard").count())),
+    ]));
+    let bars: Vec<Bar> = view
+        .budgets
+        .iter()
+        .map(|line| Bar {
+            label: format!("{} {} ({}%)", line.scope.kind, line.scope.name, line.share_pct),
+            amount: line.spent_usd,
+            colour: match line.scope.name.parse::<Path>() {
+                Ok(path) if line.scope.kind == "path" => svg::colour(path),
+                _ if line.scope.kind == "team" => svg::CLAUDE_CODE_COLOUR,
+                _ => svg::API_COLOUR,
+            },
+            link: Some(budget_link(line, filters, month)),
+        })
+        .collect();
+    page.blocks.push(Block::Chart(svg::horizontal_bars("chart-budgets", "Spent against each budget", &bars)));
+    let label = month.label();
+    let rows = view
+        .budgets
+        .iter()
+        .map(|line| {
+            let forecast_p50 = forecast
+                .filter(|_| line.scope.kind == "path")
+                .and_then(|forecast| forecast.paths.get(&line.scope.name))
+                .and_then(|path| forecast_of(path, &label))
+                .map(|point| point.p50_usd);
+            let forecast_status = forecast_p50.map(|p50| {
+                let reached = [("soft", line.soft_threshold_usd), ("hard", line.hard_threshold_usd)]
+                    .iter()
+                    .rev()
+                    .find(|(_, threshold)| p50 >= *threshold)
+                    .map_or("ok", |(level, _)| *level);
+                Cell::text(reached)
+            });
+            vec![
+                Cell::text(&line.scope.kind),
+                Cell::text(&line.scope.name).linked(budget_link(line, filters, month)),
+                Cell::usd(line.spent_usd),
+                Cell::usd(line.budget_usd),
+                Cell::count(line.share_pct),
+                Cell::text(&line.status),
+                Cell::usd(line.soft_threshold_usd),
+                Cell::usd(line.hard_threshold_usd),
+                Cell::maybe_usd(forecast_p50),
+                forecast_status.unwrap_or_else(|| Cell::text("")),
+            ]
+        })
+        .collect();
+    page.blocks.push(Block::Table(Table {
+        id: "budgets".into(),
+        title: format!("{label} against each budget"),
+        columns: names(&[
+            "scope",
+            "name",
+            "spent_usd",
+            "budget_usd",
+            "share_pct",
+            "status",
+            "soft_threshold_usd",
+            "hard_threshold_usd",
+            "forecast_p50_usd",
+            "forecast_status",
+        ]),
+        rows,
+    }));
+    if forecast.is_some() && view.budgets.iter().any(|line| line.scope.kind != "path") {
+        page.blocks
+            .push(Block::Note("The forecast is made per path: a team's or a feature's budget is compared with what it has spent.".into()));
+    }
+}
+
+/// The ledger lines a budget counts.
+fn budget_link(line: &BudgetLine, filters: &Filters, month: Period) -> String {
+    let label = month.label();
+    let month_only: Vec<(&str, Option<&str>)> = vec![("month", Some(&label)), ("since", None), ("until", None)];
+    let mut changes = month_only;
+    match line.scope.kind.as_str() {
+        "team" => changes.extend([("path", Some("claude_code")), ("team", Some(line.scope.name.as_str()))]),
+        "feature" => changes.extend([("path", Some("api")), ("feature", Some(line.scope.name.as_str()))]),
+        _ => changes.push(("path", Some(line.scope.name.as_str()))),
+    }
+    ledger_link(filters, &changes)
 }
 
 /// Claude Code: teams, engineers, seats, insights, path fit.
@@ -759,26 +1071,320 @@ pub async fn savings(answers: &Answers, filters: &Filters) -> Result<Page, Serve
     Ok(page)
 }
 
-/// Forecast and commitment.
+/// Forecast and commitment: `spendlens forecast` and `spendlens commit` with the terms in the address.
 pub async fn forecast(answers: &Answers, filters: &Filters) -> Result<Page, ServerError> {
     let period = answers.period(filters).await?;
     let mut page = page("forecast", "Forecast and commitment", period);
     if period.is_none() {
         return Ok(empty_ledger(page));
     }
-    match answers.forecast().await {
-        Ok(forecast) => view_blocks("forecast", &forecast.value, 0, &mut page.blocks),
+    let options = filters.terms.forecast();
+    page.blocks.push(Block::Heading(format!("Forecast, {} months ({} baseline)", options.horizon, options.baseline.as_str())));
+    match answers.forecast(options).await {
+        Ok(forecast) => forecast_blocks(&mut page, &forecast.value),
         Err(ServerError::Query { detail }) => page.blocks.push(Block::Note(format!("No forecast: {detail}"))),
         Err(error) => return Err(error),
     }
     page.blocks.push(Block::Heading("Commitment".into()));
-    page.blocks.push(Block::Note(
-        "Commitment advice depends on the terms offered (discount, term, overage rate): ask `spendlens commit` with them; the \
-         dashboard does not take terms yet."
-            .into(),
-    ));
-    page.api = vec!["/api/v1/forecast".into()];
+    page.blocks.push(Block::Form(terms_form(filters)));
+    page.api = vec![terms_link("forecast", filters, &["start", "horizon", "baseline"])];
+    match filters.terms.commit() {
+        None => page.blocks.push(Block::Note(
+            "Give the discount offered (and the term, overage rate and first month if they differ from 12 months at list from the \
+             month ahead) to size a commitment, as `spendlens commit --discount PCT` does."
+                .into(),
+        )),
+        Some(options) => match answers.commit(options).await {
+            Ok(commit) => {
+                commit_blocks(&mut page, &commit.value);
+                page.api.push(terms_link("commit", filters, &["start", "term", "discount", "overage_rate", "baseline"]));
+            }
+            Err(ServerError::Query { detail }) => page.blocks.push(Block::Note(format!("No commitment: {detail}"))),
+            Err(error) => return Err(error),
+        },
+    }
     Ok(page)
+}
+
+/// The commitment's terms as a form: `spendlens commit`'s flags, kept in the address.
+fn terms_form(filters: &Filters) -> Form {
+    let terms = &filters.terms;
+    let text = |value: Option<String>| value.unwrap_or_default();
+    let baseline = terms.baseline.map(|baseline| baseline.as_str().to_string()).unwrap_or_default();
+    Form {
+        id: "commit-terms".into(),
+        label: "Commitment terms".into(),
+        hidden: filters.pairs(&TERM_NAMES.iter().map(|name| (*name, None)).collect::<Vec<_>>()),
+        fields: vec![
+            Field {
+                name: "discount",
+                label: "Discount, % off list",
+                input: Input::Number { min: "0", step: "any" },
+                value: text(terms.discount.map(|d| d.to_string())),
+            },
+            Field {
+                name: "term",
+                label: "Term, months",
+                input: Input::Number { min: "1", step: "1" },
+                value: text(terms.term.map(|months| months.to_string())),
+            },
+            Field {
+                name: "overage_rate",
+                label: "Overage, × list",
+                input: Input::Number { min: "0", step: "any" },
+                value: text(terms.overage_rate.map(|rate| rate.to_string())),
+            },
+            Field { name: "start", label: "First month", input: Input::Month, value: text(terms.start.clone()) },
+            Field {
+                name: "baseline",
+                label: "API baseline",
+                input: Input::Select(vec![("", "default"), ("current", "today's unit costs"), ("optimised", "optimised")]),
+                value: baseline,
+            },
+        ],
+        submit: "Size the commitment".into(),
+    }
+}
+
+/// A forecast's months per path, its chart and the drivers it was made from.
+fn forecast_blocks(page: &mut Page, forecast: &ForecastView) {
+    let first = forecast.total.months.first();
+    let mut figures = Vec::new();
+    if let Some(point) = first {
+        figures.push(figure("forecast-first-p50", &format!("{} total (P50)", point.month), Cell::usd(point.p50_usd)));
+        figures.push(figure("forecast-first-p10", &format!("{} P10", point.month), Cell::usd(point.p10_usd)));
+        figures.push(figure("forecast-first-p90", &format!("{} P90", point.month), Cell::usd(point.p90_usd)));
+    }
+    let horizon: Money = forecast.total.months.iter().map(|point| point.p50_usd).sum();
+    figures.push(figure("forecast-horizon-p50", "Sum of the months' P50", Cell::usd(horizon)));
+    page.blocks.push(Block::Figures(figures));
+    let p50 = |path: &str, month: &str| {
+        forecast.paths.get(path).and_then(|view| forecast_of(view, month)).map_or(Money::ZERO, |point| point.p50_usd)
+    };
+    let stacks: Vec<Stack> = forecast
+        .total
+        .months
+        .iter()
+        .map(|point| Stack {
+            label: point.month.clone(),
+            amounts: vec![(Path::ClaudeCode, p50("claude_code", &point.month)), (Path::Api, p50("api", &point.month))],
+        })
+        .collect();
+    page.blocks.push(Block::Chart(svg::stacked_bars("chart-forecast", "Forecast per path by month (P50)", &stacks)));
+    page.blocks.push(months_table("forecast-months", "Forecast by month: P10, P50, P90", forecast));
+    let drivers = &forecast.drivers;
+    let claude_code = &drivers.claude_code;
+    page.blocks.push(Block::Heading("Claude Code: engineers × cost per engineer-day, plus seats".into()));
+    page.blocks.push(Block::Figures(vec![
+        figure("forecast-active-engineers", "Active engineers (last four weeks)", Cell::count(claude_code.active_engineers)),
+        figure("forecast-engineer-day", "Per active engineer-day", Cell::usd(claude_code.cost_per_active_engineer_day_usd)),
+        figure("forecast-seats", "Open seats", Cell::count(claude_code.seats)),
+        figure("forecast-holiday-factor", "Holiday factor", Cell::count(claude_code.holiday_factor)),
+    ]));
+    page.blocks.push(Block::Table(Table {
+        id: "forecast-claude-code".into(),
+        title: "Claude Code by month".into(),
+        columns: names(&["month", "active_engineers", "usage_usd", "seat_fees_usd"]),
+        rows: claude_code
+            .months
+            .iter()
+            .map(|month| {
+                vec![
+                    Cell::text(&month.month),
+                    Cell::count(month.active_engineers),
+                    Cell::usd(month.usage_usd),
+                    Cell::usd(month.seat_fees_usd),
+                ]
+            })
+            .collect(),
+    }));
+    page.blocks.push(Block::Heading("API: per feature, requests × unit cost".into()));
+    page.blocks.push(Block::Table(Table {
+        id: "forecast-features".into(),
+        title: "API features by month".into(),
+        columns: names(&[
+            "feature",
+            "month",
+            "volume",
+            "model",
+            "requests",
+            "usd",
+            "requests_per_day",
+            "usd_per_1k_requests",
+            "forecast_usd_per_1k_requests",
+        ]),
+        rows: drivers
+            .api
+            .features
+            .iter()
+            .flat_map(|feature| {
+                feature.months.iter().map(move |month| {
+                    vec![
+                        Cell::text(&feature.feature),
+                        Cell::text(&month.month),
+                        Cell::text(&feature.volume),
+                        Cell::text(&feature.model),
+                        month.requests.map_or_else(|| Cell::text(""), Cell::count),
+                        Cell::usd(month.usd),
+                        feature.requests_per_day.map_or_else(|| Cell::text(""), Cell::count),
+                        Cell::maybe_usd(feature.usd_per_1k_requests),
+                        Cell::maybe_usd(feature.forecast_usd_per_1k_requests),
+                    ]
+                })
+            })
+            .collect(),
+    }));
+    page.blocks.push(Block::Note(format!(
+        "History {} to {}. Method: {}",
+        drivers.history.start,
+        drivers.history.end - chrono::Duration::days(1),
+        drivers.method
+    )));
+    for note in &drivers.notes {
+        page.blocks.push(Block::Note(note.clone()));
+    }
+}
+
+/// A forecast's months, one row per month and path (the total last).
+fn months_table(id: &str, title: &str, forecast: &ForecastView) -> Block {
+    let mut rows = Vec::new();
+    for (index, total) in forecast.total.months.iter().enumerate() {
+        for (path, view) in [("claude_code", forecast.paths.get("claude_code")), ("api", forecast.paths.get("api"))] {
+            if let Some(point) = view.and_then(|view| view.months.get(index)) {
+                rows.push(vec![
+                    Cell::text(&point.month),
+                    Cell::text(path),
+                    Cell::usd(point.p10_usd),
+                    Cell::usd(point.p50_usd),
+                    Cell::usd(point.p90_usd),
+                ]);
+            }
+        }
+        rows.push(vec![
+            Cell::text(&total.month),
+            Cell::text("total"),
+            Cell::usd(total.p10_usd),
+            Cell::usd(total.p50_usd),
+            Cell::usd(total.p90_usd),
+        ]);
+    }
+    Block::Table(Table { id: id.into(), title: title.into(), columns: names(&["month", "path", "p10_usd", "p50_usd", "p90_usd"]), rows })
+}
+
+/// The commitment: the recommendation, each path's, the sensitivity and the two baselines.
+fn commit_blocks(page: &mut Page, commit: &CommitView) {
+    let term = match (commit.term.first(), commit.term.last()) {
+        (Some(first), Some(last)) if first != last => format!("{first} to {last}"),
+        (Some(first), _) => first.clone(),
+        _ => String::new(),
+    };
+    let tiers: Vec<String> = commit
+        .tiers
+        .iter()
+        .map(|tier| format!("{}% off from {}", (tier.discount * Decimal::ONE_HUNDRED).normalize(), tier.min_commitment_usd))
+        .collect();
+    page.blocks.push(Block::Note(format!(
+        "Commit {} over {term} ({} months, {} baseline, {}; overage at {}× list): expected saving {} against paying list, a {}% chance \
+         of spending past the commitment, expected unused commitment {}.",
+        commit.recommended_commitment_usd,
+        commit.term.len(),
+        commit.baseline.as_str(),
+        tiers.join("; "),
+        commit.overage_rate.normalize(),
+        commit.expected_saving_usd,
+        (commit.shortfall_probability * Decimal::ONE_HUNDRED).normalize(),
+        commit.expected_waste_usd,
+    )));
+    page.blocks.push(Block::Figures(vec![
+        figure("commit-recommended", "Recommended commitment", Cell::usd(commit.recommended_commitment_usd)),
+        figure("commit-saving", "Expected saving", Cell::usd(commit.expected_saving_usd)),
+        figure("commit-shortfall", "Shortfall probability", Cell::count(commit.shortfall_probability)),
+        figure("commit-waste", "Expected waste", Cell::usd(commit.expected_waste_usd)),
+        figure("commit-spend-p50", "Spend over the term (P50)", Cell::usd(commit.spend_p50_usd)),
+    ]));
+    let total = spendlens_app::forecast::CommitPath {
+        recommended_commitment_usd: commit.recommended_commitment_usd,
+        expected_saving_usd: commit.expected_saving_usd,
+        shortfall_probability: commit.shortfall_probability,
+        expected_waste_usd: commit.expected_waste_usd,
+        expected_spend_usd: commit.expected_spend_usd,
+        spend_p10_usd: commit.spend_p10_usd,
+        spend_p50_usd: commit.spend_p50_usd,
+        spend_p90_usd: commit.spend_p90_usd,
+        sensitivity: Vec::new(),
+    };
+    let rows = commit
+        .paths
+        .iter()
+        .map(|(path, line)| (path.as_str(), line))
+        .chain([("total", &total)])
+        .map(|(path, line)| {
+            vec![
+                Cell::text(path),
+                Cell::usd(line.recommended_commitment_usd),
+                Cell::usd(line.expected_saving_usd),
+                Cell::count(line.shortfall_probability),
+                Cell::usd(line.expected_waste_usd),
+                Cell::usd(line.expected_spend_usd),
+                Cell::usd(line.spend_p10_usd),
+                Cell::usd(line.spend_p50_usd),
+                Cell::usd(line.spend_p90_usd),
+            ]
+        })
+        .collect();
+    page.blocks.push(Block::Table(Table {
+        id: "commit-paths".into(),
+        title: "Per path and in total".into(),
+        columns: names(&[
+            "path",
+            "recommended_commitment_usd",
+            "expected_saving_usd",
+            "shortfall_probability",
+            "expected_waste_usd",
+            "expected_spend_usd",
+            "spend_p10_usd",
+            "spend_p50_usd",
+            "spend_p90_usd",
+        ]),
+        rows,
+    }));
+    page.blocks.push(Block::Table(Table {
+        id: "commit-sensitivity".into(),
+        title: "Sensitivity (total): other commitments".into(),
+        columns: names(&[
+            "commitment_usd",
+            "discount",
+            "expected_cost_usd",
+            "expected_saving_usd",
+            "shortfall_probability",
+            "expected_waste_usd",
+        ]),
+        rows: commit
+            .sensitivity
+            .iter()
+            .map(|level| {
+                vec![
+                    Cell::usd(level.commitment_usd),
+                    Cell::count(level.discount),
+                    Cell::usd(level.expected_cost_usd),
+                    Cell::usd(level.expected_saving_usd),
+                    Cell::count(level.shortfall_probability),
+                    Cell::usd(level.expected_waste_usd),
+                ]
+            })
+            .collect(),
+    }));
+    page.blocks.push(Block::Table(Table {
+        id: "commit-baselines".into(),
+        title: "Spend over the term (P50) at today's unit costs and optimised".into(),
+        columns: names(&["path", "current_p50_usd", "optimised_p50_usd"]),
+        rows: commit
+            .baselines
+            .iter()
+            .map(|(path, pair)| vec![Cell::text(path), Cell::usd(pair.current_p50_usd), Cell::usd(pair.optimised_p50_usd)])
+            .collect(),
+    }));
+    page.blocks.push(months_table("commit-months", "The forecast the commitment was sized on", &commit.forecast));
 }
 
 /// Spikes, each with its decomposition and sentence.
@@ -788,12 +1394,70 @@ pub async fn spikes(answers: &Answers, filters: &Filters) -> Result<Page, Server
     if period.is_none() {
         return Ok(empty_ledger(page));
     }
-    match answers.spikes(filters).await {
-        Ok(spikes) => view_blocks("spikes", &spikes.value, 0, &mut page.blocks),
-        Err(ServerError::Query { detail }) => page.blocks.push(Block::Note(format!("No spikes: {detail}"))),
-        Err(error) => return Err(error),
-    }
     page.api = vec![api_link("spikes", filters, &[])];
+    let spikes = match answers.spikes(filters).await {
+        Ok(spikes) => spikes,
+        Err(ServerError::Query { detail }) => {
+            page.blocks.push(Block::Note(format!("No spikes: {detail}")));
+            return Ok(page);
+        }
+        Err(error) => return Err(error),
+    };
+    let shown: Vec<&spendlens_analysis::spikes::Spike> = spikes
+        .value
+        .spikes
+        .iter()
+        .filter(|spike| filters.path.is_none_or(|path| path == spike.path))
+        .filter(|spike| filters.team.is_none() || (spike.driver.kind == "team" && contains(&spike.driver.name, &filters.team)))
+        .filter(|spike| filters.feature.is_none() || (spike.driver.kind == "feature" && contains(&spike.driver.name, &filters.feature)))
+        .collect();
+    let total: Money = shown.iter().map(|spike| spike.change_usd).sum();
+    page.blocks.push(Block::Figures(vec![
+        figure("spikes-count", "Spikes", Cell::count(shown.len())),
+        figure("spikes-change", "Their changes together", Cell::usd(total)),
+    ]));
+    let driver_link = |spike: &spendlens_analysis::spikes::Spike| {
+        let (start, end) = (spike.start.to_string(), spike.end.to_string());
+        let mut changes: Vec<(&str, Option<&str>)> =
+            vec![("month", None), ("since", Some(&start)), ("until", Some(&end)), ("path", Some(spike.path.as_str()))];
+        match spike.driver.kind.as_str() {
+            "team" => changes.push(("team", Some(&spike.driver.name))),
+            "feature" => changes.push(("feature", Some(&spike.driver.name))),
+            "path" | "unattributed" => {}
+            _ => changes.push(("driver", Some(&spike.driver.name))),
+        }
+        ledger_link(filters, &changes)
+    };
+    page.blocks.push(Block::Table(Table {
+        id: "spikes".into(),
+        title: "Spikes".into(),
+        columns: names(&["start", "end", "path", "driver_kind", "driver", "change_usd", "summary"]),
+        rows: shown
+            .iter()
+            .map(|spike| {
+                vec![
+                    Cell::text(spike.start.to_string()),
+                    Cell::text(spike.end.to_string()),
+                    Cell::text(spike.path.as_str()),
+                    Cell::text(&spike.driver.kind),
+                    Cell::text(&spike.driver.name).linked(driver_link(spike)),
+                    Cell::usd(spike.change_usd),
+                    Cell::text(&spike.summary),
+                ]
+            })
+            .collect(),
+    }));
+    page.blocks.push(Block::Heading("Each spike split into its factors".into()));
+    for (index, spike) in shown.iter().enumerate() {
+        let when = if spike.start == spike.end { spike.start.to_string() } else { format!("{} to {}", spike.start, spike.end) };
+        page.blocks.push(Block::Table(Table {
+            id: format!("spike-{}", index + 1),
+            title: format!("{when} · {} {} · {}", spike.driver.kind, spike.driver.name, spike.change_usd),
+            columns: names(&["factor", "usd"]),
+            rows: spike.factors.iter().map(|factor| vec![Cell::text(&factor.factor), Cell::usd(factor.usd)]).collect(),
+        }));
+        page.blocks.push(Block::Note(spike.summary.clone()));
+    }
     Ok(page)
 }
 
@@ -938,6 +1602,81 @@ mod tests {
         assert_eq!(months.buckets.len(), 1);
         assert_eq!(months.buckets[0].paths.total_usd, usd("10.60"));
         assert_eq!(trend(&daily, period, Grain::Day).buckets.len(), 31);
+    }
+
+    fn budget(kind: &str, name: &str, monthly: &str, soft: i64, hard: i64) -> Budget {
+        Budget {
+            scope: Scope { kind: kind.into(), name: name.into() },
+            path: if kind == "path" { name.parse().ok() } else { None },
+            monthly: usd(monthly),
+            soft_pct: Decimal::from(soft),
+            hard_pct: Decimal::from(hard),
+        }
+    }
+
+    #[test]
+    fn a_month_against_each_budget_by_hand() {
+        let october = Period::parse_month("2026-10").unwrap();
+        let entry = |path: Path, driver: Driver, amount: &str, start: &str| LedgerEntry {
+            start: day(start),
+            end: day(start) + chrono::Duration::days(1),
+            amount: usd(amount),
+            path,
+            driver,
+            rule: "r".into(),
+            source: Source::AdminCost,
+            kind: CostKind::Tokens,
+            model: None,
+            api_key: None,
+            workspace_id: None,
+            token_type: None,
+            service_tier: None,
+        };
+        let engineer = |team: &str| Driver::Engineer { email: "ana@acme.example".into(), team: Some(team.into()) };
+        let search = || Driver::Feature { name: "search".into() };
+        let entries = [
+            entry(Path::ClaudeCode, engineer("platform"), "100", "2026-10-02"),
+            entry(Path::ClaudeCode, engineer("platform"), "30.50", "2026-10-31"),
+            entry(Path::ClaudeCode, engineer("platform"), "999", "2026-09-30"),
+            entry(Path::ClaudeCode, engineer("growth"), "7", "2026-10-05"),
+            entry(Path::Api, search(), "45", "2026-10-09"),
+            entry(Path::Api, Driver::Feature { name: "chat".into() }, "5.25", "2026-10-09"),
+        ];
+        let budgets = [
+            budget("team", "platform", "150", 80, 100),
+            budget("feature", "search", "40", 50, 110),
+            budget("path", "api", "1000", 80, 100),
+        ];
+        let view = budget_lines(&budgets, &entries, october);
+        assert_eq!(view.month, "2026-10");
+        let rows: Vec<(&str, Money, Decimal, &str, Money, Money, Money)> = view
+            .budgets
+            .iter()
+            .map(|line| {
+                (
+                    line.scope.name.as_str(),
+                    line.spent_usd,
+                    line.share_pct,
+                    line.status.as_str(),
+                    line.soft_threshold_usd,
+                    line.hard_threshold_usd,
+                    line.left_usd,
+                )
+            })
+            .collect();
+        assert_eq!(
+            rows,
+            vec![
+                // 130.50 of 150 is 87.0%: past the soft threshold (120), short of the hard (150).
+                ("platform", usd("130.50"), Decimal::new(870, 1), "soft", usd("120"), usd("150"), usd("19.50")),
+                // 45 of 40 is 112.5%: past the hard threshold (110% is 44).
+                ("search", usd("45"), Decimal::new(1125, 1), "hard", usd("20"), usd("44"), usd("-5")),
+                // 50.25 of 1000 is 5.025%, 5.0 to one decimal.
+                ("api", usd("50.25"), Decimal::new(50, 1), "ok", usd("800"), usd("1000"), usd("949.75")),
+            ]
+        );
+        assert_eq!(budget_month(Period::new(day("2026-09-20"), day("2026-10-03"))), october);
+        assert_eq!(budget_month(october), october);
     }
 
     #[test]

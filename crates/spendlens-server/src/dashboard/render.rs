@@ -29,11 +29,40 @@ pub enum Block {
     Table(Table),
     /// A sentence for people (escaped when rendered).
     Note(String),
+    /// A form that sets parameters of this page's address.
+    Form(Form),
     /// An analysis this build does not have yet.
     Pending {
         what: &'static str,
         issue: u32,
     },
+}
+
+/// A GET form to the page's own address: its fields, and the page's other parameters kept as
+/// hidden fields, so submitting it changes only what it asks.
+pub struct Form {
+    pub id: String,
+    pub label: String,
+    pub hidden: Vec<(&'static str, String)>,
+    pub fields: Vec<Field>,
+    pub submit: String,
+}
+
+pub struct Field {
+    pub name: &'static str,
+    pub label: &'static str,
+    pub input: Input,
+    pub value: String,
+}
+
+pub enum Input {
+    Month,
+    Number {
+        min: &'static str,
+        step: &'static str,
+    },
+    /// (value, label) pairs.
+    Select(Vec<(&'static str, &'static str)>),
 }
 
 pub struct Figure {
@@ -211,6 +240,7 @@ fn render_block(out: &mut String, page: &Page, filters: &Filters, block: &Block)
         Block::Note(text) => {
             let _ = write!(out, r#"<p class="note">{}</p>"#, escape(text));
         }
+        Block::Form(form) => render_form(out, page, form),
         Block::Pending { what, issue } => {
             let _ = write!(
                 out,
@@ -252,6 +282,41 @@ fn render_block(out: &mut String, page: &Page, filters: &Filters, block: &Block)
             out.push_str("</tbody></table></div></section>");
         }
     }
+}
+
+fn render_form(out: &mut String, page: &Page, form: &Form) {
+    let address = PAGES.iter().find(|(slug, ..)| *slug == page.slug).map_or("/", |(_, address, _)| *address);
+    let _ = write!(
+        out,
+        r#"<form class="terms" id="{}" method="get" action="{address}" aria-label="{}">"#,
+        escape(&form.id),
+        escape(&form.label)
+    );
+    for (name, value) in &form.hidden {
+        let _ = write!(out, r#"<input type="hidden" name="{}" value="{}">"#, escape(name), escape(value));
+    }
+    for field in &form.fields {
+        let (name, value) = (escape(field.name), escape(&field.value));
+        let _ = write!(out, "<label>{} ", escape(field.label));
+        match &field.input {
+            Input::Month => {
+                let _ = write!(out, r#"<input type="month" name="{name}" value="{value}">"#);
+            }
+            Input::Number { min, step } => {
+                let _ = write!(out, r#"<input type="number" name="{name}" value="{value}" min="{min}" step="{step}" size="8">"#);
+            }
+            Input::Select(options) => {
+                let _ = write!(out, r#"<select name="{name}">"#);
+                for (option, label) in options {
+                    let selected = if *option == field.value { " selected" } else { "" };
+                    let _ = write!(out, r#"<option value="{}"{selected}>{}</option>"#, escape(option), escape(label));
+                }
+                out.push_str("</select>");
+            }
+        }
+        out.push_str("</label>");
+    }
+    let _ = write!(out, r#"<button type="submit">{}</button></form>"#, escape(&form.submit));
 }
 
 fn data(cell: &Cell) -> String {
@@ -296,6 +361,38 @@ mod tests {
             ],
         };
         assert_eq!(csv(&table), "feature,total_usd\n\"'=HYPERLINK(\"\"x\"\")\",1234.5678\n\"search, v2\",-3\n");
+    }
+
+    #[test]
+    fn a_form_keeps_the_pages_other_parameters_and_marks_its_values() {
+        let page = Page {
+            slug: "forecast",
+            title: "Forecast",
+            period: None,
+            blocks: vec![Block::Form(Form {
+                id: "commit-terms".into(),
+                label: "Terms".into(),
+                hidden: vec![("month", "2026-10".into()), ("team", "a\"b".into())],
+                fields: vec![
+                    Field { name: "discount", label: "Discount", input: Input::Number { min: "0", step: "any" }, value: "15".into() },
+                    Field {
+                        name: "baseline",
+                        label: "Baseline",
+                        input: Input::Select(vec![("", "default"), ("current", "today")]),
+                        value: "current".into(),
+                    },
+                ],
+                submit: "Go".into(),
+            })],
+            api: Vec::new(),
+        };
+        let html = html(&page, &Filters::default());
+        let form = html.split(r#"<form class="terms""#).nth(1).unwrap().split("</form>").next().unwrap();
+        assert!(form.contains(r#"action="/forecast""#), "{form}");
+        assert!(form.contains(r#"<input type="hidden" name="month" value="2026-10">"#), "{form}");
+        assert!(form.contains(r#"<input type="hidden" name="team" value="a&quot;b">"#), "{form}");
+        assert!(form.contains(r#"name="discount" value="15""#), "{form}");
+        assert!(form.contains(r#"<option value="current" selected>today</option>"#) && !form.contains(r#"value="" selected"#), "{form}");
     }
 
     #[test]

@@ -488,7 +488,7 @@ impl App {
             total: view(PathKind::Total),
             windows: scores.get(&PathKind::Total).map_or(0, |score| score.windows),
             window_days: WINDOW,
-            method: backtest_method(),
+            method: backtest_method(loaded.history.len()),
         })
     }
 
@@ -665,13 +665,22 @@ fn method_name(method: Method) -> &'static str {
     }
 }
 
-fn backtest_method() -> String {
+/// How far apart a rolling run's origins are, in words.
+fn origins_apart(days: usize) -> String {
+    match engine::origin_stride(days) {
+        1 => "one day apart".to_string(),
+        stride => format!("{stride} days apart, ending at the last (at most {} origins)", engine::MAX_ORIGINS),
+    }
+}
+
+fn backtest_method(days: usize) -> String {
     format!(
-        "rolling origin, one day apart, each predicting the next {WINDOW} days from the days before it; origins from {} days of \
+        "rolling origin, {}, each predicting the next {WINDOW} days from the days before it; origins from {} days of \
          history calibrate, from {} days they are scored, once {} earlier windows of the path have closed. P10-P90 from those \
          windows' actual-to-predicted log ratios per unit (Claude Code, each API feature): a Student's t prediction interval \
          (overlapping-batch-means degrees of freedom), units adding in quadrature; P50 the units' median-corrected points summed. \
          MAPE is on the window's dollars. Seasonal naive: the origin's last 7 days repeated.",
+        origins_apart(days),
         engine::CALIBRATION_TRAIN,
         engine::MIN_TRAIN,
         engine::MIN_CALIBRATION
@@ -807,9 +816,10 @@ fn drivers(
         method: format!(
             "Daily series forecast with augurs MSTL (weekly and two-weekly seasons, AutoETS trend); holidays (US company set) scaled by \
              their past fall; months are sums of days. P10/P50/P90 come from the actual-to-predicted log ratios of every 30-day \
-             window the history can check (origins one day apart), per unit (Claude Code, each API feature): a Student's t \
+             window the history can check (origins {}), per unit (Claude Code, each API feature): a Student's t \
              prediction interval on them, units adding in quadrature, widened by the square root of a month's lead in 30-day \
              windows, months moving together. {}",
+            origins_apart(history.len()),
             if options.baseline == Baseline::Optimised {
                 "API unit costs are the optimiser's baseline (each feature's optimised over billed spend, last complete month)."
             } else {

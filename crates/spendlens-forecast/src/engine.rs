@@ -347,6 +347,12 @@ impl OriginResult {
 /// (always including the latest), as windows a day apart repeat all but a day of each other.
 pub const MAX_ORIGINS: usize = 150;
 
+/// Days between the origins of a rolling run over `days` days of history (see [`origins`]).
+pub fn origin_stride(days: usize) -> usize {
+    let count = (days.saturating_sub(WINDOW) + 1).saturating_sub(CALIBRATION_TRAIN);
+    count.div_ceil(MAX_ORIGINS).max(1)
+}
+
 /// The origins of a rolling run: every day from [`CALIBRATION_TRAIN`] to the last that closes a
 /// [`WINDOW`], or, past [`MAX_ORIGINS`] of them, every `k`-th day counted back from the last.
 pub fn origins(days: usize) -> Vec<usize> {
@@ -354,9 +360,7 @@ pub fn origins(days: usize) -> Vec<usize> {
     if last < CALIBRATION_TRAIN {
         return Vec::new();
     }
-    let count = last - CALIBRATION_TRAIN + 1;
-    let stride = count.div_ceil(MAX_ORIGINS).max(1);
-    let mut origins: Vec<usize> = (CALIBRATION_TRAIN..=last).rev().step_by(stride).collect();
+    let mut origins: Vec<usize> = (CALIBRATION_TRAIN..=last).rev().step_by(origin_stride(days)).collect();
     origins.reverse();
     origins
 }

@@ -32,14 +32,25 @@ pub struct PlacementFilter {
 
 impl PlacementFilter {
     fn keeps(&self, entry: &LedgerEntry) -> bool {
+        self.keeps_parts(entry.path, entry.api_key.as_deref(), &entry.driver)
+    }
+
+    /// Whether `placement` passes: what a filter looks at (path, key, driver) is what a
+    /// placement groups by, so filtering placements keeps exactly the placements of the entries
+    /// that pass.
+    pub fn keeps_placement(&self, placement: &Placement) -> bool {
+        self.keeps_parts(placement.path, placement.api_key.as_deref(), &placement.driver)
+    }
+
+    fn keeps_parts(&self, path: Path, api_key: Option<&str>, driver: &Driver) -> bool {
         let contains = |haystack: &str, needle: &str| haystack.to_lowercase().contains(&needle.to_lowercase());
-        let team = match &entry.driver {
+        let team = match driver {
             Driver::Engineer { team: Some(team), .. } => team.as_str(),
             _ => "",
         };
-        self.path.is_none_or(|path| path == entry.path)
-            && self.api_key.as_deref().is_none_or(|key| entry.api_key.as_deref().is_some_and(|id| contains(id, key)))
-            && self.driver.as_deref().is_none_or(|driver| contains(&entry.driver.label(), driver) || contains(team, driver))
+        self.path.is_none_or(|wanted| wanted == path)
+            && self.api_key.as_deref().is_none_or(|key| api_key.is_some_and(|id| contains(id, key)))
+            && self.driver.as_deref().is_none_or(|wanted| contains(&driver.label(), wanted) || contains(team, wanted))
     }
 }
 

@@ -55,10 +55,11 @@ impl App {
 
     /// How each dollar of `period` was placed (path, driver, key, rule, source), largest first.
     pub fn placements(&self, period: Period, filter: &PlacementFilter) -> Result<LedgerView, AppError> {
+        // Every placement, then the filter's (the dashboard keeps the first and filters it too).
         let ledger = self.load_ledger(period)?.ledger;
-        let placed = placements(&ledger.entries, period, filter);
+        let placed = placements(&ledger.entries, period, &PlacementFilter::default());
         let total_usd: Money = placed.iter().map(|placement| placement.total_usd).sum();
-        Ok(LedgerView { period, placements: placed, total_usd })
+        Ok(LedgerView { period, placements: placed, total_usd }.filtered(filter))
     }
 
     /// Every model's card in effect on `date`.

@@ -146,3 +146,13 @@ pub struct LedgerView {
     pub placements: Vec<spendlens_analysis::Placement>,
     pub total_usd: Money,
 }
+
+impl LedgerView {
+    /// The placements `filter` keeps, in the same order, and their total (a filter looks only at
+    /// what a placement groups by: the same view as placing only the entries it keeps).
+    pub fn filtered(&self, filter: &spendlens_analysis::PlacementFilter) -> LedgerView {
+        let placements: Vec<_> = self.placements.iter().filter(|placement| filter.keeps_placement(placement)).cloned().collect();
+        let total_usd = placements.iter().map(|placement| placement.total_usd).sum();
+        LedgerView { period: self.period, placements, total_usd }
+    }
+}

@@ -261,4 +261,18 @@ fn placements_group_entries_by_what_placed_them_and_filter() {
     assert_eq!(by_key.len(), 1);
     let by_team = placements(&ledger().entries, october(), &PlacementFilter { driver: Some("platform".into()), ..Default::default() });
     assert_eq!(by_team.iter().map(|placement| placement.total_usd).sum::<Money>(), money("300"));
+    // Filtering the placements is placing only the entries the filter keeps (what the dashboard
+    // and `App::placements` rely on), for every filter above and a combined one.
+    let combined = PlacementFilter { path: Some(Path::Api), driver: Some("HAT".into()), ..Default::default() };
+    for (filter, placed) in [
+        (PlacementFilter { path: Some(Path::ClaudeCode), ..Default::default() }, &claude_code),
+        (PlacementFilter { api_key: Some("CHAT".into()), ..Default::default() }, &by_key),
+        (PlacementFilter { driver: Some("platform".into()), ..Default::default() }, &by_team),
+    ] {
+        let filtered: Vec<_> = all.iter().filter(|placement| filter.keeps_placement(placement)).cloned().collect();
+        assert_eq!(&filtered, placed, "{filter:?}");
+    }
+    let filtered: Vec<_> = all.iter().filter(|placement| combined.keeps_placement(placement)).cloned().collect();
+    assert_eq!(filtered, placements(&ledger().entries, october(), &combined));
+    assert_eq!(filtered.iter().map(|placement| placement.driver.clone()).collect::<Vec<_>>(), vec![feature("chat")]);
 }

@@ -313,9 +313,18 @@ impl Answers {
     }
 
     pub async fn placements(&self, period: Period, filter: PlacementFilter) -> Result<Arc<Answered<LedgerView>>, ServerError> {
+        // The period's placements are kept once; a filter is applied to them in memory (what
+        // `App::placements` does too), so a filtered view costs no new ledger.
         let app = self.app.clone();
+        let all = self
+            .cache
+            .answer(Filters::key_of(period, "ledger"), move || app.placements(period, &PlacementFilter::default()).map_err(app_error))
+            .await?;
+        if filter.path.is_none() && filter.api_key.is_none() && filter.driver.is_none() {
+            return self.cache.answer(Filters::key_of(period, "ledger|all"), move || answered((*all).clone())).await;
+        }
         let key = Filters::key_of(period, &format!("ledger|{:?}|{:?}|{:?}", filter.path, filter.api_key, filter.driver));
-        self.cache.answer(key, move || answered(app.placements(period, &filter).map_err(app_error)?)).await
+        self.cache.answer(key, move || answered(all.filtered(&filter))).await
     }
 
     /// `App::forecast` (`spendlens forecast --start S --horizon H --baseline B --json`).

@@ -60,10 +60,20 @@ pub fn read_request(file: &str, bytes: &[u8]) -> Result<PushRequest, IngestError
             ("tokens.cache_write_1h", tokens.cache_write_1h),
             ("tokens.cache_read", tokens.cache_read),
             ("tokens.output", tokens.output),
+            ("web_search_requests", line.quantities.web_search_requests),
+            ("code_execution_seconds", line.quantities.code_execution_seconds),
+            ("requests", line.quantities.requests.unwrap_or(0)),
         ] {
             if value > MOST_COUNT {
                 return Err(IngestError::at_path(file, at(field), format!("{value} is past {MOST_COUNT}")));
             }
+        }
+        // A reported cost past 10^15 cents is no bill: refused, as a count past 10^15 is.
+        let most_usd = spendlens_model::Money::from_cents_decimal(rust_decimal::Decimal::from(MOST_COUNT));
+        if let Some(cost) = line.reported_cost
+            && cost.abs() > most_usd
+        {
+            return Err(IngestError::at_path(file, at("reported_cost"), format!("{cost} is past {most_usd}")));
         }
     }
     Ok(request)
@@ -99,6 +109,11 @@ mod tests {
             (
                 body(&line("transcript", "2026-10-01T10:00:00Z", 2_000_000_000_000_000)),
                 "push: field lines[0].tokens.input: 2000000000000000 is past 1000000000000000",
+            ),
+            (
+                body(&line("transcript", "2026-10-01T10:00:00Z", 5))
+                    .replace(r#""web_search_requests":0"#, r#""web_search_requests":44444444444444440"#),
+                "push: field lines[0].web_search_requests: 44444444444444440 is past 1000000000000000",
             ),
             (r#"{"email":" ","lines":[]}"#.to_string(), "push: field email: is empty"),
         ];

@@ -17,10 +17,12 @@ use arrow_schema::{DataType, TimeUnit};
 use spendlens_model::{ActivityLine, CostLine, Day, DirectoryEntry, DirectoryKind, Identity, Money, Quantities, Source, UsageLine};
 
 use crate::convert::{date32_to_day, decimal128_to_money, micros_to_instant};
-use crate::direct::PRICED_LEAVES_OUT;
 use crate::encode::{ACTIVITY_COUNT_COLUMNS, IDENTITY_COLUMNS, MONEY_TYPE, QUANTITY_COLUMNS, quantities_of, timestamp_type};
 use crate::layout::ADDED_COLUMNS;
 use crate::{StoreError, UsageDetail};
+
+/// The columns [`UsageDetail::Priced`] does not read.
+pub(crate) const PRICED_LEAVES_OUT: [&str; 5] = ["request_id", "api_key_id", "api_key_name", "workspace_id", "reported_cost_usd"];
 
 /// Columns of one result batch, read with the table's path for error messages.
 pub(crate) struct Columns<'a> {

@@ -7,7 +7,7 @@ use std::hash::{Hash, Hasher};
 
 use spendlens_model::{Period, Source, UsageLine};
 
-use crate::decode::decode_usage_lines_into;
+use crate::decode::{PRICED_LEAVES_OUT, decode_usage_lines_into};
 use crate::encode::{compare_usage, usage_schema};
 use crate::files::{list_directory, read_checked_parquet};
 use crate::layout::{Table, legacy_scope_stem, parse_day_partition, scope_file_name, scope_stem};
@@ -24,9 +24,6 @@ pub enum UsageDetail {
     /// line.
     Priced,
 }
-
-/// The columns [`UsageDetail::Priced`] does not read.
-pub(crate) const PRICED_LEAVES_OUT: [&str; 5] = ["request_id", "api_key_id", "api_key_name", "workspace_id", "reported_cost_usd"];
 
 /// The partition files of one scope of one source with a day in `period` (all if `None`), in day
 /// order, each stamped with its name, inode, length and modification time.

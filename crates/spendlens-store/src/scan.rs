@@ -32,7 +32,7 @@ use crate::encode::{
 };
 use crate::files::{DataFile, parquet_rows, read_checked_parquet, read_checked_parquet_coded};
 use crate::layout::Table;
-use crate::summaries::rollup_key;
+use crate::summaries::{UnknownTally, rollup_key};
 use crate::{Store, StoreError, StoreTotals, Totals, UsageDetail, UsageRollup};
 
 /// Claude Code Analytics' customer types this build knows: a Console API key, or a seat.
@@ -312,19 +312,9 @@ fn owned<const N: usize>(values: [Option<&str>; N]) -> Texts<N> {
 /// Every value the lake holds (in days of `period`, all if `None`) that this build does not know,
 /// with the lines, tokens and dollars that carry it, ordered by what, value and source.
 pub(crate) fn unknown_values(store: &Store, period: Option<Period>) -> Result<Vec<UnknownValue>, StoreError> {
-    let mut found: BTreeMap<(String, String, Source), UnknownValue> = BTreeMap::new();
+    let mut found = UnknownTally::default();
     let mut note = |what: &str, value: &str, source: Source, lines: u64, tokens: u64, amount: Money| {
-        let entry = found.entry((what.to_string(), value.to_string(), source)).or_insert_with(|| UnknownValue {
-            what: what.to_string(),
-            value: value.to_string(),
-            source,
-            lines: 0,
-            tokens: 0,
-            amount_usd: Money::ZERO,
-        });
-        entry.lines += lines;
-        entry.tokens += tokens;
-        entry.amount_usd += amount;
+        found.note(what, value, source, lines, tokens, amount)
     };
 
     // Usage: per service tier, context window, geography, speed, and whether a line names no
@@ -449,7 +439,7 @@ pub(crate) fn unknown_values(store: &Store, period: Option<Period>) -> Result<Ve
             note("customer type", &customer_type, source, group.lines, 0, Money::ZERO);
         }
     }
-    Ok(found.into_values().collect())
+    Ok(found.into_values())
 }
 
 /// The text columns a rollup groups by besides day and source, in [`UsageRollup`]'s order.
@@ -489,16 +479,17 @@ fn add_optional<T>(left: Option<T>, right: Option<T>, add: impl FnOnce(T, T) -> 
 
 /// A worker's share of a whole-lake read: one interner for every day it takes, what it made,
 /// and the error of the earliest day that failed (by the days' order, whichever worker met it).
-struct Worker<T> {
+struct Worker<A> {
     interner: Interner,
+    /// Per text column read, the current batch's ids.
     ids: Vec<Vec<u32>>,
-    made: Vec<T>,
+    made: A,
     failed: Option<(usize, StoreError)>,
 }
 
-impl<T> Worker<T> {
+impl<A: Default> Worker<A> {
     fn new(columns: usize) -> Self {
-        Worker { interner: Interner::default(), ids: vec![Vec::new(); columns], made: Vec::new(), failed: None }
+        Worker { interner: Interner::default(), ids: vec![Vec::new(); columns], made: A::default(), failed: None }
     }
 
     fn record(&mut self, index: usize, result: Result<(), StoreError>) {
@@ -511,17 +502,17 @@ impl<T> Worker<T> {
 }
 
 /// What a worker hands back: what it made, and the earliest day's error it met.
-type WorkerResult<T> = (Vec<T>, Option<(usize, StoreError)>);
+type WorkerResult<A> = (A, Option<(usize, StoreError)>);
 
 /// A day of one source and the files that hold it (one per scope).
 type DayPartition = ((Source, Day), Vec<DataFile>);
 
-/// The workers' results in one list, or the error of the earliest day that failed.
-fn gathered<T>(workers: Vec<WorkerResult<T>>) -> Result<Vec<T>, StoreError> {
+/// What the workers made, or the error of the earliest day that failed.
+fn gathered<A>(workers: Vec<WorkerResult<A>>) -> Result<Vec<A>, StoreError> {
     let mut failed: Option<(usize, StoreError)> = None;
-    let mut all = Vec::with_capacity(workers.iter().map(|(made, _)| made.len()).sum());
+    let mut all = Vec::with_capacity(workers.len());
     for (made, error) in workers {
-        all.extend(made);
+        all.push(made);
         if let Some((index, error)) = error
             && failed.as_ref().is_none_or(|(earlier, _)| index < *earlier)
         {
@@ -564,13 +555,13 @@ pub(crate) fn usage_rollup(store: &Store, period: Option<Period>) -> Result<Vec<
     let workers = parallel::fold(
         &items,
         || Worker::new(ROLLUP_TEXTS.len() + 1),
-        |worker: &mut Worker<(usize, Vec<UsageRollup>)>, (index, ((source, day), files))| {
+        |worker: &mut Worker<Vec<(usize, Vec<UsageRollup>)>>, (index, ((source, day), files))| {
             let result = rollup_day(worker, *index, *source, *day, files, &read);
             worker.record(*index, result);
         },
         |worker| (worker.made, worker.failed),
     );
-    let mut days = gathered(workers)?;
+    let mut days: Vec<(usize, Vec<UsageRollup>)> = gathered(workers)?.into_iter().flatten().collect();
     days.sort_by_key(|(index, _)| *index);
     let mut rollups = Vec::with_capacity(days.iter().map(|(_, rows)| rows.len()).sum());
     days.into_iter().for_each(|(_, rows)| rollups.extend(rows));
@@ -579,7 +570,7 @@ pub(crate) fn usage_rollup(store: &Store, period: Option<Period>) -> Result<Vec<
 
 /// One day of one source summed into typed rollup rows, added to the worker's.
 fn rollup_day(
-    worker: &mut Worker<(usize, Vec<UsageRollup>)>,
+    worker: &mut Worker<Vec<(usize, Vec<UsageRollup>)>>,
     index: usize,
     source: Source,
     day: Day,
@@ -676,9 +667,6 @@ pub(crate) fn hour_profiles(store: &Store, source: Source, period: Option<Period
     read.extend(TOKEN_COLUMNS);
     let items: Vec<(usize, &DayPartition)> = partitions.iter().enumerate().collect();
     let day_of = |worker: &mut Worker<Profiles>, index: usize, files: &[DataFile]| -> Result<(), StoreError> {
-        if worker.made.is_empty() {
-            worker.made.push(Profiles::default());
-        }
         for file in files {
             for batch in read_checked_parquet_coded(&file.path, &table_schema(Table::Usage), &read, &TEXTS)? {
                 for (slot, name) in TEXTS.iter().enumerate() {
@@ -692,7 +680,7 @@ pub(crate) fn hour_profiles(store: &Store, source: Source, period: Option<Period
                 let columns = Columns::new(&batch, &file.path);
                 let start = columns.instants("start")?;
                 let tokens = TOKEN_COLUMNS.iter().map(|name| columns.counts(name)).collect::<Result<Vec<_>, _>>()?;
-                let (ids, groups) = (&worker.ids, &mut worker.made[0]);
+                let (ids, groups) = (&worker.ids, &mut worker.made);
                 #[allow(clippy::needless_range_loop)] // a row indexes every column alike
                 for row in 0..columns.rows() {
                     if ids[1][row] == NULL {
@@ -721,14 +709,13 @@ pub(crate) fn hour_profiles(store: &Store, source: Source, period: Option<Period
             worker.record(*index, result);
         },
         |worker| {
-            // Spelled out on the worker's thread; the tier parsed once per group.
-            let mut spelled = Vec::new();
-            for groups in &worker.made {
-                for ((key, weekday, hour), (days, _, tokens)) in groups {
-                    spelled.push(([key[0], key[1], key[2]].map(|id| worker.interner.owned(id)), *weekday, *hour, *days, *tokens));
-                }
-            }
-            (vec![spelled], worker.failed)
+            // Spelled out on the worker's thread.
+            let spelled: Vec<_> = worker
+                .made
+                .iter()
+                .map(|((key, weekday, hour), (days, _, tokens))| (key.map(|id| worker.interner.owned(id)), *weekday, *hour, *days, *tokens))
+                .collect();
+            (spelled, worker.failed)
         },
     );
     let first_file = partitions.first().and_then(|(_, files)| files.first()).map(|file| file.path.clone()).unwrap_or_default();

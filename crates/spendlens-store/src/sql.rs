@@ -28,7 +28,7 @@ use crate::decode::{Columns, decode_activity_lines_into, decode_cost_lines_into,
 use crate::encode::{QUANTITY_COLUMNS, TOKEN_COLUMNS, compare_activity, compare_cost, compare_directory, compare_usage};
 use crate::layout::{Layout, PARQUET_EXTENSION, Table};
 use crate::scan::{KNOWN_CUSTOMER_TYPES, table_schema};
-use crate::summaries::rollup_key;
+use crate::summaries::{UnknownTally, rollup_key};
 use crate::{Lake, Replace, ScopeFile, Store, StoreError, StoreTotals, Totals, UsageDetail, UsageRollup, WriteSummary, WriterLock};
 
 const ROLLUP_KEYS: [&str; 14] = [
@@ -385,19 +385,9 @@ pub(crate) fn totals(store: &Store) -> Result<StoreTotals, StoreError> {
 /// Every value the lake holds (in days of `period`, all if `None`) that this build does not know,
 /// with the lines, tokens and dollars that carry it, ordered by what, value and source.
 pub(crate) fn unknown_values(store: &Store, period: Option<Period>) -> Result<Vec<UnknownValue>, StoreError> {
-    let mut found: BTreeMap<(String, String, Source), UnknownValue> = BTreeMap::new();
+    let mut found = UnknownTally::default();
     let mut note = |what: &str, value: &str, source: Source, lines: u64, tokens: u64, amount: Money| {
-        let entry = found.entry((what.to_string(), value.to_string(), source)).or_insert_with(|| UnknownValue {
-            what: what.to_string(),
-            value: value.to_string(),
-            source,
-            lines: 0,
-            tokens: 0,
-            amount_usd: Money::ZERO,
-        });
-        entry.lines += lines;
-        entry.tokens += tokens;
-        entry.amount_usd += amount;
+        found.note(what, value, source, lines, tokens, amount)
     };
     let filter = period_filter(period);
 
@@ -488,7 +478,7 @@ pub(crate) fn unknown_values(store: &Store, period: Option<Period>) -> Result<Ve
             }
         }
     }
-    Ok(found.into_values().collect())
+    Ok(found.into_values())
 }
 
 /// Usage lines of one batch, its source from the `source` column or, for a batch read straight

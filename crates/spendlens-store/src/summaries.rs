@@ -4,7 +4,7 @@
 
 use std::collections::BTreeMap;
 
-use spendlens_model::{ContextWindow, Day, InferenceGeo, Money, Path, Quantities, ServiceTier, Source, Speed, TokenCounts};
+use spendlens_model::{ContextWindow, Day, InferenceGeo, Money, Path, Quantities, ServiceTier, Source, Speed, TokenCounts, UnknownValue};
 
 /// Usage summed per day, source and every dimension a report slices by.
 ///
@@ -99,4 +99,30 @@ pub(crate) fn rollup_key(
         ],
         (&rollup.model, rollup.service_tier, rollup.context_window, rollup.inference_geo, rollup.speed),
     )
+}
+
+/// The unknown values an engine finds, summed per what, value and source (both engines' tally).
+#[derive(Debug, Default)]
+pub(crate) struct UnknownTally(BTreeMap<(String, String, Source), UnknownValue>);
+
+impl UnknownTally {
+    /// `lines`, `tokens` and `amount` that carry `value` of `what` in `source`.
+    pub(crate) fn note(&mut self, what: &str, value: &str, source: Source, lines: u64, tokens: u64, amount: Money) {
+        let entry = self.0.entry((what.to_string(), value.to_string(), source)).or_insert_with(|| UnknownValue {
+            what: what.to_string(),
+            value: value.to_string(),
+            source,
+            lines: 0,
+            tokens: 0,
+            amount_usd: Money::ZERO,
+        });
+        entry.lines += lines;
+        entry.tokens += tokens;
+        entry.amount_usd += amount;
+    }
+
+    /// Ordered by what, value and source.
+    pub(crate) fn into_values(self) -> Vec<UnknownValue> {
+        self.0.into_values().collect()
+    }
 }

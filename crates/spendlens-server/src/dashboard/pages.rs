@@ -318,13 +318,15 @@ impl Answers {
         let app = self.app.clone();
         let all = self
             .cache
-            .answer(Filters::key_of(period, "ledger"), move || app.placements(period, &PlacementFilter::default()).map_err(app_error))
+            .answer(Filters::key_of(period, "ledger"), move || {
+                answered(app.placements(period, &PlacementFilter::default()).map_err(app_error)?)
+            })
             .await?;
         if filter.path.is_none() && filter.api_key.is_none() && filter.driver.is_none() {
-            return self.cache.answer(Filters::key_of(period, "ledger|all"), move || answered((*all).clone())).await;
+            return Ok(all);
         }
         let key = Filters::key_of(period, &format!("ledger|{:?}|{:?}|{:?}", filter.path, filter.api_key, filter.driver));
-        self.cache.answer(key, move || answered(all.filtered(&filter))).await
+        self.cache.answer(key, move || answered(all.value.filtered(&filter))).await
     }
 
     /// `App::forecast` (`spendlens forecast --start S --horizon H --baseline B --json`).

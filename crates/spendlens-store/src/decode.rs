@@ -274,11 +274,18 @@ pub(crate) struct QuantityColumns {
 impl QuantityColumns {
     /// The row's quantities; every column but `requests` must hold a value.
     pub(crate) fn required(&self, row: usize) -> Result<Quantities, StoreError> {
+        self.values(row).map(quantities_of)
+    }
+
+    /// The row's values in [`QUANTITY_COLUMNS`] order; every column but `requests` (the last)
+    /// must hold a value.
+    pub(crate) fn values(&self, row: usize) -> Result<[Option<u64>; QUANTITY_COLUMNS.len()], StoreError> {
+        const REQUESTS: usize = QUANTITY_COLUMNS.len() - 1;
         let mut values = [None; QUANTITY_COLUMNS.len()];
-        for ((value, column), name) in values.iter_mut().zip(&self.columns).zip(QUANTITY_COLUMNS) {
-            *value = if name == "requests" { column.optional(row) } else { Some(column.required(row)?) };
+        for (index, (value, column)) in values.iter_mut().zip(&self.columns).enumerate() {
+            *value = if index == REQUESTS { column.optional(row) } else { Some(column.required(row)?) };
         }
-        Ok(quantities_of(values))
+        Ok(values)
     }
 }
 
@@ -345,6 +352,11 @@ impl InstantColumn {
         let value = self.values.value(row);
         micros_to_instant(value)
             .ok_or_else(|| StoreError::corrupt(&self.table, format!("column {:?} holds instant {value}µs, out of range", self.name)))
+    }
+
+    /// Microseconds since the epoch, checked as [`InstantColumn::required`] checks them.
+    pub(crate) fn micros(&self, row: usize) -> Result<i64, StoreError> {
+        self.required(row).map(|instant| instant.timestamp_micros())
     }
 }
 

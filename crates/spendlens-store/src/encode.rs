@@ -48,6 +48,7 @@ fn identity_fields() -> impl Iterator<Item = Field> {
 /// The usage table's quantity columns, one per field of [`Quantities`], in this order; only
 /// `requests` may be null (a source that does not count requests). A new priced quantity is a
 /// field of `Quantities`, a name here and its place in [`quantity_values`] and [`quantities_of`].
+/// `requests` is last (readers take it as the one optional count).
 pub(crate) const QUANTITY_COLUMNS: [&str; 8] = [
     "input_tokens",
     "cache_write_5m_tokens",

@@ -8,7 +8,7 @@ use std::path::{Path as FilePath, PathBuf};
 use std::sync::Mutex;
 use std::time::SystemTime;
 
-use arrow_array::RecordBatch;
+use arrow_array::{Array, Date32Array, Decimal128Array, RecordBatch, StringArray, TimestampMicrosecondArray, UInt64Array};
 use std::sync::Arc;
 
 use arrow_schema::{DataType, Field, Schema};
@@ -51,7 +51,42 @@ const FEW_VALUES: [&str; 17] = [
     "terminal_type",
 ];
 
-fn writer_properties() -> WriterProperties {
+/// Whether every row of `column` holds the same value (or none): such a column is a few bytes
+/// dictionary- or level-encoded, and is stored uncompressed.
+fn constant(column: &dyn Array) -> bool {
+    fn same<T: PartialEq>(values: &[T]) -> bool {
+        values.windows(2).all(|pair| pair[0] == pair[1])
+    }
+    if column.null_count() == column.len() {
+        return true;
+    }
+    if column.null_count() > 0 {
+        return false;
+    }
+    if let Some(values) = column.as_any().downcast_ref::<UInt64Array>() {
+        return same(values.values());
+    }
+    if let Some(values) = column.as_any().downcast_ref::<Decimal128Array>() {
+        return same(values.values());
+    }
+    if let Some(values) = column.as_any().downcast_ref::<Date32Array>() {
+        return same(values.values());
+    }
+    if let Some(values) = column.as_any().downcast_ref::<TimestampMicrosecondArray>() {
+        return same(values.values());
+    }
+    if let Some(values) = column.as_any().downcast_ref::<StringArray>() {
+        let first = values.value(0);
+        return (1..values.len()).all(|row| values.value(row) == first);
+    }
+    false
+}
+
+/// The writer's settings for `batch`: zstd, but for columns of few values and columns holding
+/// one value in this file (a usage-report file has no sessions, actors or reported dollars), which
+/// are stored uncompressed: zstd would make them larger, and every compressed column costs a
+/// reader a compressor and a decompressor to set up.
+fn writer_properties(batch: &RecordBatch) -> WriterProperties {
     let mut builder = WriterProperties::builder()
         .set_compression(Compression::ZSTD(ZstdLevel::default()))
         // Partitions are pruned by their day folder, not by page statistics; request ids and
@@ -64,6 +99,11 @@ fn writer_properties() -> WriterProperties {
     for column in FEW_VALUES {
         builder = builder.set_column_compression(ColumnPath::from(column), Compression::UNCOMPRESSED);
     }
+    for (field, column) in batch.schema().fields().iter().zip(batch.columns()) {
+        if constant(column.as_ref()) {
+            builder = builder.set_column_compression(ColumnPath::from(field.name().as_str()), Compression::UNCOMPRESSED);
+        }
+    }
     builder.build()
 }
 
@@ -71,7 +111,7 @@ fn writer_properties() -> WriterProperties {
 pub(crate) fn parquet_bytes(target: &FilePath, batch: &RecordBatch) -> Result<Vec<u8>, StoreError> {
     let encode_error = |error: parquet::errors::ParquetError| StoreError::Encode { path: target.to_path_buf(), detail: error.to_string() };
     let mut bytes = Vec::new();
-    let mut writer = ArrowWriter::try_new(&mut bytes, batch.schema(), Some(writer_properties())).map_err(encode_error)?;
+    let mut writer = ArrowWriter::try_new(&mut bytes, batch.schema(), Some(writer_properties(batch))).map_err(encode_error)?;
     writer.write(batch).map_err(encode_error)?;
     writer.close().map_err(encode_error)?;
     Ok(bytes)
@@ -325,4 +365,49 @@ fn check_metadata(path: &FilePath, metadata: &ParquetMetaData, stored: &Schema, 
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use parquet::file::reader::{FileReader, SerializedFileReader};
+    use spendlens_model::{Source, UsageLine};
+
+    use super::*;
+    use crate::encode::usage_batch;
+
+    /// Which columns of a usage file are compressed: a column holding one value (or none) in
+    /// the file is stored plain, a varying count is zstd.
+    #[test]
+    fn columns_of_one_value_are_stored_uncompressed() {
+        let start = chrono::DateTime::parse_from_rfc3339("2026-12-01T00:00:00Z").unwrap().to_utc();
+        let lines: Vec<UsageLine> = (0..100u64)
+            .map(|index| {
+                let mut line = UsageLine::new(start, start + chrono::Duration::hours(1), Source::AdminUsage, "claude-sonnet-4-5");
+                line.quantities.tokens.input = 1_000 + index * 7;
+                line.quantities.tokens.output = 5;
+                line.quantities.web_search_requests = index % 2;
+                line
+            })
+            .collect();
+        let batch = usage_batch(&mut lines.iter().collect::<Vec<_>>()).unwrap();
+        let directory = tempfile::tempdir().unwrap();
+        let path = directory.path().join("test.parquet");
+        fs::write(&path, parquet_bytes(&path, &batch).unwrap()).unwrap();
+        let reader = SerializedFileReader::new(File::open(&path).unwrap()).unwrap();
+        let group = reader.metadata().row_group(0);
+        let codec = |name: &str| {
+            (0..group.num_columns())
+                .map(|index| group.column(index))
+                .find(|column| column.column_path().string() == name)
+                .unwrap()
+                .compression()
+        };
+        assert_eq!(codec("input_tokens"), Compression::ZSTD(ZstdLevel::default()));
+        assert_eq!(codec("web_search_requests"), Compression::ZSTD(ZstdLevel::default()));
+        for plain in ["output_tokens", "actor_email", "session_id", "requests", "reported_cost_usd", "start", "model"] {
+            assert_eq!(codec(plain), Compression::UNCOMPRESSED, "{plain}");
+        }
+    }
 }

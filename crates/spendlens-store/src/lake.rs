@@ -228,7 +228,7 @@ impl Lake for Store {
     }
 
     fn hour_profiles(&self, source: Source, period: Option<Period>) -> Result<Vec<HourProfile>, StoreError> {
-        crate::scan::hour_profiles(self, source, period)
+        crate::hours::hour_profiles(self, source, period)
     }
 
     fn scope_usage_files(&self, source: Source, scope: &str, period: Option<Period>) -> Result<Vec<ScopeFile>, StoreError> {

@@ -87,6 +87,7 @@ mod encode;
 mod error;
 mod export;
 mod files;
+mod hours;
 mod lake;
 mod layout;
 mod scan;

@@ -16,11 +16,10 @@ use std::str::FromStr;
 
 use arrow_array::RecordBatch;
 use arrow_schema::SchemaRef;
-use chrono::{Datelike, Timelike};
 use rustc_hash::{FxHashMap, FxHashSet};
 use spendlens_model::{
-    ActivityLine, ContextWindow, CostKind, CostLine, Day, DirectoryEntry, HourProfile, InferenceGeo, Money, Path, Period, ServiceTier,
-    Source, Speed, TokenCounts, TokenType, UnknownValue, UsageLine, parallel,
+    ActivityLine, ContextWindow, CostKind, CostLine, Day, DirectoryEntry, InferenceGeo, Money, Path, Period, ServiceTier, Source, Speed,
+    TokenType, UnknownValue, UsageLine, parallel,
 };
 
 use crate::coded::{Interner, NULL};
@@ -28,7 +27,7 @@ use crate::convert::decimal128_to_money;
 use crate::decode::{Columns, decode_activity_lines_into, decode_cost_lines_into, decode_directory_into, decode_usage_lines_into};
 use crate::encode::{
     QUANTITY_COLUMNS, TOKEN_COLUMNS, activity_schema, compare_activity, compare_cost, compare_directory, compare_usage, cost_schema,
-    directory_schema, quantities_of, quantity_values, usage_schema,
+    directory_schema, quantities_of, usage_schema,
 };
 use crate::files::{DataFile, parquet_rows, read_checked_parquet, read_checked_parquet_coded};
 use crate::layout::Table;
@@ -50,7 +49,7 @@ pub(crate) fn table_schema(table: Table) -> SchemaRef {
 /// The data files of `table` a read wants: of `only` (every source if `None`), with a day in
 /// `period` (every day if `None`), after every file of the table passed its checks. Ordered by
 /// source, day and path.
-fn files(store: &Store, table: Table, period: Option<Period>, only: Option<Source>) -> Result<Vec<DataFile>, StoreError> {
+pub(crate) fn files(store: &Store, table: Table, period: Option<Period>, only: Option<Source>) -> Result<Vec<DataFile>, StoreError> {
     let mut files = store.checker.data_files(&store.layout.table(table), table.has_day(), &table_schema(table))?;
     files.retain(|file| {
         only.is_none_or(|only| only == file.source)
@@ -288,7 +287,7 @@ fn merged<K: Ord, S: Copy>(
 
 /// A stored spelling parsed with the model's parser; a null where a value is required, or a
 /// spelling that does not parse, is corruption of `file`.
-fn parse_required<T: FromStr>(file: &FilePath, column: &str, value: Option<&str>) -> Result<T, StoreError>
+pub(crate) fn parse_required<T: FromStr>(file: &FilePath, column: &str, value: Option<&str>) -> Result<T, StoreError>
 where
     T::Err: std::fmt::Display,
 {
@@ -479,20 +478,20 @@ fn add_optional<T>(left: Option<T>, right: Option<T>, add: impl FnOnce(T, T) -> 
 
 /// A worker's share of a whole-lake read: one interner for every day it takes, what it made,
 /// and the error of the earliest day that failed (by the days' order, whichever worker met it).
-struct Worker<A> {
-    interner: Interner,
+pub(crate) struct Worker<A> {
+    pub(crate) interner: Interner,
     /// Per text column read, the current batch's ids.
-    ids: Vec<Vec<u32>>,
-    made: A,
-    failed: Option<(usize, StoreError)>,
+    pub(crate) ids: Vec<Vec<u32>>,
+    pub(crate) made: A,
+    pub(crate) failed: Option<(usize, StoreError)>,
 }
 
 impl<A: Default> Worker<A> {
-    fn new(columns: usize) -> Self {
+    pub(crate) fn new(columns: usize) -> Self {
         Worker { interner: Interner::default(), ids: vec![Vec::new(); columns], made: A::default(), failed: None }
     }
 
-    fn record(&mut self, index: usize, result: Result<(), StoreError>) {
+    pub(crate) fn record(&mut self, index: usize, result: Result<(), StoreError>) {
         if let Err(error) = result
             && self.failed.as_ref().is_none_or(|(earlier, _)| index < *earlier)
         {
@@ -505,10 +504,10 @@ impl<A: Default> Worker<A> {
 type WorkerResult<A> = (A, Option<(usize, StoreError)>);
 
 /// A day of one source and the files that hold it (one per scope).
-type DayPartition = ((Source, Day), Vec<DataFile>);
+pub(crate) type DayPartition = ((Source, Day), Vec<DataFile>);
 
 /// What the workers made, or the error of the earliest day that failed.
-fn gathered<A>(workers: Vec<WorkerResult<A>>) -> Result<Vec<A>, StoreError> {
+pub(crate) fn gathered<A>(workers: Vec<WorkerResult<A>>) -> Result<Vec<A>, StoreError> {
     let mut failed: Option<(usize, StoreError)> = None;
     let mut all = Vec::with_capacity(workers.len());
     for (made, error) in workers {
@@ -527,7 +526,7 @@ fn gathered<A>(workers: Vec<WorkerResult<A>>) -> Result<Vec<A>, StoreError> {
 
 /// The partitions of `files` by source and day, in that order, with the first file of each
 /// (named if a stored spelling does not parse).
-fn day_partitions(files: Vec<DataFile>) -> Result<Vec<DayPartition>, StoreError> {
+pub(crate) fn day_partitions(files: Vec<DataFile>) -> Result<Vec<DayPartition>, StoreError> {
     let mut partitions: BTreeMap<(Source, Day), Vec<DataFile>> = BTreeMap::new();
     for file in files {
         partitions.entry((file.source, file_day(&file)?)).or_default().push(file);
@@ -592,7 +591,7 @@ fn rollup_day(
             for row in 0..columns.rows() {
                 let key: [u32; 12] = std::array::from_fn(|index| ids[index][row]);
                 let sums = groups.entry(key).or_default();
-                let values = quantity_values(&quantities.required(row)?);
+                let values = quantities.values(row)?;
                 for (sum, value) in sums.counts.iter_mut().zip(values) {
                     *sum += value.unwrap_or(0);
                 }
@@ -609,8 +608,7 @@ fn rollup_day(
     let file = files.first().map(|file| file.path.clone()).unwrap_or_default();
     let mut rows = Vec::with_capacity(groups.len());
     for (key, sums) in groups {
-        let texts: Texts<12> = key.map(|id| worker.interner.owned(id));
-        rows.push(rollup_of(day, source, texts, sums, &file)?);
+        rows.push(rollup_of(day, source, key.map(|id| worker.interner.text(id)), sums, &file)?);
     }
     rows.sort_by(|left, right| rollup_key(left).cmp(&rollup_key(right)));
     worker.made.push((index, rows));
@@ -618,13 +616,16 @@ fn rollup_day(
 }
 
 /// A rollup group's typed row (`file` is named if a spelling does not parse).
-fn rollup_of(day: Day, source: Source, key: Texts<12>, sums: RollupSums, file: &FilePath) -> Result<UsageRollup, StoreError> {
+fn rollup_of(day: Day, source: Source, key: [Option<&str>; 12], sums: RollupSums, file: &FilePath) -> Result<UsageRollup, StoreError> {
+    // Only the spellings a row keeps are copied; enumerations are parsed from the interned text.
     let [path, workspace_id, api_key_id, api_key_name, actor_email, account_id, service_account_id, model, tier, window, geo, speed] = key;
+    let [workspace_id, api_key_id, api_key_name, actor_email, account_id, service_account_id, model] =
+        [workspace_id, api_key_id, api_key_name, actor_email, account_id, service_account_id, model].map(|text| text.map(str::to_string));
     let [input, cache_write_5m, cache_write_1h, cache_read, output, web_search_requests, code_execution_seconds] = sums.counts;
     Ok(UsageRollup {
         day,
         source,
-        path: parse_required::<Path>(file, "path", path.as_deref())?,
+        path: parse_required::<Path>(file, "path", path)?,
         workspace_id,
         api_key_id,
         api_key_name,
@@ -632,10 +633,10 @@ fn rollup_of(day: Day, source: Source, key: Texts<12>, sums: RollupSums, file: &
         account_id,
         service_account_id,
         model: model.ok_or_else(|| StoreError::corrupt(file, "column \"model\" is null where a value is required"))?,
-        service_tier: parse_required(file, "service_tier", tier.as_deref())?,
-        context_window: parse_required(file, "context_window", window.as_deref())?,
-        inference_geo: parse_required(file, "inference_geo", geo.as_deref())?,
-        speed: parse_required(file, "speed", speed.as_deref())?,
+        service_tier: parse_required(file, "service_tier", tier)?,
+        context_window: parse_required(file, "context_window", window)?,
+        inference_geo: parse_required(file, "inference_geo", geo)?,
+        speed: parse_required(file, "speed", speed)?,
         quantities: quantities_of([
             Some(input),
             Some(cache_write_5m),
@@ -650,105 +651,4 @@ fn rollup_of(day: Day, source: Source, key: Texts<12>, sums: RollupSums, file: &
         sessions: sums.sessions.len() as u64,
         lines: sums.lines,
     })
-}
-
-/// Usage of `source` summed per API key, model, tier and hour of the week (UTC, weeks from
-/// Monday) over `period` (all if `None`), with the distinct days seen in each hour. Each worker
-/// takes a day at a time and groups by interned ids; a day counts once per group whatever files
-/// hold it. Ordered by key, model, tier, weekday and hour.
-pub(crate) fn hour_profiles(store: &Store, source: Source, period: Option<Period>) -> Result<Vec<HourProfile>, StoreError> {
-    const TEXTS: [&str; 3] = ["api_key_id", "model", "service_tier"];
-    /// Per group: the days, the last day (its index + 1) that counted, and the tokens.
-    type Sums = (u64, usize, [u64; 5]);
-    type Profiles = FxHashMap<([u32; 3], u8, u8), Sums>;
-    let partitions = day_partitions(files(store, Table::Usage, period, Some(source))?)?;
-    let mut read = TEXTS.to_vec();
-    read.push("start");
-    read.extend(TOKEN_COLUMNS);
-    let items: Vec<(usize, &DayPartition)> = partitions.iter().enumerate().collect();
-    let day_of = |worker: &mut Worker<Profiles>, index: usize, files: &[DataFile]| -> Result<(), StoreError> {
-        for file in files {
-            for batch in read_checked_parquet_coded(&file.path, &table_schema(Table::Usage), &read, &TEXTS)? {
-                for (slot, name) in TEXTS.iter().enumerate() {
-                    worker.interner.column_ids(&batch, name, slot, &file.path, &mut worker.ids[slot])?;
-                }
-                // A tier that does not parse is named with the file that holds it.
-                let mut tiers = FxHashSet::default();
-                for id in worker.ids[2].iter().filter(|id| tiers.insert(**id)) {
-                    parse_required::<ServiceTier>(&file.path, "service_tier", worker.interner.text(*id))?;
-                }
-                let columns = Columns::new(&batch, &file.path);
-                let start = columns.instants("start")?;
-                let tokens = TOKEN_COLUMNS.iter().map(|name| columns.counts(name)).collect::<Result<Vec<_>, _>>()?;
-                let (ids, groups) = (&worker.ids, &mut worker.made);
-                #[allow(clippy::needless_range_loop)] // a row indexes every column alike
-                for row in 0..columns.rows() {
-                    if ids[1][row] == NULL {
-                        return Err(StoreError::corrupt(&file.path, "column \"model\" is null where a value is required"));
-                    }
-                    let start = start.required(row)?;
-                    let key = ([ids[0][row], ids[1][row], ids[2][row]], start.weekday().num_days_from_monday() as u8, start.hour() as u8);
-                    let sums = groups.entry(key).or_insert((0, 0, [0; 5]));
-                    if sums.1 != index + 1 {
-                        sums.0 += 1;
-                        sums.1 = index + 1;
-                    }
-                    for (sum, column) in sums.2.iter_mut().zip(&tokens) {
-                        *sum += column.optional(row).unwrap_or(0);
-                    }
-                }
-            }
-        }
-        Ok(())
-    };
-    let workers = parallel::fold(
-        &items,
-        || Worker::new(TEXTS.len()),
-        |worker: &mut Worker<Profiles>, (index, (_, files))| {
-            let result = day_of(worker, *index, files);
-            worker.record(*index, result);
-        },
-        |worker| {
-            // Spelled out on the worker's thread.
-            let spelled: Vec<_> = worker
-                .made
-                .iter()
-                .map(|((key, weekday, hour), (days, _, tokens))| (key.map(|id| worker.interner.owned(id)), *weekday, *hour, *days, *tokens))
-                .collect();
-            (spelled, worker.failed)
-        },
-    );
-    let first_file = partitions.first().and_then(|(_, files)| files.first()).map(|file| file.path.clone()).unwrap_or_default();
-    let mut merged: FxHashMap<(Texts<3>, u8, u8), (u64, [u64; 5])> = FxHashMap::default();
-    for part in gathered(workers)? {
-        for (texts, weekday, hour, days, tokens) in part {
-            let group = merged.entry((texts, weekday, hour)).or_insert((0, [0; 5]));
-            group.0 += days;
-            for (sum, value) in group.1.iter_mut().zip(tokens) {
-                *sum += value;
-            }
-        }
-    }
-    let mut profiles = Vec::with_capacity(merged.len());
-    for (([api_key_id, model, tier], weekday, hour), (days, [input, cache_write_5m, cache_write_1h, cache_read, output])) in merged {
-        profiles.push(HourProfile {
-            api_key_id,
-            model: model.ok_or_else(|| StoreError::corrupt(&first_file, "column \"model\" is null where a value is required"))?,
-            service_tier: parse_required(&first_file, "service_tier", tier.as_deref())?,
-            weekday,
-            hour,
-            days,
-            tokens: TokenCounts { input, cache_write_5m, cache_write_1h, cache_read, output },
-        });
-    }
-    profiles.sort_by(|left, right| {
-        (&left.api_key_id, &left.model, left.service_tier, left.weekday, left.hour).cmp(&(
-            &right.api_key_id,
-            &right.model,
-            right.service_tier,
-            right.weekday,
-            right.hour,
-        ))
-    });
-    Ok(profiles)
 }

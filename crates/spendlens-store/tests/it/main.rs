@@ -7,6 +7,7 @@ mod activity;
 mod corruption;
 mod crash;
 mod engines;
+mod hours;
 mod idempotence;
 mod open;
 mod replace;

@@ -183,6 +183,16 @@ impl<'a> Names<'a> {
 
 /// Assembles the ledger from every cost line.
 pub fn assemble(input: LedgerInput<'_>) -> Ledger {
+    let mut entries = Vec::new();
+    let mut ledger = assemble_each(input, &mut |entry| entries.push(entry));
+    ledger.entries = entries;
+    ledger
+}
+
+/// Assembles the ledger, handing each entry to `each` as it is placed (in the order
+/// [`assemble`] keeps them) instead of keeping it: the ledger returned has no entries. For a
+/// reader that keeps a sum of a large organisation's millions of entries, not the entries.
+pub fn assemble_each(input: LedgerInput<'_>, each: &mut dyn FnMut(LedgerEntry)) -> Ledger {
     // The roster's team column stands when the org map names no team for an engineer.
     let team_of_seat: HashMap<String, String> = input
         .costs
@@ -199,16 +209,14 @@ pub fn assemble(input: LedgerInput<'_>) -> Ledger {
     let mut set_aside: BTreeMap<(Day, Source), (usize, Money)> = BTreeMap::new();
     for cost in input.costs {
         match cost.source {
-            Source::AdminCost => place_cost_report_line(cost, &mut placing, &names, input.orgmap, team_of_seat, &mut ledger.entries),
+            Source::AdminCost => place_cost_report_line(cost, &mut placing, &names, input.orgmap, team_of_seat, each),
             Source::AdminAnalyticsCost if billing.sets_aside(cost) => {
                 let slot = set_aside.entry((cost.start, cost.source)).or_default();
                 slot.0 += 1;
                 slot.1 += cost.amount;
             }
-            Source::AdminAnalyticsCost => {
-                place_cost_report_line(cost, &mut placing, &names, input.orgmap, team_of_seat, &mut ledger.entries)
-            }
-            _ => ledger.entries.push(place_direct(cost, input.orgmap, team_of_seat)),
+            Source::AdminAnalyticsCost => place_cost_report_line(cost, &mut placing, &names, input.orgmap, team_of_seat, each),
+            _ => each(place_direct(cost, input.orgmap, team_of_seat)),
         }
     }
     ledger.set_aside = set_aside
@@ -330,7 +338,7 @@ fn component_of(cost: &CostLine) -> Option<ComponentKind> {
 
 /// Who classifies as what, by (API key, account email, workspace).
 type Classified = Option<(Path, Driver, String)>;
-type Classifying = (Option<String>, Option<String>, Option<String>);
+type Classifying<'g> = (Option<&'g str>, Option<&'g str>, Option<&'g str>);
 /// The split groups of each workspace-day.
 type WorkspaceDays<'g> = HashMap<(Day, Option<&'g str>), Vec<(&'g SplitKey, &'g Vec<KeyUsage>)>>;
 
@@ -341,7 +349,7 @@ type WorkspaceDays<'g> = HashMap<(Day, Option<&'g str>), Vec<(&'g SplitKey, &'g 
 struct Placing<'g> {
     groups: &'g HashMap<SplitKey, Vec<KeyUsage>>,
     by_workspace_day: WorkspaceDays<'g>,
-    classified: HashMap<Classifying, Classified>,
+    classified: HashMap<Classifying<'g>, Classified>,
 }
 
 impl<'g> Placing<'g> {
@@ -355,23 +363,24 @@ impl<'g> Placing<'g> {
 
     fn classify(
         &mut self,
-        (api_key, account_email, workspace): (Option<&str>, Option<&str>, Option<&str>),
+        (api_key, account_email, workspace): Classifying<'g>,
         names: &Names<'_>,
         orgmap: &OrgMap,
         team_of_seat: &HashMap<String, String>,
-    ) -> Classified {
-        let key = (api_key.map(str::to_string), account_email.map(str::to_string), workspace.map(str::to_string));
-        self.classified.entry(key).or_insert_with(|| classify(api_key, account_email, workspace, names, orgmap, team_of_seat)).clone()
+    ) -> &Classified {
+        self.classified
+            .entry((api_key, account_email, workspace))
+            .or_insert_with(|| classify(api_key, account_email, workspace, names, orgmap, team_of_seat))
     }
 }
 
-fn place_cost_report_line(
-    cost: &CostLine,
-    placing: &mut Placing<'_>,
-    names: &Names<'_>,
+fn place_cost_report_line<'g>(
+    cost: &'g CostLine,
+    placing: &mut Placing<'g>,
+    names: &Names<'g>,
     orgmap: &OrgMap,
     team_of_seat: &HashMap<String, String>,
-    entries: &mut Vec<LedgerEntry>,
+    entries: &mut dyn FnMut(LedgerEntry),
 ) {
     let workspace = cost.identity.workspace_id.as_deref();
     let model = cost.model.as_deref().map(normalise_model_id);
@@ -399,23 +408,25 @@ fn place_cost_report_line(
             .collect();
         candidates.sort_by(|a, b| (&a.api_key, &a.account).cmp(&(&b.api_key, &b.account)));
     }
-    let mut per_key: BTreeMap<Payer, Decimal> = BTreeMap::new();
+    // Borrowed payers: a ledger of a large organisation splits millions of lines.
+    let mut per_key: BTreeMap<(Option<&'g str>, Option<&'g str>), Decimal> = BTreeMap::new();
     if let Some(key) = &cost.identity.api_key_id {
         // A cost row that names its key (the Cost Analytics endpoint grouped by key) needs no split.
         candidates.clear();
-        per_key.insert((Some(key.clone()), cost.identity.account_id.clone()), Decimal::ONE);
+        per_key.insert((Some(key.as_str()), cost.identity.account_id.as_deref()), Decimal::ONE);
     }
     for usage in &candidates {
         let weight = match component {
             Some(component) => usage.weights.get(&component).copied().unwrap_or_default(),
             None => usage.weights.values().copied().sum(),
         };
-        *per_key.entry((usage.api_key.clone(), usage.account.clone())).or_default() += weight;
+        *per_key.entry((usage.api_key.as_deref(), usage.account.as_deref())).or_default() += weight;
     }
     if per_key.values().all(|weight| weight.is_zero()) && !per_key.is_empty() {
         // The component has no usage (e.g. a rounding-only row): split by the keys' whole usage.
         for usage in &candidates {
-            *per_key.entry((usage.api_key.clone(), usage.account.clone())).or_default() += usage.weights.values().copied().sum::<Decimal>();
+            *per_key.entry((usage.api_key.as_deref(), usage.account.as_deref())).or_default() +=
+                usage.weights.values().copied().sum::<Decimal>();
         }
     }
     let base = |amount: Money, path: Path, driver: Driver, rule: String, api_key: Option<String>| LedgerEntry {
@@ -434,7 +445,7 @@ fn place_cost_report_line(
         service_tier: cost.service_tier,
     };
     if per_key.is_empty() {
-        let (path, driver, rule) = placing.classify((None, None, workspace), names, orgmap, team_of_seat).unwrap_or_else(|| {
+        let (path, driver, rule) = placing.classify((None, None, workspace), names, orgmap, team_of_seat).clone().unwrap_or_else(|| {
             (
                 Path::Unassigned,
                 Driver::Unattributed {
@@ -447,19 +458,18 @@ fn place_cost_report_line(
                 "unassigned: nothing matched".to_string(),
             )
         });
-        entries.push(base(cost.amount, path, driver, rule, None));
+        entries(base(cost.amount, path, driver, rule, None));
         return;
     }
-    let payers: Vec<Payer> = per_key.keys().cloned().collect();
     let weights: Vec<Decimal> = per_key.values().copied().collect();
-    for ((api_key, account), amount) in payers.into_iter().zip(cost.amount.allocate(&weights)) {
+    for ((api_key, account), amount) in per_key.into_keys().zip(cost.amount.allocate(&weights)) {
         if amount.is_zero() && !cost.amount.is_zero() {
             continue;
         }
-        let account_email = account.as_deref().and_then(|user| names.user_email.get(user).copied());
-        let classified = placing.classify((api_key.as_deref(), account_email, workspace), names, orgmap, team_of_seat);
+        let account_email = account.and_then(|user| names.user_email.get(user).copied());
+        let classified = placing.classify((api_key, account_email, workspace), names, orgmap, team_of_seat).clone();
         let (path, driver, rule) = classified.unwrap_or_else(|| {
-            let key_label = match api_key.as_deref() {
+            let key_label = match api_key {
                 Some(id) => match names.key_names.get(id) {
                     Some(name) => format!("API key {name} ({id})"),
                     None => format!("API key {id}"),
@@ -472,7 +482,7 @@ fn place_cost_report_line(
                 "unassigned: no rule matched".to_string(),
             )
         });
-        entries.push(base(amount, path, driver, rule, api_key));
+        entries(base(amount, path, driver, rule, api_key.map(str::to_string)));
     }
 }
 

@@ -28,7 +28,7 @@ pub mod units;
 
 pub use crosscheck::{Cause, CrossCheck, CrossCheckRow, crosscheck};
 pub use explain::{Placement, PlacementFilter, placements};
-pub use ledger::{ConsoleBilling, Driver, Ledger, LedgerEntry, LedgerInput, SetAside, assemble};
+pub use ledger::{ConsoleBilling, Driver, Ledger, LedgerEntry, LedgerInput, SetAside, assemble, assemble_each};
 pub use sources::{Role, SourceUse, source_uses};
 pub use summary::{
     ApiSummary, ClaudeCodeSummary, EngineerLine, FeatureLine, KeyLine, Paths, Summary, TeamLine, UnassignedLine, UnassignedSummary,

@@ -26,7 +26,7 @@ use spendlens_model::{
 };
 use spendlens_pricing::{PriceBook, PriceError, PriceQuery};
 
-use crate::ledger::{Driver, Ledger};
+use crate::ledger::{Driver, Ledger, LedgerEntry};
 
 /// How sure an estimate is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -248,24 +248,9 @@ pub struct KeyBilling {
 impl KeyBilling {
     /// From `ledger`'s entries starting in `period`.
     pub fn of(ledger: &Ledger, period: Period, directory: &[DirectoryEntry]) -> KeyBilling {
-        // The first name the directory gives each key.
-        let mut names: HashMap<&str, Option<&str>> = HashMap::new();
-        for entry in directory.iter().filter(|entry| entry.kind == DirectoryKind::ApiKey) {
-            names.entry(entry.id.as_str()).or_insert(entry.name.as_deref());
-        }
-        let name_of = |key: &str| names.get(key).copied().flatten().unwrap_or(key).to_string();
-        let mut billing = KeyBilling::default();
-        for entry in ledger.entries.iter().filter(|entry| period.contains(entry.start)) {
-            let Some(key) = &entry.api_key else { continue };
-            let subject = match (&entry.path, &entry.driver) {
-                (Path::Api, Driver::Feature { name }) => (name.clone(), true),
-                (Path::ClaudeCode, _) => continue,
-                _ => (format!("key {}", name_of(key)), false),
-            };
-            *billing.billed.entry(subject.0.clone()).or_default() += entry.amount;
-            billing.subjects.insert(key.clone(), subject);
-        }
-        billing
+        let mut collector = KeyBillingCollector::new(period, directory);
+        ledger.entries.iter().for_each(|entry| collector.add(entry));
+        collector.finish()
     }
 
     /// `later` (of the period's next part) merged in: its subjects win, its dollars add.
@@ -274,6 +259,48 @@ impl KeyBilling {
         for (subject, amount) in later.billed {
             *self.billed.entry(subject).or_default() += amount;
         }
+    }
+}
+
+/// A [`KeyBilling`] made entry by entry, as a ledger is assembled ([`crate::assemble_each`]),
+/// so a large organisation's entries need not be kept.
+pub struct KeyBillingCollector<'d> {
+    period: Period,
+    /// The first name the directory gives each key.
+    names: HashMap<&'d str, Option<&'d str>>,
+    billing: KeyBilling,
+}
+
+impl<'d> KeyBillingCollector<'d> {
+    /// For entries starting in `period`, keys named by `directory`.
+    pub fn new(period: Period, directory: &'d [DirectoryEntry]) -> Self {
+        let mut names: HashMap<&str, Option<&str>> = HashMap::new();
+        for entry in directory.iter().filter(|entry| entry.kind == DirectoryKind::ApiKey) {
+            names.entry(entry.id.as_str()).or_insert(entry.name.as_deref());
+        }
+        KeyBillingCollector { period, names, billing: KeyBilling::default() }
+    }
+
+    /// One ledger entry: its dollars to its key's subject, if it starts in the period and is on
+    /// a key the optimiser looks at.
+    pub fn add(&mut self, entry: &LedgerEntry) {
+        if !self.period.contains(entry.start) {
+            return;
+        }
+        let Some(key) = &entry.api_key else { return };
+        let subject = match (&entry.path, &entry.driver) {
+            (Path::Api, Driver::Feature { name }) => (name.clone(), true),
+            (Path::ClaudeCode, _) => return,
+            _ => (format!("key {}", self.names.get(key.as_str()).copied().flatten().unwrap_or(key)), false),
+        };
+        *self.billing.billed.entry(subject.0.clone()).or_default() += entry.amount;
+        if self.billing.subjects.get(key) != Some(&subject) {
+            self.billing.subjects.insert(key.clone(), subject);
+        }
+    }
+
+    pub fn finish(self) -> KeyBilling {
+        self.billing
     }
 }
 

@@ -9,7 +9,7 @@ use serde::Serialize;
 use spendlens_model::{Day, Lever, LeverStatus, Money, OrgMap, Period, ServiceTier, Source, TokenCounts, UsageLine};
 use spendlens_pricing::{PriceBook, PriceQuery};
 
-use crate::ledger::{Driver, Ledger};
+use crate::ledger::{Driver, Ledger, LedgerEntry};
 
 /// How the counterfactual is built, in words (the answer's `method`).
 pub const METHOD: &str = "For each adopted lever, from the day it took effect: actual = the feature's changed traffic (routing: the \
@@ -81,14 +81,19 @@ pub struct SavingsInput<'a> {
 /// The feature each API key carries (from the ledger's placements; a key placed under several
 /// keeps the last).
 pub fn features_by_key(ledger: &Ledger) -> BTreeMap<String, String> {
-    ledger
-        .entries
-        .iter()
-        .filter_map(|entry| match (&entry.api_key, &entry.driver) {
-            (Some(key), Driver::Feature { name }) => Some((key.clone(), name.clone())),
-            _ => None,
-        })
-        .collect()
+    let mut features = BTreeMap::new();
+    ledger.entries.iter().for_each(|entry| add_feature_of_key(&mut features, entry));
+    features
+}
+
+/// One ledger entry's key and feature added to `features` (the last placement wins), for a
+/// reader handed entries as the ledger is assembled ([`crate::assemble_each`]).
+pub fn add_feature_of_key(features: &mut BTreeMap<String, String>, entry: &LedgerEntry) {
+    if let (Some(key), Driver::Feature { name }) = (&entry.api_key, &entry.driver)
+        && features.get(key) != Some(name)
+    {
+        features.insert(key.clone(), name.clone());
+    }
 }
 
 /// Tokens per day of one feature's traffic, split by `part`.

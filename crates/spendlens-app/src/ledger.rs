@@ -2,7 +2,7 @@
 //! assembled ledger (every billed dollar placed once), and the report of a period.
 
 use spendlens_analysis::seats::{roster_note, seat_fees};
-use spendlens_analysis::{Drivers, Ledger, LedgerInput, Summary, assemble, summarise_with};
+use spendlens_analysis::{Drivers, Ledger, LedgerEntry, LedgerInput, Summary, assemble, assemble_each, summarise_with};
 use spendlens_model::{ActivityLine, CostLine, Day, DirectoryEntry, Period, Seat, Source, UsageLine};
 use spendlens_store::UsageRollup;
 
@@ -114,15 +114,43 @@ impl App {
         Ok(LoadedLedger { ledger, usage, directory })
     }
 
+    /// The ledger of `span` handed entry by entry to `each` as it is assembled
+    /// ([`spendlens_analysis::assemble_each`]: the ledger returned keeps no entries), with the usage
+    /// it was assembled from. For a reader that keeps a sum of a large organisation's entries.
+    /// The directory and the roster's seats are read once by the caller, for every part of a
+    /// long span (`directory`, [`App::roster_seats`]).
+    pub fn ledger_each(
+        &self,
+        span: Period,
+        directory: &[DirectoryEntry],
+        seats: &[Seat],
+        each: &mut dyn FnMut(LedgerEntry),
+    ) -> Result<(Ledger, Vec<UsageLine>), AppError> {
+        let book = self.price_book()?;
+        let orgmap = self.orgmap()?;
+        let usage = self.usage_of(span)?;
+        let costs = self.cost_lines_with(span, seats)?;
+        let ledger = assemble_each(LedgerInput { usage: &usage, costs: &costs, directory, orgmap: &orgmap, book }, each);
+        Ok((ledger, usage))
+    }
+
     /// The billed lines of `span`: what the store holds for its days, with the roster's seats as
     /// fee lines prorated for every month the span touches (seat records are filed under their
     /// start day, so the roster is read whole).
     pub fn cost_lines(&self, span: Period) -> Result<Vec<CostLine>, AppError> {
-        let lake = self.lake()?;
-        let mut costs: Vec<CostLine> = lake.cost_lines(Some(span))?.into_iter().filter(|cost| Seat::from_record(cost).is_none()).collect();
-        let seats: Vec<Seat> =
-            lake.cost_lines_of(Source::Roster, None)?.iter().filter_map(Seat::from_record).map(|(seat, _)| seat).collect();
-        costs.extend(seat_fees(&seats, span));
+        self.cost_lines_with(span, &self.roster_seats()?)
+    }
+
+    /// The stored roster's seats (read whole: seat records are filed under their start day).
+    pub fn roster_seats(&self) -> Result<Vec<Seat>, AppError> {
+        Ok(self.lake()?.cost_lines_of(Source::Roster, None)?.iter().filter_map(Seat::from_record).map(|(seat, _)| seat).collect())
+    }
+
+    /// [`App::cost_lines`] with the roster's `seats` at hand.
+    fn cost_lines_with(&self, span: Period, seats: &[Seat]) -> Result<Vec<CostLine>, AppError> {
+        let mut costs: Vec<CostLine> =
+            self.lake()?.cost_lines(Some(span))?.into_iter().filter(|cost| Seat::from_record(cost).is_none()).collect();
+        costs.extend(seat_fees(seats, span));
         Ok(costs)
     }
 

@@ -5,11 +5,11 @@
 use std::collections::BTreeMap;
 use std::path::Path as FilePath;
 
-use spendlens_analysis::Ledger;
-use spendlens_analysis::optimise::{KeyBilling, Optimisation, OptimiseInput, optimise};
+use spendlens_analysis::LedgerEntry;
+use spendlens_analysis::optimise::{KeyBilling, KeyBillingCollector, Optimisation, OptimiseInput, optimise};
 use spendlens_analysis::reprice::{RepriceInput, Repricing, reprice};
-use spendlens_analysis::savings::{Savings, SavingsInput, features_by_key, savings};
-use spendlens_model::{Period, Source, UsageLine, parallel};
+use spendlens_analysis::savings::{Savings, SavingsInput, add_feature_of_key, savings};
+use spendlens_model::{DirectoryEntry, Period, Source, UsageLine, parallel};
 
 use crate::{App, AppError};
 
@@ -18,34 +18,46 @@ impl App {
     /// (`feature`: only that feature, or API key label).
     pub fn optimise(&self, period: Period, feature: Option<&str>) -> Result<Optimisation, AppError> {
         let directory = self.lake()?.directory()?;
-        let (parts, usage) = self.api_traffic(period, |ledger, part| KeyBilling::of(ledger, part, &directory))?;
+        let (parts, usage) = self.api_traffic(
+            period,
+            &directory,
+            |part| KeyBillingCollector::new(part, &directory),
+            |collector, entry| collector.add(&entry),
+        )?;
         let mut billing = KeyBilling::default();
-        parts.into_iter().for_each(|part| billing.merge(part));
+        parts.into_iter().for_each(|part| billing.merge(part.finish()));
         let hours = self.lake()?.hour_profiles(Source::AdminUsage, Some(period))?;
         let orgmap = self.orgmap()?;
         let book = self.price_book()?;
         Ok(optimise(OptimiseInput { period, usage: &usage, hours: &hours, billing: &billing, orgmap: &orgmap, book, feature }))
     }
 
-    /// What `read` takes from `span`'s ledger, and the span's API traffic (the usage report's
-    /// and the Usage Analytics API's day lines), made a calendar month at a time, two months at
-    /// once: each part's ledger is assembled, read, and dropped. The same answers as the span's
-    /// ledger in one piece (a ledger places each day's dollars from that day's lines alone), in a
-    /// fraction of the memory on a large organisation. The parts' answers in order.
-    fn api_traffic<T: Send>(&self, span: Period, read: impl Fn(&Ledger, Period) -> T + Sync) -> Result<(Vec<T>, Vec<UsageLine>), AppError> {
+    /// What `add` keeps of `span`'s ledger, and the span's API traffic (the usage report's and
+    /// the Usage Analytics API's day lines), made a calendar month at a time, two months at once:
+    /// each part's ledger is assembled and handed to its own `start(part)` entry by entry, never
+    /// kept. The same answers as the span's ledger in one piece (a ledger places each day's
+    /// dollars from that day's lines alone), in a fraction of the memory and time on a large
+    /// organisation. The parts' answers in order.
+    fn api_traffic<S: Send>(
+        &self,
+        span: Period,
+        directory: &[DirectoryEntry],
+        start: impl Fn(Period) -> S + Sync,
+        add: impl Fn(&mut S, LedgerEntry) + Sync,
+    ) -> Result<(Vec<S>, Vec<UsageLine>), AppError> {
         let mut parts = Vec::new();
-        let mut start = span.start;
-        while start < span.end {
-            let part = Period::new(start, Period::month_of(start).end.min(span.end));
+        let mut first = span.start;
+        while first < span.end {
+            let part = Period::new(first, Period::month_of(first).end.min(span.end));
             parts.push(part);
-            start = part.end;
+            first = part.end;
         }
+        let seats = self.roster_seats()?;
         // Two months at a time: a ledger's assembly runs on one core.
-        let made = parallel::map_with(2, parts, |part| -> Result<(T, Vec<UsageLine>), AppError> {
-            let loaded = self.load_ledger(part)?;
-            let answer = read(&loaded.ledger, part);
-            drop(loaded.ledger);
-            let usage = loaded.usage.into_iter().filter(|line| matches!(line.source, Source::AdminUsage | Source::AdminAnalyticsUsage));
+        let made = parallel::map_with(2, parts, |part| -> Result<(S, Vec<UsageLine>), AppError> {
+            let mut answer = start(part);
+            let (_, usage) = self.ledger_each(part, directory, &seats, &mut |entry| add(&mut answer, entry))?;
+            let usage = usage.into_iter().filter(|line| matches!(line.source, Source::AdminUsage | Source::AdminAnalyticsUsage));
             Ok((answer, usage.collect()))
         });
         let mut answers = Vec::with_capacity(made.len());
@@ -63,7 +75,13 @@ impl App {
     /// day, so an adoption before `period` is measured too.
     pub fn savings(&self, period: Period) -> Result<Savings, AppError> {
         let first = self.lake()?.usage_span()?.map_or(period.start, |(first, _)| first.min(period.start));
-        let (parts, usage) = self.api_traffic(Period::new(first, period.end), |ledger, _| features_by_key(ledger))?;
+        let directory = self.lake()?.directory()?;
+        let (parts, usage) = self.api_traffic(
+            Period::new(first, period.end),
+            &directory,
+            |_| BTreeMap::new(),
+            |features, entry| add_feature_of_key(features, &entry),
+        )?;
         let mut features = BTreeMap::new();
         parts.into_iter().for_each(|part| features.extend(part));
         let orgmap = self.orgmap()?;

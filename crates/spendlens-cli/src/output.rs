@@ -15,7 +15,34 @@ pub fn emit(text: &str, out: Option<&std::path::Path>) -> Result<()> {
             std::fs::write(path, text).with_context(|| format!("writing {}", path.display()))?;
             eprintln!("report written to {}", path.display());
         }
-        None => print!("{text}"),
+        None => crate::out!("{text}"),
     }
     Ok(())
+}
+
+/// Writes to stdout. A reader that stops early (`spendlens ledger --json | head`) closes the pipe:
+/// the command has done its work, so it ends quietly with success rather than a panic.
+pub fn stdout(text: std::fmt::Arguments<'_>) {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    if let Err(error) = out.write_fmt(text).and_then(|()| out.flush()) {
+        if error.kind() == std::io::ErrorKind::BrokenPipe {
+            std::process::exit(0);
+        }
+        eprintln!("error: writing to stdout: {error}");
+        std::process::exit(74);
+    }
+}
+
+/// `print!` that ends quietly when stdout's reader has gone ([`stdout`]).
+#[macro_export]
+macro_rules! out {
+    ($($arg:tt)*) => { $crate::output::stdout(format_args!($($arg)*)) };
+}
+
+/// `println!` that ends quietly when stdout's reader has gone ([`stdout`]).
+#[macro_export]
+macro_rules! outln {
+    () => { $crate::output::stdout(format_args!("\n")) };
+    ($($arg:tt)*) => { $crate::output::stdout(format_args!("{}\n", format_args!($($arg)*))) };
 }

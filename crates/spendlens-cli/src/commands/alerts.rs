@@ -27,9 +27,9 @@ pub fn run(app: &App, args: &AlertsArgs) -> Result<()> {
         AlertsCommand::Check { json } => {
             let view = app.check_alerts()?;
             if json {
-                print!("{}", to_json(&view)?);
+                crate::out!("{}", to_json(&view)?);
             } else {
-                print!("{}", spendlens_report::alerts_text(&view));
+                crate::out!("{}", spendlens_report::alerts_text(&view));
             }
             if view.failed > 0 {
                 anyhow::bail!("{} alert(s) could not be posted; the next check retries them", view.failed);

@@ -258,9 +258,9 @@ pub fn run(app: &App, args: ClaudeCodeArgs) -> Result<()> {
     eprint!("{}", spendlens_report::transcripts_text(&answer.ingested));
     eprint!("{}", spendlens_report::cc_notes(&answer.report.unpriced, &whose.zone.label(), mode));
     if report.json {
-        print!("{}", cc_json(&ccusage_document(&answer.report, view, report.instances), report.no_cost)?);
+        crate::out!("{}", cc_json(&ccusage_document(&answer.report, view, report.instances), report.no_cost)?);
     } else {
-        print!("{}", spendlens_report::cc_table(&answer.report, view, report.breakdown, !report.no_cost, &whose.zone.label()));
+        crate::out!("{}", spendlens_report::cc_table(&answer.report, view, report.breakdown, !report.no_cost, &whose.zone.label()));
     }
     Ok(())
 }
@@ -289,9 +289,9 @@ fn run_blocks(app: &App, args: BlocksArgs) -> Result<()> {
     eprint!("{}", spendlens_report::transcripts_text(&answer.ingested));
     eprint!("{}", spendlens_report::cc_zone_note(&whose.zone.label()));
     if args.json {
-        print!("{}", cc_json(&blocks_document(&answer), args.no_cost)?);
+        crate::out!("{}", cc_json(&blocks_document(&answer), args.no_cost)?);
     } else {
-        print!("{}", spendlens_report::cc_blocks_table(&answer, args.breakdown, !args.no_cost, &whose.zone));
+        crate::out!("{}", spendlens_report::cc_blocks_table(&answer, args.breakdown, !args.no_cost, &whose.zone));
     }
     Ok(())
 }
@@ -318,6 +318,6 @@ fn run_statusline(app: &App, args: StatuslineArgs) -> Result<()> {
     };
     let answer = app.claude_code_statusline(&whose, &input, &options, Utc::now(), &spendlens_app::ingest::Quiet)?;
     // A hook's stderr is not shown: problems found while reading are left for the views to report.
-    println!("{}", answer.line);
+    crate::outln!("{}", answer.line);
     Ok(())
 }

@@ -60,9 +60,9 @@ pub fn run(app: &App, args: &CommitArgs) -> Result<()> {
     };
     let commit = app.commit(&options)?;
     if args.json {
-        print!("{}", to_json(&commit)?);
+        crate::out!("{}", to_json(&commit)?);
     } else {
-        print!("{}", spendlens_report::commit_text(&commit));
+        crate::out!("{}", spendlens_report::commit_text(&commit));
     }
     if let Some(path) = &args.brief {
         spendlens_app::atomic_write(path, spendlens_report::commit_brief(&commit).as_bytes())?;

@@ -20,9 +20,9 @@ pub fn run(app: &App, args: &CrosscheckArgs) -> Result<()> {
     let period = app.period_with_data(&args.period.period())?;
     let (check, view) = app.crosscheck(period, args.all)?;
     if args.period.json {
-        print!("{}", to_json(&view)?);
+        crate::out!("{}", to_json(&view)?);
     } else {
-        print!("{}", spendlens_report::crosscheck_text(&check, args.all));
+        crate::out!("{}", spendlens_report::crosscheck_text(&check, args.all));
     }
     Ok(())
 }

@@ -55,9 +55,9 @@ pub fn run(app: &App, args: &ForecastArgs) -> Result<()> {
     if args.backtest {
         let backtest = app.backtest()?;
         if args.json {
-            print!("{}", to_json(&backtest)?);
+            crate::out!("{}", to_json(&backtest)?);
         } else {
-            print!("{}", spendlens_report::backtest_text(&backtest));
+            crate::out!("{}", spendlens_report::backtest_text(&backtest));
         }
         return Ok(());
     }
@@ -69,9 +69,9 @@ pub fn run(app: &App, args: &ForecastArgs) -> Result<()> {
     };
     let forecast = app.forecast(&options)?;
     if args.json {
-        print!("{}", to_json(&forecast)?);
+        crate::out!("{}", to_json(&forecast)?);
     } else {
-        print!("{}", spendlens_report::forecast_text(&forecast));
+        crate::out!("{}", spendlens_report::forecast_text(&forecast));
     }
     Ok(())
 }

@@ -62,7 +62,7 @@ pub fn run(app: &App, args: &InitArgs) -> Result<()> {
     let mut view = app.init(&settings, &mut |event| bars.advance(event))?;
     bars.finish();
     if !args.json {
-        print!("{}", summary(&view));
+        crate::out!("{}", summary(&view));
     }
     for failure in &view.failures {
         eprintln!("note: {} (the draft does not need it)", failure.error);
@@ -77,7 +77,7 @@ pub fn run(app: &App, args: &InitArgs) -> Result<()> {
         bars.finish();
         let (report, sync_view) = outcome?;
         if !args.json {
-            print!("{}", spendlens_report::sync_text(&sync_view));
+            crate::out!("{}", spendlens_report::sync_text(&sync_view));
         }
         for failure in &sync_view.failures {
             eprintln!("error: {}", failure.error);
@@ -86,12 +86,12 @@ pub fn run(app: &App, args: &InitArgs) -> Result<()> {
         report.check().map_err(anyhow::Error::from)
     } else {
         if !args.json {
-            println!("The first sync was not run: `spendlens sync` fetches a year of usage and cost when you are ready.");
+            crate::outln!("The first sync was not run: `spendlens sync` fetches a year of usage and cost when you are ready.");
         }
         Ok(())
     };
     if args.json {
-        print!("{}", to_json(&view)?);
+        crate::out!("{}", to_json(&view)?);
     }
     result
 }

@@ -35,9 +35,9 @@ pub fn run(app: &App, args: &LedgerArgs) -> Result<()> {
     let filter = PlacementFilter { path: args.path, api_key: args.key.clone(), driver: args.driver.clone() };
     let view = app.placements(period, &filter)?;
     if json {
-        print!("{}", to_json(&view)?);
+        crate::out!("{}", to_json(&view)?);
     } else {
-        print!("{}", spendlens_report::ledger_text(&view));
+        crate::out!("{}", spendlens_report::ledger_text(&view));
     }
     Ok(())
 }

@@ -20,9 +20,9 @@ pub fn run(app: &App, args: &OptimiseArgs) -> Result<()> {
     let period = app.period_with_data(&args.period.period())?;
     let optimisation = app.optimise(period, args.feature.as_deref())?;
     if args.period.json {
-        print!("{}", to_json(&optimisation)?);
+        crate::out!("{}", to_json(&optimisation)?);
     } else {
-        print!("{}", spendlens_report::optimise_text(&optimisation));
+        crate::out!("{}", spendlens_report::optimise_text(&optimisation));
     }
     Ok(())
 }

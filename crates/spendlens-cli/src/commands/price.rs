@@ -63,9 +63,9 @@ pub fn run(app: &App, args: PriceArgs) -> Result<()> {
     };
     let priced = app.price(&question)?;
     if args.json {
-        print!("{}", to_json(&priced)?);
+        crate::out!("{}", to_json(&priced)?);
     } else {
-        print!("{}", spendlens_report::priced_table(&priced));
+        crate::out!("{}", spendlens_report::priced_table(&priced));
     }
     Ok(())
 }

@@ -18,9 +18,9 @@ pub struct PricesArgs {
 pub fn run(app: &App, args: &PricesArgs) -> Result<()> {
     let date = args.date.unwrap_or_else(crate::output::today);
     if args.json {
-        print!("{}", to_json(&app.prices(date)?)?);
+        crate::out!("{}", to_json(&app.prices(date)?)?);
     } else {
-        print!("{}", spendlens_report::price_book_table(app.price_book()?, date));
+        crate::out!("{}", spendlens_report::price_book_table(app.price_book()?, date));
     }
     Ok(())
 }

@@ -52,6 +52,6 @@ pub fn run(app: &App, args: PushArgs) -> Result<()> {
     }
     let client = PushClient::new(&server, token)?;
     let reply = client.push(&email, &lines)?;
-    println!("pushed {} lines for {email}: {} accepted, {} already known", lines.len(), reply.accepted, reply.duplicates);
+    crate::outln!("pushed {} lines for {email}: {} accepted, {} already known", lines.len(), reply.accepted, reply.duplicates);
     Ok(())
 }

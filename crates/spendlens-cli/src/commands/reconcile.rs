@@ -23,9 +23,9 @@ pub fn run(app: &App, args: &ReconcileArgs) -> Result<()> {
     let period = Period::parse_month(&args.month).ok_or_else(|| AppError::Invalid(format!("--month {:?} is not YYYY-MM", args.month)))?;
     let reconciled = app.reconcile(period, args.invoice.as_deref())?;
     if args.json {
-        print!("{}", to_json(&reconciled.view)?);
+        crate::out!("{}", to_json(&reconciled.view)?);
     } else {
-        print!("{}", spendlens_report::reconcile_text(&reconciled));
+        crate::out!("{}", spendlens_report::reconcile_text(&reconciled));
     }
     Ok(())
 }

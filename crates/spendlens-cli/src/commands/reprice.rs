@@ -23,9 +23,9 @@ pub fn run(app: &App, args: &RepriceArgs) -> Result<()> {
     let period = app.period_with_data(&args.period.period())?;
     let repricing = app.reprice(period, &args.book)?;
     if args.period.json {
-        print!("{}", to_json(&repricing)?);
+        crate::out!("{}", to_json(&repricing)?);
     } else {
-        print!("{}", spendlens_report::reprice_text(&repricing));
+        crate::out!("{}", spendlens_report::reprice_text(&repricing));
     }
     Ok(())
 }

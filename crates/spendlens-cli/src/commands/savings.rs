@@ -29,9 +29,9 @@ pub fn run(app: &App, args: &SavingsArgs) -> Result<()> {
     let period = app.period_with_data(&PeriodChoice::Days { since, until })?;
     let savings = app.savings(Period::new(period.start, period.end))?;
     if args.json {
-        print!("{}", to_json(&savings)?);
+        crate::out!("{}", to_json(&savings)?);
     } else {
-        print!("{}", spendlens_report::savings_text(&savings));
+        crate::out!("{}", spendlens_report::savings_text(&savings));
     }
     Ok(())
 }

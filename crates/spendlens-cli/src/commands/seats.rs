@@ -26,9 +26,9 @@ pub fn run(app: &App, args: &SeatsArgs) -> Result<()> {
     let period = app.period_with_data(&PeriodChoice::of(args.month.as_deref(), None, None))?;
     let review = app.seats(period, args.idle_days)?;
     if args.json {
-        print!("{}", to_json(&review)?);
+        crate::out!("{}", to_json(&review)?);
     } else {
-        print!("{}", spendlens_report::seats_text(&review));
+        crate::out!("{}", spendlens_report::seats_text(&review));
     }
     Ok(())
 }
@@ -48,9 +48,9 @@ pub fn run_insights(app: &App, args: &InsightsArgs) -> Result<()> {
     let period = app.period_with_data(&PeriodChoice::of(args.month.as_deref(), None, None))?;
     let insights = app.cc_insights(period)?;
     if args.json {
-        print!("{}", to_json(&insights)?);
+        crate::out!("{}", to_json(&insights)?);
     } else {
-        print!("{}", spendlens_report::insights_text(&insights));
+        crate::out!("{}", spendlens_report::insights_text(&insights));
     }
     Ok(())
 }

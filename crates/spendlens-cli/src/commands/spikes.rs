@@ -24,9 +24,9 @@ pub fn run(app: &App, args: &SpikesArgs) -> Result<()> {
     let period = app.spikes_period(args.since, args.until)?;
     let spikes = app.spikes(period)?;
     if args.json {
-        print!("{}", to_json(&spikes)?);
+        crate::out!("{}", to_json(&spikes)?);
     } else {
-        print!("{}", spendlens_report::spikes_text(&spikes));
+        crate::out!("{}", spendlens_report::spikes_text(&spikes));
     }
     Ok(())
 }

@@ -7,9 +7,9 @@ use spendlens_app::views::to_json;
 pub fn run(app: &App, json: bool) -> Result<()> {
     let status = app.status()?;
     if json {
-        print!("{}", to_json(&status)?);
+        crate::out!("{}", to_json(&status)?);
     } else {
-        print!("{}", spendlens_report::status_text(&status));
+        crate::out!("{}", spendlens_report::status_text(&status));
     }
     Ok(())
 }

@@ -48,9 +48,9 @@ pub fn run(app: &App, args: &SyncArgs) -> Result<()> {
     })?;
     bar.finish_and_clear();
     if args.json {
-        print!("{}", to_json(&view)?);
+        crate::out!("{}", to_json(&view)?);
     } else {
-        print!("{}", spendlens_report::sync_text(&view));
+        crate::out!("{}", spendlens_report::sync_text(&view));
     }
     for failure in &view.failures {
         eprintln!("error: {}", failure.error);

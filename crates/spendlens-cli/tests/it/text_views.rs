@@ -738,3 +738,21 @@ fn init_summary_prints_what_it_wrote_and_synced() {
         (second.config, second.orgmap)
     );
 }
+
+/// A reader that goes away before the answer is printed (`spendlens ledger --json | head -c0`)
+/// ends the command quietly with success: no panic, no backtrace. The read end is closed before
+/// the command writes a byte, so the write fails whatever the pipe's buffer holds.
+#[test]
+fn a_reader_that_goes_away_ends_the_command_quietly() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    ok(&data, &["demo", "--engineers", "16", "--days", "45"]);
+    for args in [&["ledger", "--json"][..], &["report"][..]] {
+        let mut child = spendlens_command(&data).args(args).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
+        drop(child.stdout.take());
+        let output = child.wait_with_output().unwrap();
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(output.status.success(), "{args:?}: {:?}\n{stderr}", output.status);
+        assert!(!stderr.contains("panicked"), "{args:?}: {stderr}");
+    }
+}

@@ -4,7 +4,7 @@
 #
 #   benches/optimise.sh                 (defaults below; every one can be set in the environment)
 #
-#   DATA=/var/tmp/perf-bench/optimise100m/data100m   the scaled lake's data directory (made once, kept)
+#   DATA=/var/tmp/perf-bench/opt9/data100m       the scaled lake's data directory (made once, kept)
 #   ENGINEERS=1000 FEATURES=60 DAYS=365          the demo organisation it starts from
 #   COPIES=158                                   extra copies of the usage report (100M lines;
 #                                                15 gives 10M, 0 the demo alone)
@@ -17,7 +17,7 @@
 # through the store's own writer. Each timed run reads a warm page cache.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-DATA=${DATA:-/var/tmp/perf-bench/optimise100m/data100m}
+DATA=${DATA:-/var/tmp/perf-bench/opt9/data100m}
 ENGINEERS=${ENGINEERS:-1000}
 FEATURES=${FEATURES:-60}
 DAYS=${DAYS:-365}

@@ -28,7 +28,8 @@
 //!   current name before their day is written again.
 //! - A usage line is filed under the UTC day of its `start`; a cost line under its `start` day;
 //!   an activity line under its `day`.
-//! - Each file is Parquet (zstd) with key-value metadata `spendlens.schema_version=2`; rows are
+//! - Each file is Parquet (zstd; columns of a few values, and columns holding one value in that
+//!   file, uncompressed) with key-value metadata `spendlens.schema_version=2`; rows are
 //!   sorted, so the same input gives the same bytes.
 //! - Files are replaced atomically: written to `.<scope>.parquet.tmp-<pid>-<n>` in the same
 //!   directory (a name no reader lists), synced, renamed over the target, and the directory synced.

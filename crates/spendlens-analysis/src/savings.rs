@@ -9,7 +9,7 @@ use serde::Serialize;
 use spendlens_model::{Day, Lever, LeverStatus, Money, OrgMap, Period, ServiceTier, Source, TokenCounts, UsageLine};
 use spendlens_pricing::{PriceBook, PriceQuery};
 
-use crate::ledger::{Driver, Ledger, LedgerEntry};
+use crate::ledger::{Driver, LedgerEntry};
 
 /// How the counterfactual is built, in words (the answer's `method`).
 pub const METHOD: &str = "For each adopted lever, from the day it took effect: actual = the feature's changed traffic (routing: the \
@@ -72,22 +72,15 @@ pub struct SavingsInput<'a> {
     pub period: Period,
     /// Day-grain usage from before the adoptions to the period's end (the store's rollups).
     pub usage: &'a [UsageLine],
-    /// The feature each API key carries ([`features_by_key`] of the span's ledger).
+    /// The feature each API key carries ([`add_feature_of_key`] over the span's ledger).
     pub features: &'a BTreeMap<String, String>,
     pub orgmap: &'a OrgMap,
     pub book: &'a PriceBook,
 }
 
-/// The feature each API key carries (from the ledger's placements; a key placed under several
-/// keeps the last).
-pub fn features_by_key(ledger: &Ledger) -> BTreeMap<String, String> {
-    let mut features = BTreeMap::new();
-    ledger.entries.iter().for_each(|entry| add_feature_of_key(&mut features, entry));
-    features
-}
-
-/// One ledger entry's key and feature added to `features` (the last placement wins), for a
-/// reader handed entries as the ledger is assembled ([`crate::assemble_each`]).
+/// The feature each API key carries, one ledger entry at a time: the entry's key and feature
+/// added to `features` (a key placed under several keeps the last), as the ledger is assembled
+/// ([`crate::assemble_each`]).
 pub fn add_feature_of_key(features: &mut BTreeMap<String, String>, entry: &LedgerEntry) {
     if let (Some(key), Driver::Feature { name }) = (&entry.api_key, &entry.driver)
         && features.get(key) != Some(name)

@@ -2,7 +2,7 @@
 //! assembled ledger (every billed dollar placed once), and the report of a period.
 
 use spendlens_analysis::seats::{roster_note, seat_fees};
-use spendlens_analysis::{Drivers, Ledger, LedgerEntry, LedgerInput, Summary, assemble, assemble_each, summarise_with};
+use spendlens_analysis::{Drivers, Ledger, LedgerEntry, LedgerInput, Summary, assemble_each, summarise_with};
 use spendlens_model::{ActivityLine, CostLine, Day, DirectoryEntry, Period, Seat, Source, UsageLine};
 use spendlens_store::UsageRollup;
 
@@ -104,13 +104,10 @@ impl App {
     /// The ledger of `span`: the store's usage rollups, cost lines and directory, placed by the org
     /// map and priced by the book. Every question about ledger dollars starts here.
     pub fn load_ledger(&self, span: Period) -> Result<LoadedLedger, AppError> {
-        let book = self.price_book()?;
-        let orgmap = self.orgmap()?;
-        let usage = self.usage_of(span)?;
-        let lake = self.lake()?;
-        let costs = self.cost_lines(span)?;
-        let directory = lake.directory()?;
-        let ledger = assemble(LedgerInput { usage: &usage, costs: &costs, directory: &directory, orgmap: &orgmap, book });
+        let directory = self.lake()?.directory()?;
+        let mut entries = Vec::new();
+        let (mut ledger, usage) = self.ledger_each(span, &directory, &self.roster_seats()?, &mut |entry| entries.push(entry))?;
+        ledger.entries = entries;
         Ok(LoadedLedger { ledger, usage, directory })
     }
 

@@ -16,10 +16,22 @@ use arrow_array::{
 use arrow_schema::{DataType, TimeUnit};
 use spendlens_model::{ActivityLine, CostLine, Day, DirectoryEntry, DirectoryKind, Identity, Money, Quantities, Source, UsageLine};
 
+use crate::StoreError;
 use crate::convert::{date32_to_day, decimal128_to_money, micros_to_instant};
 use crate::encode::{ACTIVITY_COUNT_COLUMNS, IDENTITY_COLUMNS, MONEY_TYPE, QUANTITY_COLUMNS, quantities_of, timestamp_type};
 use crate::layout::ADDED_COLUMNS;
-use crate::{StoreError, UsageDetail};
+
+/// How much of each usage line a scoped read decodes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UsageDetail {
+    /// Every field.
+    Full,
+    /// What pricing a line and grouping it by day, model, person, session and project need: the
+    /// columns that name single requests, API keys and workspaces, and the reported cost, are not
+    /// decoded (those fields come back empty), the request id above all, one distinct string per
+    /// line.
+    Priced,
+}
 
 /// The columns [`UsageDetail::Priced`] does not read.
 pub(crate) const PRICED_LEAVES_OUT: [&str; 5] = ["request_id", "api_key_id", "api_key_name", "workspace_id", "reported_cost_usd"];

@@ -7,23 +7,11 @@ use std::hash::{Hash, Hasher};
 
 use spendlens_model::{Period, Source, UsageLine};
 
-use crate::decode::{PRICED_LEAVES_OUT, decode_usage_lines_into};
+use crate::decode::{PRICED_LEAVES_OUT, UsageDetail, decode_usage_lines_into};
 use crate::encode::{compare_usage, usage_schema};
 use crate::files::{list_directory, read_checked_parquet};
 use crate::layout::{Table, legacy_scope_stem, parse_day_partition, scope_file_name, scope_stem};
 use crate::{ScopeFile, Store, StoreError};
-
-/// How much of each usage line a scoped read decodes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum UsageDetail {
-    /// Every field.
-    Full,
-    /// What pricing a line and grouping it by day, model, person, session and project need: the
-    /// columns that name single requests, API keys and workspaces, and the reported cost, are not
-    /// decoded (those fields come back empty), the request id above all, one distinct string per
-    /// line.
-    Priced,
-}
 
 /// The partition files of one scope of one source with a day in `period` (all if `None`), in day
 /// order, each stamped with its name, inode, length and modification time.

@@ -97,7 +97,7 @@ mod sql;
 mod store;
 mod summaries;
 
-pub use direct::UsageDetail;
+pub use decode::UsageDetail;
 pub use error::StoreError;
 pub use export::{ExportColumn, ExportValues, export_parquet};
 pub use lake::{Lake, LakeExt, ScopeFile};

@@ -187,6 +187,13 @@ impl App {
     }
 
     /// What the ledger holds, by source.
+    /// Gives every usage file of the lake a current summary of its day rollup (what reports
+    /// read instead of the lines) and removes summaries left without a file, holding the writer
+    /// lock. Writes keep summaries current: this brings a lake from an earlier build up to date.
+    pub fn refresh_rollups(&self) -> Result<spendlens_store::RollupRefresh, AppError> {
+        self.writing(|| Ok(self.lake()?.refresh_rollups()?))
+    }
+
     pub fn status(&self) -> Result<StatusView, AppError> {
         let lake = self.lake()?;
         let totals = lake.totals()?;

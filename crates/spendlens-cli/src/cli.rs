@@ -45,6 +45,9 @@ pub enum Command {
     Price(commands::price::PriceArgs),
     /// What the ledger holds, by source.
     Status(JsonArg),
+    /// Gives every usage file a current rollup summary (what reports read instead of the lines;
+    /// writes keep them current, so this is for a lake written by an earlier build).
+    RefreshRollups(JsonArg),
     /// Pull usage, cost, Claude Code Analytics and the directory from Anthropic's Admin API.
     Sync(commands::sync::SyncArgs),
     /// Price the usage report with the price book and set it beside the cost report, per day,

@@ -41,6 +41,7 @@ fn run(cli: Cli) -> Result<()> {
         Command::Prices(args) => prices::run(&app, &args),
         Command::Price(args) => price::run(&app, args),
         Command::Status(args) => status::run(&app, args.json),
+        Command::RefreshRollups(args) => status::run_refresh_rollups(&app, args.json),
         Command::Sync(args) => sync::run(&app, &args),
         Command::Crosscheck(args) => crosscheck::run(&app, &args),
         Command::Optimise(args) => optimise::run(&app, &args),

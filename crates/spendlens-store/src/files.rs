@@ -86,7 +86,9 @@ fn constant(column: &dyn Array) -> bool {
 /// one value in this file (a usage-report file has no sessions, actors or reported dollars), which
 /// are stored uncompressed: zstd would make them larger, and every compressed column costs a
 /// reader a compressor and a decompressor to set up.
-fn writer_properties(batch: &RecordBatch) -> WriterProperties {
+fn writer_properties(batch: &RecordBatch, tags: &[(&str, &str)]) -> WriterProperties {
+    let mut metadata = vec![KeyValue::new(FILE_VERSION_KEY.to_string(), SCHEMA_VERSION.to_string())];
+    metadata.extend(tags.iter().map(|(key, value)| KeyValue::new(key.to_string(), value.to_string())));
     let mut builder = WriterProperties::builder()
         .set_compression(Compression::ZSTD(ZstdLevel::default()))
         // Partitions are pruned by their day folder, not by page statistics; request ids and
@@ -95,7 +97,7 @@ fn writer_properties(batch: &RecordBatch) -> WriterProperties {
         .set_column_dictionary_enabled(ColumnPath::from("request_id"), false)
         .set_column_dictionary_enabled(ColumnPath::from("start"), false)
         .set_column_dictionary_enabled(ColumnPath::from("end"), false)
-        .set_key_value_metadata(Some(vec![KeyValue::new(FILE_VERSION_KEY.to_string(), SCHEMA_VERSION.to_string())]));
+        .set_key_value_metadata(Some(metadata));
     for column in FEW_VALUES {
         builder = builder.set_column_compression(ColumnPath::from(column), Compression::UNCOMPRESSED);
     }
@@ -109,12 +111,35 @@ fn writer_properties(batch: &RecordBatch) -> WriterProperties {
 
 /// One record batch encoded as a Parquet file's bytes (`target` names it in errors).
 pub(crate) fn parquet_bytes(target: &FilePath, batch: &RecordBatch) -> Result<Vec<u8>, StoreError> {
+    Ok(parquet_bytes_tagged(target, batch, &[], None)?.0)
+}
+
+/// [`parquet_bytes`] with `tags` added to the file's key-value metadata, and, with `content`, a
+/// hash of the file's data pages under that key: the same lines give the same hash (so writing
+/// them again leaves the same bytes), other lines another. Returns the bytes and the hash.
+pub(crate) fn parquet_bytes_tagged(
+    target: &FilePath,
+    batch: &RecordBatch,
+    tags: &[(&str, &str)],
+    content: Option<&str>,
+) -> Result<(Vec<u8>, Option<String>), StoreError> {
     let encode_error = |error: parquet::errors::ParquetError| StoreError::Encode { path: target.to_path_buf(), detail: error.to_string() };
     let mut bytes = Vec::new();
-    let mut writer = ArrowWriter::try_new(&mut bytes, batch.schema(), Some(writer_properties(batch))).map_err(encode_error)?;
+    let mut writer = ArrowWriter::try_new(&mut bytes, batch.schema(), Some(writer_properties(batch, tags))).map_err(encode_error)?;
     writer.write(batch).map_err(encode_error)?;
+    let mut hash = None;
+    if let Some(key) = content {
+        // Every data page out of the writer's buffers: all but the footer is in `bytes`.
+        writer.flush().map_err(encode_error)?;
+        writer.sync().map_err(|error| StoreError::Encode { path: target.to_path_buf(), detail: error.to_string() })?;
+        let mut hasher = std::hash::DefaultHasher::new();
+        std::hash::Hasher::write(&mut hasher, writer.inner());
+        let value = format!("{:016x}", std::hash::Hasher::finish(&hasher));
+        writer.append_key_value_metadata(KeyValue::new(key.to_string(), value.clone()));
+        hash = Some(value);
+    }
     writer.close().map_err(encode_error)?;
-    Ok(bytes)
+    Ok((bytes, hash))
 }
 
 /// Writes one record batch as a Parquet file, atomically.
@@ -229,6 +254,20 @@ pub(crate) struct DataFile {
     /// `None` for a table without days (the directory).
     pub day: Option<Day>,
     pub path: PathBuf,
+}
+
+/// The value of `key` in a Parquet file's key-value metadata, from its footer (nothing is
+/// decoded): `None` when the file has no such entry.
+pub(crate) fn footer_tag(path: &FilePath, key: &str) -> Result<Option<String>, StoreError> {
+    let file = File::open(path).map_err(|error| StoreError::io("open", path, error))?;
+    let metadata = parquet::file::metadata::ParquetMetaDataReader::new()
+        .parse_and_finish(&file)
+        .map_err(|error| StoreError::corrupt(path, format!("not a valid Parquet file: {error}")))?;
+    Ok(metadata
+        .file_metadata()
+        .key_value_metadata()
+        .and_then(|entries| entries.iter().find(|entry| entry.key == key))
+        .and_then(|entry| entry.value.clone()))
 }
 
 /// The rows a Parquet file holds, from its footer (nothing is decoded).

@@ -13,7 +13,7 @@ use std::hash::{Hash, Hasher};
 
 use spendlens_model::{ActivityLine, CostLine, Day, DirectoryEntry, HourProfile, Period, Source, UnknownValue, UsageLine, parallel};
 
-use crate::{Replace, Store, StoreError, StoreTotals, UsageDetail, UsageRollup, WriteSummary, WriterLock};
+use crate::{Replace, RollupRefresh, Store, StoreError, StoreTotals, UsageDetail, UsageRollup, WriteSummary, WriterLock};
 
 /// One scope's partition file of one day: where it is, and a stamp that changes whenever the
 /// file is written, replaced or removed.
@@ -47,6 +47,12 @@ pub trait Lake: Send + Sync {
 
     /// Replaces a scope's directory snapshot with `entries` (no entries: the snapshot is deleted).
     fn replace_directory(&self, source: Source, scope: &str, entries: &[DirectoryEntry]) -> Result<WriteSummary, StoreError>;
+
+    /// Gives every usage file a current summary of its day rollup and removes summaries whose
+    /// usage file is gone (the caller holds the writer lock). Writes keep summaries current; this
+    /// brings a lake written by an earlier build up to date. Engines that read lines only have
+    /// nothing to do.
+    fn refresh_rollups(&self) -> Result<RollupRefresh, StoreError>;
 
     /// Usage summed per day, source, path, identity (workspace, key, key name, actor), model,
     /// tier, context window, geography and speed, for days in `period` (all days if `None`).
@@ -187,8 +193,12 @@ impl Lake for Store {
         Store::write_directory(self, source, scope, entries)
     }
 
+    fn refresh_rollups(&self) -> Result<RollupRefresh, StoreError> {
+        crate::rollups::refresh_rollups(self)
+    }
+
     fn usage_rollup(&self, period: Option<Period>) -> Result<Vec<UsageRollup>, StoreError> {
-        crate::scan::usage_rollup(self, period)
+        crate::rollups::usage_rollup(self, period)
     }
 
     fn usage_lines(&self, period: Option<Period>) -> Result<Vec<UsageLine>, StoreError> {

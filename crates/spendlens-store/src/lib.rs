@@ -15,6 +15,7 @@
 //! DATA_DIR/lake/cost/source=<source>/day=<YYYY-MM-DD>/<scope>.parquet
 //! DATA_DIR/lake/directory/source=<source>/<scope>.parquet       (a snapshot: no day)
 //! DATA_DIR/lake/activity/source=<source>/day=<YYYY-MM-DD>/<scope>.parquet
+//! DATA_DIR/lake/usage_rollup/source=<source>/day=<YYYY-MM-DD>/<scope>.parquet   (derived: see below)
 //! ```
 //!
 //! - `<source>` is the source's canonical spelling (`admin_usage`, `admin_cost`, `roster`, ...).
@@ -55,6 +56,16 @@
 //!   `sessions`, `lines_added`, `lines_removed`, `commits`, `pull_requests`, `tool_accepted`,
 //!   `tool_rejected` (uint64), `active_seconds` (nullable uint64).
 //!
+//! - **usage_rollup** (derived data, never the truth: a usage file's day rollup, which spendlens
+//!   reads instead of the lines): the text columns `path` to `speed` of the usage table but
+//!   `session_id`, `request_id` and `project`, the quantity columns and `reported_cost_usd` summed
+//!   per group (`requests` and `reported_cost_usd` null when no line had one), `sessions` (distinct
+//!   non-empty session ids) and `lines` (uint64). Each usage file's footer holds
+//!   `spendlens.generation`, a hash of its data pages; its summary's footer names the generation it
+//!   was made from (`spendlens.summarises`), and a summary naming another is not read. Other
+//!   engines read the usage table and can ignore this one; deleting it loses nothing
+//!   (`spendlens refresh-rollups` makes it again).
+//!
 //! Enumerations are stored in the model's canonical lower-case spellings (`as_str()`); a value a
 //! source wrote that this build does not know (a new service tier, say) is stored exactly as
 //! written, and read back as that unknown value.
@@ -91,6 +102,7 @@ mod files;
 mod hours;
 mod lake;
 mod layout;
+mod rollups;
 mod scan;
 #[cfg(feature = "datafusion")]
 mod sql;
@@ -102,6 +114,7 @@ pub use error::StoreError;
 pub use export::{ExportColumn, ExportValues, export_parquet};
 pub use lake::{Lake, LakeExt, ScopeFile};
 pub use layout::{SCHEMA_VERSION, scope_file};
+pub use rollups::RollupRefresh;
 #[cfg(feature = "datafusion")]
 pub use sql::SqlLake;
 pub use store::{Replace, Store, WriteSummary, WriterLock};

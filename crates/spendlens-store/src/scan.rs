@@ -16,23 +16,22 @@ use std::str::FromStr;
 
 use arrow_array::RecordBatch;
 use arrow_schema::SchemaRef;
-use rustc_hash::{FxHashMap, FxHashSet};
 use spendlens_model::{
-    ActivityLine, ContextWindow, CostKind, CostLine, Day, DirectoryEntry, InferenceGeo, Money, Path, Period, ServiceTier, Source, Speed,
+    ActivityLine, ContextWindow, CostKind, CostLine, Day, DirectoryEntry, InferenceGeo, Money, Period, ServiceTier, Source, Speed,
     TokenType, UnknownValue, UsageLine, parallel,
 };
 
-use crate::coded::{Interner, NULL};
+use crate::coded::Interner;
 use crate::convert::decimal128_to_money;
 use crate::decode::{Columns, decode_activity_lines_into, decode_cost_lines_into, decode_directory_into, decode_usage_lines_into};
 use crate::encode::{
-    QUANTITY_COLUMNS, TOKEN_COLUMNS, activity_schema, compare_activity, compare_cost, compare_directory, compare_usage, cost_schema,
-    directory_schema, quantities_of, usage_schema,
+    TOKEN_COLUMNS, activity_schema, compare_activity, compare_cost, compare_directory, compare_usage, cost_schema, directory_schema,
+    usage_schema,
 };
-use crate::files::{DataFile, parquet_rows, read_checked_parquet, read_checked_parquet_coded};
+use crate::files::{DataFile, parquet_rows, read_checked_parquet};
 use crate::layout::Table;
-use crate::summaries::{UnknownTally, rollup_key};
-use crate::{Store, StoreError, StoreTotals, Totals, UsageDetail, UsageRollup};
+use crate::summaries::UnknownTally;
+use crate::{Store, StoreError, StoreTotals, Totals, UsageDetail};
 
 /// Claude Code Analytics' customer types this build knows: a Console API key, or a seat.
 pub(crate) const KNOWN_CUSTOMER_TYPES: [&str; 2] = ["api", "subscription"];
@@ -177,12 +176,12 @@ pub(crate) fn usage_span(store: &Store) -> Result<Option<(Day, Day)>, StoreError
 }
 
 /// Adds unscaled `Decimal128(38, 18)` amounts, refusing a sum no such column could hold.
-fn add_unscaled(sum: i128, value: i128, path: &FilePath) -> Result<i128, StoreError> {
+pub(crate) fn add_unscaled(sum: i128, value: i128, path: &FilePath) -> Result<i128, StoreError> {
     sum.checked_add(value).ok_or_else(|| StoreError::corrupt(path, "the amounts add up beyond what a Decimal128 holds"))
 }
 
 /// Reads an exact sum of unscaled amounts as money.
-fn money_of(sum: i128, path: &FilePath) -> Result<Money, StoreError> {
+pub(crate) fn money_of(sum: i128, path: &FilePath) -> Result<Money, StoreError> {
     decimal128_to_money(sum)
         .ok_or_else(|| StoreError::corrupt(path, format!("the amounts sum to {sum}e-18, beyond what an exact decimal holds")))
 }
@@ -441,41 +440,6 @@ pub(crate) fn unknown_values(store: &Store, period: Option<Period>) -> Result<Ve
     Ok(found.into_values())
 }
 
-/// The text columns a rollup groups by besides day and source, in [`UsageRollup`]'s order.
-const ROLLUP_TEXTS: [&str; 12] = [
-    "path",
-    "workspace_id",
-    "api_key_id",
-    "api_key_name",
-    "actor_email",
-    "account_id",
-    "service_account_id",
-    "model",
-    "service_tier",
-    "context_window",
-    "inference_geo",
-    "speed",
-];
-
-/// What a rollup group sums: quantities but `requests` (in [`QUANTITY_COLUMNS`] order), the
-/// requests and reported dollars where a line had them (`None` when none did), the distinct
-/// session ids (interned) and the lines.
-#[derive(Default)]
-struct RollupSums {
-    counts: [u64; 7],
-    requests: Option<u64>,
-    reported: Option<i128>,
-    sessions: FxHashSet<u32>,
-    lines: u64,
-}
-
-fn add_optional<T>(left: Option<T>, right: Option<T>, add: impl FnOnce(T, T) -> Result<T, StoreError>) -> Result<Option<T>, StoreError> {
-    Ok(match (left, right) {
-        (Some(left), Some(right)) => Some(add(left, right)?),
-        (left, right) => left.or(right),
-    })
-}
-
 /// A worker's share of a whole-lake read: one interner for every day it takes, what it made,
 /// and the error of the earliest day that failed (by the days' order, whichever worker met it).
 pub(crate) struct Worker<A> {
@@ -532,123 +496,4 @@ pub(crate) fn day_partitions(files: Vec<DataFile>) -> Result<Vec<DayPartition>, 
         partitions.entry((file.source, file_day(&file)?)).or_default().push(file);
     }
     Ok(partitions.into_iter().collect())
-}
-
-/// Usage summed per day, source, path, identity (workspace, key, key name, actor, account,
-/// service account), model, tier, context window, geography and speed, for days in `period`
-/// (all days if `None`), with the distinct session ids and lines of each group. Each worker takes
-/// a day of a source at a time (its scopes' files together) and groups its rows by the interned
-/// ids of their spellings; groups are ordered by their typed keys (enumerations in declaration
-/// order, absent values first).
-pub(crate) fn usage_rollup(store: &Store, period: Option<Period>) -> Result<Vec<UsageRollup>, StoreError> {
-    let partitions = day_partitions(files(store, Table::Usage, period, None)?)?;
-    let mut read: Vec<&str> = ROLLUP_TEXTS.to_vec();
-    read.push("session_id");
-    read.extend(QUANTITY_COLUMNS);
-    read.push("reported_cost_usd");
-    // Rows order by day, then source: each partition's rows are sorted by its worker, and the
-    // partitions put in that order.
-    let mut partitions = partitions;
-    partitions.sort_by_key(|((source, day), _)| (*day, *source));
-    let items: Vec<(usize, &DayPartition)> = partitions.iter().enumerate().collect();
-    let workers = parallel::fold(
-        &items,
-        || Worker::new(ROLLUP_TEXTS.len() + 1),
-        |worker: &mut Worker<Vec<(usize, Vec<UsageRollup>)>>, (index, ((source, day), files))| {
-            let result = rollup_day(worker, *index, *source, *day, files, &read);
-            worker.record(*index, result);
-        },
-        |worker| (worker.made, worker.failed),
-    );
-    let mut days: Vec<(usize, Vec<UsageRollup>)> = gathered(workers)?.into_iter().flatten().collect();
-    days.sort_by_key(|(index, _)| *index);
-    let mut rollups = Vec::with_capacity(days.iter().map(|(_, rows)| rows.len()).sum());
-    days.into_iter().for_each(|(_, rows)| rollups.extend(rows));
-    Ok(rollups)
-}
-
-/// One day of one source summed into typed rollup rows, added to the worker's.
-fn rollup_day(
-    worker: &mut Worker<Vec<(usize, Vec<UsageRollup>)>>,
-    index: usize,
-    source: Source,
-    day: Day,
-    files: &[DataFile],
-    read: &[&str],
-) -> Result<(), StoreError> {
-    let mut groups: FxHashMap<[u32; 12], RollupSums> = FxHashMap::default();
-    let coded: Vec<&str> = ROLLUP_TEXTS.iter().copied().chain(["session_id"]).collect();
-    for file in files {
-        for batch in read_checked_parquet_coded(&file.path, &table_schema(Table::Usage), read, &coded)? {
-            for (slot, name) in coded.iter().enumerate() {
-                worker.interner.column_ids(&batch, name, slot, &file.path, &mut worker.ids[slot])?;
-            }
-            let columns = Columns::new(&batch, &file.path);
-            let quantities = columns.quantities()?;
-            let reported = columns.money("reported_cost_usd")?;
-            let ids = &worker.ids;
-            #[allow(clippy::needless_range_loop)] // a row indexes every column alike
-            for row in 0..columns.rows() {
-                let key: [u32; 12] = std::array::from_fn(|index| ids[index][row]);
-                let sums = groups.entry(key).or_default();
-                let values = quantities.values(row)?;
-                for (sum, value) in sums.counts.iter_mut().zip(values) {
-                    *sum += value.unwrap_or(0);
-                }
-                sums.requests = add_optional(sums.requests, values[7], |left, right| Ok(left + right))?;
-                sums.reported = add_optional(sums.reported, reported.unscaled(row), |left, right| add_unscaled(left, right, &file.path))?;
-                let session = ids[12][row];
-                if session != NULL {
-                    sums.sessions.insert(session);
-                }
-                sums.lines += 1;
-            }
-        }
-    }
-    let file = files.first().map(|file| file.path.clone()).unwrap_or_default();
-    let mut rows = Vec::with_capacity(groups.len());
-    for (key, sums) in groups {
-        rows.push(rollup_of(day, source, key.map(|id| worker.interner.text(id)), sums, &file)?);
-    }
-    rows.sort_by(|left, right| rollup_key(left).cmp(&rollup_key(right)));
-    worker.made.push((index, rows));
-    Ok(())
-}
-
-/// A rollup group's typed row (`file` is named if a spelling does not parse).
-fn rollup_of(day: Day, source: Source, key: [Option<&str>; 12], sums: RollupSums, file: &FilePath) -> Result<UsageRollup, StoreError> {
-    // Only the spellings a row keeps are copied; enumerations are parsed from the interned text.
-    let [path, workspace_id, api_key_id, api_key_name, actor_email, account_id, service_account_id, model, tier, window, geo, speed] = key;
-    let [workspace_id, api_key_id, api_key_name, actor_email, account_id, service_account_id, model] =
-        [workspace_id, api_key_id, api_key_name, actor_email, account_id, service_account_id, model].map(|text| text.map(str::to_string));
-    let [input, cache_write_5m, cache_write_1h, cache_read, output, web_search_requests, code_execution_seconds] = sums.counts;
-    Ok(UsageRollup {
-        day,
-        source,
-        path: parse_required::<Path>(file, "path", path)?,
-        workspace_id,
-        api_key_id,
-        api_key_name,
-        actor_email,
-        account_id,
-        service_account_id,
-        model: model.ok_or_else(|| StoreError::corrupt(file, "column \"model\" is null where a value is required"))?,
-        service_tier: parse_required(file, "service_tier", tier)?,
-        context_window: parse_required(file, "context_window", window)?,
-        inference_geo: parse_required(file, "inference_geo", geo)?,
-        speed: parse_required(file, "speed", speed)?,
-        quantities: quantities_of([
-            Some(input),
-            Some(cache_write_5m),
-            Some(cache_write_1h),
-            Some(cache_read),
-            Some(output),
-            Some(web_search_requests),
-            Some(code_execution_seconds),
-            sums.requests,
-        ]),
-        reported_cost: sums.reported.map(|sum| money_of(sum, file)).transpose()?,
-        sessions: sums.sessions.len() as u64,
-        lines: sums.lines,
-    })
 }

@@ -530,6 +530,10 @@ impl Lake for SqlLake {
         self.store.replace_directory(source, scope, entries)
     }
 
+    fn refresh_rollups(&self) -> Result<crate::RollupRefresh, StoreError> {
+        self.store.refresh_rollups()
+    }
+
     fn usage_rollup(&self, period: Option<Period>) -> Result<Vec<UsageRollup>, StoreError> {
         usage_rollup(&self.store, period)
     }

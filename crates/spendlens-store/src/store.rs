@@ -16,10 +16,11 @@ use spendlens_model::{ActivityLine, CostLine, Day, DirectoryEntry, Period, Sourc
 use crate::StoreError;
 use crate::atomic::{ensure_directory, write_file, write_files_failing};
 use crate::encode::{activity_batch, cost_batch, directory_batch, usage_batch};
-use crate::files::{FileChecker, list_directory, parquet_bytes, remove_if_present, remove_stale_temporaries, write_parquet};
+use crate::files::{FileChecker, list_directory, parquet_bytes_tagged, remove_if_present, remove_stale_temporaries, write_parquet};
 use crate::layout::{
     FORMAT_NAME, Layout, Marker, SCHEMA_VERSION, Table, legacy_scope_stem, parse_day_partition, scope_file_name, scope_stem,
 };
+use crate::rollups::{GENERATION_KEY, summary_of, summary_path};
 
 /// Which of a scope's existing day files a write replaces.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -233,7 +234,7 @@ impl Store {
     /// The write lock guards no data in memory, so a panic in another write leaves nothing to
     /// distrust: a poisoned lock is taken as it is. Taking it raises an older marker first, so an
     /// older build refuses the lake rather than meeting files it cannot read.
-    fn lock_writes(&self) -> Result<std::sync::MutexGuard<'_, ()>, StoreError> {
+    pub(crate) fn lock_writes(&self) -> Result<std::sync::MutexGuard<'_, ()>, StoreError> {
         let guard = self.write_lock.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
         if self.stale_marker.load(Ordering::SeqCst) {
             let text = serde_json::to_string(&Marker::current()).map_err(|error| StoreError::InvalidInput { detail: error.to_string() })?;
@@ -269,11 +270,13 @@ impl Store {
         // Encode everything first, on every core (days are independent): bad input fails the
         // write before any file changes.
         let days: Vec<(Day, Vec<&T>)> = by_day.into_iter().collect();
+        // A usage file carries a generation (a hash of its data) its summary names (`rollups`).
         let encoded = encode_days(days, |day, rows| {
             let target = self.layout.day(table, source, day).join(&file_name);
             let batch = encode(rows)?;
-            let bytes = parquet_bytes(&target, &batch)?;
-            Ok(Encoded { day, target, rows: batch.num_rows(), bytes })
+            let content = (table == Table::Usage).then_some(GENERATION_KEY);
+            let (bytes, generation) = parquet_bytes_tagged(&target, &batch, &[], content)?;
+            Ok(Encoded { day, target, rows: batch.num_rows(), bytes, generation })
         })?;
         let written_days: BTreeSet<Day> = encoded.iter().map(|file| file.day).collect();
 
@@ -287,6 +290,18 @@ impl Store {
         let files: Vec<(&FilePath, &[u8])> = encoded.iter().map(|file| (file.target.as_path(), file.bytes.as_slice())).collect();
         if !files.is_empty() {
             write_files_failing(&files, self.fail_before_rename.swap(false, Ordering::SeqCst))?;
+        }
+        // Each usage file's summary, after the file: a crash between the two leaves a summary of
+        // another generation, which readers pass over.
+        let summaries: Vec<(PathBuf, Vec<u8>)> = parallel::map(encoded.iter().collect(), |file: &Encoded| {
+            file.generation.as_ref().map(|generation| summary_of(&file.target, generation)).transpose()
+        })
+        .into_iter()
+        .filter_map(Result::transpose)
+        .collect::<Result<_, _>>()?;
+        if !summaries.is_empty() {
+            let summaries: Vec<(&FilePath, &[u8])> = summaries.iter().map(|(path, bytes)| (path.as_path(), bytes.as_slice())).collect();
+            write_files_failing(&summaries, false)?;
         }
         summary.rows = encoded.iter().map(|file| file.rows).sum();
         summary.files_written = encoded.len();
@@ -304,8 +319,13 @@ impl Store {
                 let Some(day) = parse_day_partition(&name).filter(|_| is_directory) else { continue };
                 if emptied(day) {
                     for name in [&file_name, &legacy_name] {
-                        if remove_if_present(&path.join(name))? {
+                        let file = path.join(name);
+                        if remove_if_present(&file)? {
                             summary.files_removed += 1;
+                        }
+                        // Its summary after it (a summary without its file is never read).
+                        if let Some(summary_file) = summary_path(&file).filter(|_| table == Table::Usage) {
+                            remove_if_present(&summary_file)?;
                         }
                     }
                 }
@@ -339,6 +359,8 @@ struct Encoded {
     target: PathBuf,
     rows: usize,
     bytes: Vec<u8>,
+    /// A usage file's generation.
+    generation: Option<String>,
 }
 
 /// Encodes each day's rows with `encode`, the days shared over the cores, in day order.

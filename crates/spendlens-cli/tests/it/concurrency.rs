@@ -56,7 +56,7 @@ fn two_ingests_and_a_serve_at_once_store_what_they_store_one_after_another() {
     served.stop();
     let expected = ledger(&sequential);
     for source in ["admin_usage", "transcript", "otel"] {
-        assert!(expected["sources"][source]["usage_rows"].as_u64().is_some_and(|rows| rows > 0), "{source}: {expected}");
+        assert!(expected["status"]["sources"][source]["usage_rows"].as_u64().is_some_and(|rows| rows > 0), "{source}: {expected}");
     }
 
     for (round, (ingests_after, pushes_after)) in ROUNDS.into_iter().enumerate() {

@@ -168,8 +168,8 @@ impl Serving {
         served.stop();
         let clean = ledger(&data);
         let laptop = ledger(&traffic.laptop);
-        assert_eq!(clean["sources"]["otel"]["usage_rows"], traffic.events, "every distinct event once: {clean}");
-        assert_eq!(clean["sources"]["transcript"], laptop["sources"]["transcript"], "the pushed lines: {clean}");
+        assert_eq!(clean["status"]["sources"]["otel"]["usage_rows"], traffic.events, "every distinct event once: {clean}");
+        assert_eq!(clean["status"]["sources"]["transcript"], laptop["status"]["sources"]["transcript"], "the pushed lines: {clean}");
         Serving { traffic, clean, empty, sending, flushed }
     }
 }

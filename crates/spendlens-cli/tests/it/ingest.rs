@@ -166,3 +166,45 @@ fn analytics_pages_are_stored_beside_the_reports_and_bill_nothing_twice() {
     assert!(stderr.contains("broken.json: field data[0].cost.amount: \"1x\" is not a decimal amount of cents"), "{stderr}");
     assert_eq!(json(&data, &["status", "--json"]), status);
 }
+
+#[test]
+fn reports_read_the_rollup_summaries_and_a_lake_without_them_gets_them_back() {
+    let dir = tempfile::tempdir().unwrap();
+    let sources = small_demo_sources(dir.path());
+    let data = dir.path().join("data");
+    ingest_all(&data, &sources);
+    let report = |data: &Path| json(data, &["report", "--since", "2026-09-17", "--until", "2026-10-31", "--json"]);
+    let with_summaries = report(&data);
+    let usage_files = files_under(&data.join("lake/usage"));
+    assert_eq!(files_under(&data.join("lake/usage_rollup")), usage_files, "every usage file has its summary");
+
+    // A lake without them (an earlier build's, or one whose summaries were deleted) reads the lines.
+    std::fs::remove_dir_all(data.join("lake/usage_rollup")).unwrap();
+    assert_eq!(report(&data), with_summaries);
+    let refreshed = json(&data, &["refresh-rollups", "--json"]);
+    assert_eq!((refreshed["written"].as_u64(), refreshed["current"].as_u64()), (Some(usage_files as u64), Some(0)));
+    let again = json(&data, &["refresh-rollups", "--json"]);
+    assert_eq!((again["written"].as_u64(), again["current"].as_u64()), (Some(0), Some(usage_files as u64)));
+    assert_eq!(report(&data), with_summaries);
+    let text = crate::support::ok(&data, &["refresh-rollups"]);
+    assert!(
+        text.contains(&format!("0 written (0 usage files from an earlier build given a generation), {usage_files} already current")),
+        "{text}"
+    );
+}
+
+fn files_under(root: &Path) -> usize {
+    let mut count = 0;
+    let mut pending = vec![root.to_path_buf()];
+    while let Some(directory) = pending.pop() {
+        for entry in std::fs::read_dir(&directory).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                pending.push(path);
+            } else if path.extension().is_some_and(|extension| extension == "parquet") {
+                count += 1;
+            }
+        }
+    }
+    count
+}

@@ -12,6 +12,7 @@ mod idempotence;
 mod open;
 mod replace;
 mod rollup;
+mod rollup_summaries;
 mod round_trip;
 mod scope;
 mod support;

@@ -1,0 +1,476 @@
+//! The day rollup (usage summed per day, source and every dimension a report slices by), and
+//! its summaries kept at write time.
+//!
+//! Every usage partition file has a **summary** beside it:
+//! `lake/usage_rollup/source=<source>/day=<day>/<the usage file's name>`, the file's lines summed
+//! per group of the rollup's grain, with each group's lines and distinct sessions. A large
+//! organisation's day of hourly buckets (300,000 lines) sums to a tenth of that, so a rollup
+//! reads the summaries, not the lines. Summaries are derived data, never the truth:
+//!
+//! - **Current or ignored.** Each usage file carries a generation in its footer
+//!   (`spendlens.generation`, a hash of its data pages: the same lines written again give the
+//!   same bytes), and its summary names the generation it was made from
+//!   (`spendlens.summarises`). A usage file is written first and its summary after, each
+//!   atomically, so a crash between the two, a usage file replaced by an older build, or a
+//!   summary copied from elsewhere leaves a summary that does not match: the day is read from
+//!   its lines. A summary that cannot be read is not used either.
+//! - **Exact or not used.** A day's summaries are merged only when they give the lines' answer:
+//!   sums add, but two files' counts of distinct sessions in one group do not, so such a day is
+//!   read from its lines.
+//! - **Made by the rollup's own code.** A summary is the rollup of one file, read back from the
+//!   file just written with the code every rollup runs, so the two cannot drift apart.
+//!
+//! Files written before summaries existed have none; `Store::refresh_rollups` (under the writer
+//! lock) gives every usage file a current summary and removes those whose usage file is gone.
+//! Engines other than this one (DataFusion, DuckDB) read the lines and never see summaries.
+
+use std::path::{Path as FilePath, PathBuf};
+use std::sync::LazyLock;
+
+use arrow_array::{ArrayRef, Decimal128Array, RecordBatch, StringArray, UInt64Array};
+use arrow_schema::{DataType, Field, Schema, SchemaRef};
+use rustc_hash::{FxHashMap, FxHashSet};
+use spendlens_model::{Day, Path, Period, Source, parallel};
+use std::sync::Arc;
+
+use crate::coded::{Interner, NULL};
+use crate::convert::{MONEY_PRECISION, MONEY_SCALE};
+use crate::decode::{Columns, decode_usage_lines_into};
+use crate::encode::{QUANTITY_COLUMNS, quantities_of, usage_batch, usage_schema};
+use crate::files::{
+    DataFile, footer_tag, list_directory, parquet_bytes_tagged, read_checked_parquet, read_checked_parquet_coded, remove_if_present,
+};
+use crate::layout::{PARQUET_EXTENSION, Table, is_temporary};
+use crate::scan::{DayPartition, Worker, add_unscaled, day_partitions, files, gathered, money_of, parse_required, table_schema};
+use crate::summaries::rollup_key;
+use crate::{Store, StoreError, UsageDetail, UsageRollup};
+
+/// The summaries' directory under the lake.
+pub(crate) const ROLLUP_DIRECTORY: &str = "usage_rollup";
+/// Footer key of a usage file's generation.
+pub(crate) const GENERATION_KEY: &str = "spendlens.generation";
+/// Footer key of the generation a summary was made from.
+pub(crate) const SUMMARISES_KEY: &str = "spendlens.summarises";
+
+/// Where the summary of the usage file `usage` (`lake/usage/source=…/day=…/<name>`) lives.
+pub(crate) fn summary_path(usage: &FilePath) -> Option<PathBuf> {
+    let name = usage.file_name()?;
+    let day = usage.parent()?;
+    let source = day.parent()?;
+    let table = source.parent()?;
+    let lake = table.parent()?;
+    Some(lake.join(ROLLUP_DIRECTORY).join(source.file_name()?).join(day.file_name()?).join(name))
+}
+
+/// The columns of a summary file, after the rollup's text columns.
+const SUMMARY_COUNTS: [&str; 3] = ["reported_cost_usd", "sessions", "lines"];
+
+static SUMMARY_COLUMNS: LazyLock<Vec<&'static str>> =
+    LazyLock::new(|| ROLLUP_TEXTS.iter().chain(QUANTITY_COLUMNS.iter()).chain(SUMMARY_COUNTS.iter()).copied().collect());
+
+/// A summary file's schema: the rollup's text columns and the usage file's quantity and reported
+/// dollar columns (their types and nullability), then the group's distinct sessions and lines.
+static SUMMARY_SCHEMA: LazyLock<SchemaRef> = LazyLock::new(|| {
+    let usage = usage_schema();
+    let mut fields: Vec<Field> = ROLLUP_TEXTS
+        .iter()
+        .chain(QUANTITY_COLUMNS.iter())
+        .chain(["reported_cost_usd"].iter())
+        .filter_map(|name| usage.field_with_name(name).ok().cloned())
+        .collect();
+    fields.push(Field::new("sessions", DataType::UInt64, false));
+    fields.push(Field::new("lines", DataType::UInt64, false));
+    Arc::new(Schema::new(fields))
+});
+
+fn summary_schema() -> SchemaRef {
+    SUMMARY_SCHEMA.clone()
+}
+
+/// Whether `summary` exists and was made from the usage file `usage` as it is now.
+fn current(usage: &FilePath, summary: &FilePath) -> Result<bool, StoreError> {
+    if !summary.is_file() {
+        return Ok(false);
+    }
+    let Some(generation) = footer_tag(usage, GENERATION_KEY)? else { return Ok(false) };
+    // An unreadable summary is no summary: it is made again.
+    Ok(footer_tag(summary, SUMMARISES_KEY).ok().flatten().is_some_and(|made_from| made_from == generation))
+}
+
+/// The summary of the usage file `usage` (of generation `generation`): its path and bytes. The
+/// file is read back with the rollup's own code.
+pub(crate) fn summary_of(usage: &FilePath, generation: &str) -> Result<(PathBuf, Vec<u8>), StoreError> {
+    let target =
+        summary_path(usage).ok_or_else(|| StoreError::corrupt(usage, "a usage file must sit in usage/source=<source>/day=<day>/"))?;
+    let mut worker: Worker<()> = Worker::new(ROLLUP_TEXTS.len() + 1);
+    let mut groups = Groups::default();
+    add_lines(&mut worker, usage, &read_columns(), &mut groups)?;
+    let batch = summary_batch(&worker.interner, groups, &target)?;
+    let (bytes, _) = parquet_bytes_tagged(&target, &batch, &[(SUMMARISES_KEY, generation)], None)?;
+    Ok((target, bytes))
+}
+
+/// A day's groups as a summary's rows, ordered by their spellings.
+fn summary_batch(interner: &Interner, groups: Groups, target: &FilePath) -> Result<RecordBatch, StoreError> {
+    let mut rows: Vec<([Option<&str>; 12], RollupSums)> =
+        groups.into_iter().map(|(key, sums)| (key.map(|id| interner.text(id)), sums)).collect();
+    rows.sort_by(|left, right| left.0.cmp(&right.0));
+    let mut columns: Vec<ArrayRef> = Vec::with_capacity(SUMMARY_COLUMNS.len());
+    for slot in 0..ROLLUP_TEXTS.len() {
+        columns.push(Arc::new(rows.iter().map(|(key, _)| key[slot]).collect::<StringArray>()));
+    }
+    for slot in 0..7 {
+        columns.push(Arc::new(rows.iter().map(|(_, sums)| sums.counts[slot]).collect::<UInt64Array>()));
+    }
+    columns.push(Arc::new(rows.iter().map(|(_, sums)| sums.requests).collect::<UInt64Array>()));
+    let reported = rows
+        .iter()
+        .map(|(_, sums)| sums.reported)
+        .collect::<Decimal128Array>()
+        .with_precision_and_scale(MONEY_PRECISION, MONEY_SCALE)
+        .map_err(|error| StoreError::Encode { path: target.to_path_buf(), detail: error.to_string() })?;
+    columns.push(Arc::new(reported));
+    columns.push(Arc::new(rows.iter().map(|(_, sums)| sums.sessions.len() as u64 + sums.counted_sessions).collect::<UInt64Array>()));
+    columns.push(Arc::new(rows.iter().map(|(_, sums)| sums.lines).collect::<UInt64Array>()));
+    RecordBatch::try_new(summary_schema(), columns)
+        .map_err(|error| StoreError::Encode { path: target.to_path_buf(), detail: error.to_string() })
+}
+
+/// What [`refresh_rollups`] did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
+pub struct RollupRefresh {
+    /// Usage files whose summary was current already.
+    pub current: usize,
+    /// Summaries written (a usage file without one, or with one made from another generation).
+    pub written: usize,
+    /// Of those, usage files written before generations existed, rewritten with one (the same
+    /// lines).
+    pub usage_files_tagged: usize,
+    /// Summaries whose usage file is gone, removed.
+    pub removed: usize,
+}
+
+/// Gives every usage file a current summary and removes summaries whose usage file is gone.
+/// The caller holds the writer lock. A usage file from before generations is rewritten, with
+/// the same lines, to carry one.
+pub(crate) fn refresh_rollups(store: &Store) -> Result<RollupRefresh, StoreError> {
+    // This process's writes wait, and an older lake's marker is raised before a file changes.
+    let _guard = store.lock_writes()?;
+    let usage = files(store, Table::Usage, None, None)?;
+    let done = parallel::map(usage.clone(), |file| -> Result<(bool, bool), StoreError> {
+        let summary = summary_path(&file.path).ok_or_else(|| StoreError::corrupt(&file.path, "not in a usage partition"))?;
+        if current(&file.path, &summary)? {
+            return Ok((false, false));
+        }
+        let (generation, tagged) = match footer_tag(&file.path, GENERATION_KEY)? {
+            Some(generation) => (generation, false),
+            None => (retag(&file.path, file.source)?, true),
+        };
+        let (target, bytes) = summary_of(&file.path, &generation)?;
+        crate::atomic::write_files_failing(&[(target.as_path(), bytes.as_slice())], false)?;
+        Ok((true, tagged))
+    });
+    let mut refresh = RollupRefresh::default();
+    for result in done {
+        let (written, tagged) = result?;
+        if written {
+            refresh.written += 1;
+        } else {
+            refresh.current += 1;
+        }
+        refresh.usage_files_tagged += usize::from(tagged);
+    }
+    // Summaries without a usage file (its day emptied while a crash cut the removal short).
+    let summaries = store.layout.lake().join(ROLLUP_DIRECTORY);
+    let mut pending = vec![summaries.clone()];
+    while let Some(directory) = pending.pop() {
+        for (name, path, is_directory) in list_directory(&directory)? {
+            if is_directory {
+                pending.push(path);
+            } else if name.ends_with(PARQUET_EXTENSION) && !is_temporary(&name) {
+                let usage = path.strip_prefix(&summaries).map(|relative| store.layout.table(Table::Usage).join(relative));
+                if usage.is_ok_and(|usage| !usage.is_file()) && remove_if_present(&path)? {
+                    refresh.removed += 1;
+                }
+            }
+        }
+    }
+    Ok(refresh)
+}
+
+/// Rewrites a usage file from before generations with the same lines and a new generation;
+/// returns the generation.
+fn retag(path: &FilePath, source: Source) -> Result<String, StoreError> {
+    let mut lines = Vec::new();
+    for batch in read_checked_parquet(path, &table_schema(Table::Usage), None)? {
+        decode_usage_lines_into(&batch, path, Some(source), UsageDetail::Full, &mut lines)?;
+    }
+    let mut rows: Vec<&spendlens_model::UsageLine> = lines.iter().collect();
+    let batch = usage_batch(&mut rows)?;
+    let (bytes, generation) = parquet_bytes_tagged(path, &batch, &[], Some(GENERATION_KEY))?;
+    crate::atomic::write_files_failing(&[(path, bytes.as_slice())], false)?;
+    generation.ok_or_else(|| StoreError::Encode { path: path.to_path_buf(), detail: "no generation was made".to_string() })
+}
+
+/// The text columns a rollup groups by besides day and source, in [`UsageRollup`]'s order.
+pub(crate) const ROLLUP_TEXTS: [&str; 12] = [
+    "path",
+    "workspace_id",
+    "api_key_id",
+    "api_key_name",
+    "actor_email",
+    "account_id",
+    "service_account_id",
+    "model",
+    "service_tier",
+    "context_window",
+    "inference_geo",
+    "speed",
+];
+
+/// What a rollup group sums: quantities but `requests` (in [`QUANTITY_COLUMNS`] order), the
+/// requests and reported dollars where a line had them (`None` when none did), the distinct
+/// session ids (interned; or counted, from a summary) and the lines.
+#[derive(Default)]
+struct RollupSums {
+    counts: [u64; 7],
+    requests: Option<u64>,
+    reported: Option<i128>,
+    sessions: FxHashSet<u32>,
+    /// Distinct sessions a summary counted (no other file's sessions meet them in the group).
+    counted_sessions: u64,
+    lines: u64,
+}
+
+fn add_optional<T>(left: Option<T>, right: Option<T>, add: impl FnOnce(T, T) -> Result<T, StoreError>) -> Result<Option<T>, StoreError> {
+    Ok(match (left, right) {
+        (Some(left), Some(right)) => Some(add(left, right)?),
+        (left, right) => left.or(right),
+    })
+}
+
+/// Usage summed per day, source, path, identity (workspace, key, key name, actor, account,
+/// service account), model, tier, context window, geography and speed, for days in `period`
+/// (all days if `None`), with the distinct session ids and lines of each group. Each worker takes
+/// a day of a source at a time (its scopes' files together) and groups its rows by the interned
+/// ids of their spellings; groups are ordered by their typed keys (enumerations in declaration
+/// order, absent values first).
+pub(crate) fn usage_rollup(store: &Store, period: Option<Period>) -> Result<Vec<UsageRollup>, StoreError> {
+    let partitions = day_partitions(files(store, Table::Usage, period, None)?)?;
+    let read = read_columns();
+    // Rows order by day, then source: each partition's rows are sorted by its worker, and the
+    // partitions put in that order.
+    let mut partitions = partitions;
+    partitions.sort_by_key(|((source, day), _)| (*day, *source));
+    let items: Vec<(usize, &DayPartition)> = partitions.iter().enumerate().collect();
+    let workers = parallel::fold(
+        &items,
+        || Worker::new(ROLLUP_TEXTS.len() + 1),
+        |worker: &mut Worker<Vec<(usize, Vec<UsageRollup>)>>, (index, ((source, day), files))| {
+            let result = rollup_day(worker, *index, *source, *day, files, &read);
+            worker.record(*index, result);
+        },
+        |worker| (worker.made, worker.failed),
+    );
+    let mut days: Vec<(usize, Vec<UsageRollup>)> = gathered(workers)?.into_iter().flatten().collect();
+    days.sort_by_key(|(index, _)| *index);
+    let mut rollups = Vec::with_capacity(days.iter().map(|(_, rows)| rows.len()).sum());
+    days.into_iter().for_each(|(_, rows)| rollups.extend(rows));
+    Ok(rollups)
+}
+
+/// One day of one source summed into typed rollup rows, added to the worker's: from the day's
+/// summaries when every file has a current one and they merge exactly, else from the lines.
+fn rollup_day(
+    worker: &mut Worker<Vec<(usize, Vec<UsageRollup>)>>,
+    index: usize,
+    source: Source,
+    day: Day,
+    files: &[DataFile],
+    read: &[&str],
+) -> Result<(), StoreError> {
+    let mut groups = Groups::default();
+    if !files.iter().all(|file| add_summary(worker, &file.path, &mut groups)) {
+        groups.clear();
+        for file in files {
+            add_lines(worker, &file.path, read, &mut groups)?;
+        }
+    }
+    let file = files.first().map(|file| file.path.clone()).unwrap_or_default();
+    let mut rows = Vec::with_capacity(groups.len());
+    for (key, sums) in groups {
+        rows.push(rollup_of(day, source, key.map(|id| worker.interner.text(id)), sums, &file)?);
+    }
+    rows.sort_by(|left, right| rollup_key(left).cmp(&rollup_key(right)));
+    worker.made.push((index, rows));
+    Ok(())
+}
+
+/// A day's groups by the interned spellings of their keys.
+type Groups = FxHashMap<[u32; 12], RollupSums>;
+
+/// The columns a rollup reads from a usage file.
+fn read_columns() -> Vec<&'static str> {
+    let mut read: Vec<&str> = ROLLUP_TEXTS.to_vec();
+    read.push("session_id");
+    read.extend(QUANTITY_COLUMNS);
+    read.push("reported_cost_usd");
+    read
+}
+
+/// A usage file's lines added to `groups`.
+fn add_lines<A>(worker: &mut Worker<A>, path: &FilePath, read: &[&str], groups: &mut Groups) -> Result<(), StoreError> {
+    let coded: Vec<&str> = ROLLUP_TEXTS.iter().copied().chain(["session_id"]).collect();
+    for batch in read_checked_parquet_coded(path, &table_schema(Table::Usage), read, &coded)? {
+        for (slot, name) in coded.iter().enumerate() {
+            worker.interner.column_ids(&batch, name, slot, path, &mut worker.ids[slot])?;
+        }
+        let columns = Columns::new(&batch, path);
+        let quantities = columns.quantities()?;
+        let reported = columns.money("reported_cost_usd")?;
+        let ids = &worker.ids;
+        #[allow(clippy::needless_range_loop)] // a row indexes every column alike
+        for row in 0..columns.rows() {
+            let key: [u32; 12] = std::array::from_fn(|index| ids[index][row]);
+            let sums = groups.entry(key).or_default();
+            let values = quantities.values(row)?;
+            for (sum, value) in sums.counts.iter_mut().zip(values) {
+                *sum += value.unwrap_or(0);
+            }
+            sums.requests = add_optional(sums.requests, values[7], |left, right| Ok(left + right))?;
+            sums.reported = add_optional(sums.reported, reported.unscaled(row), |left, right| add_unscaled(left, right, path))?;
+            let session = ids[12][row];
+            if session != NULL {
+                sums.sessions.insert(session);
+            }
+            sums.lines += 1;
+        }
+    }
+    Ok(())
+}
+
+/// The summary of the usage file `usage` added to `groups`, if it has a current one (written
+/// for the file's generation) that merges exactly: a group whose sessions two files both count
+/// cannot be told apart from one session counted twice, so the day is then read from its lines.
+/// Whether it was; a summary that cannot be read is not used (it is derived data: the lines
+/// answer).
+fn add_summary<A>(worker: &mut Worker<A>, usage: &FilePath, groups: &mut Groups) -> bool {
+    matches!(try_add_summary(worker, usage, groups), Ok(true))
+}
+
+fn try_add_summary<A>(worker: &mut Worker<A>, usage: &FilePath, groups: &mut Groups) -> Result<bool, StoreError> {
+    let Some(summary) = summary_path(usage) else { return Ok(false) };
+    if !current(usage, &summary)? {
+        return Ok(false);
+    }
+    for batch in read_checked_parquet_coded(&summary, &summary_schema(), &SUMMARY_COLUMNS, &ROLLUP_TEXTS)? {
+        for (slot, name) in ROLLUP_TEXTS.iter().enumerate() {
+            worker.interner.column_ids(&batch, name, slot, &summary, &mut worker.ids[slot])?;
+        }
+        let columns = Columns::new(&batch, &summary);
+        let quantities = columns.quantities()?;
+        let reported = columns.money("reported_cost_usd")?;
+        let (sessions, lines) = (columns.counts("sessions")?, columns.counts("lines")?);
+        let ids = &worker.ids;
+        #[allow(clippy::needless_range_loop)] // a row indexes every column alike
+        for row in 0..columns.rows() {
+            let key: [u32; 12] = std::array::from_fn(|index| ids[index][row]);
+            let sums = groups.entry(key).or_default();
+            let values = quantities.values(row)?;
+            for (sum, value) in sums.counts.iter_mut().zip(values) {
+                *sum += value.unwrap_or(0);
+            }
+            sums.requests = add_optional(sums.requests, values[7], |left, right| Ok(left + right))?;
+            sums.reported = add_optional(sums.reported, reported.unscaled(row), |left, right| add_unscaled(left, right, &summary))?;
+            let counted = sessions.required(row)?;
+            if counted > 0 {
+                if sums.counted_sessions > 0 {
+                    return Ok(false);
+                }
+                sums.counted_sessions = counted;
+            }
+            sums.lines += lines.required(row)?;
+        }
+    }
+    Ok(true)
+}
+
+/// A rollup group's typed row (`file` is named if a spelling does not parse).
+fn rollup_of(day: Day, source: Source, key: [Option<&str>; 12], sums: RollupSums, file: &FilePath) -> Result<UsageRollup, StoreError> {
+    // Only the spellings a row keeps are copied; enumerations are parsed from the interned text.
+    let [path, workspace_id, api_key_id, api_key_name, actor_email, account_id, service_account_id, model, tier, window, geo, speed] = key;
+    let [workspace_id, api_key_id, api_key_name, actor_email, account_id, service_account_id, model] =
+        [workspace_id, api_key_id, api_key_name, actor_email, account_id, service_account_id, model].map(|text| text.map(str::to_string));
+    let [input, cache_write_5m, cache_write_1h, cache_read, output, web_search_requests, code_execution_seconds] = sums.counts;
+    Ok(UsageRollup {
+        day,
+        source,
+        path: parse_required::<Path>(file, "path", path)?,
+        workspace_id,
+        api_key_id,
+        api_key_name,
+        actor_email,
+        account_id,
+        service_account_id,
+        model: model.ok_or_else(|| StoreError::corrupt(file, "column \"model\" is null where a value is required"))?,
+        service_tier: parse_required(file, "service_tier", tier)?,
+        context_window: parse_required(file, "context_window", window)?,
+        inference_geo: parse_required(file, "inference_geo", geo)?,
+        speed: parse_required(file, "speed", speed)?,
+        quantities: quantities_of([
+            Some(input),
+            Some(cache_write_5m),
+            Some(cache_write_1h),
+            Some(cache_read),
+            Some(output),
+            Some(web_search_requests),
+            Some(code_execution_seconds),
+            sums.requests,
+        ]),
+        reported_cost: sums.reported.map(|sum| money_of(sum, file)).transpose()?,
+        sessions: sums.sessions.len() as u64 + sums.counted_sessions,
+        lines: sums.lines,
+    })
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)] // A failed unwrap is a failed test.
+mod tests {
+    use super::*;
+    use crate::{Lake, Replace};
+    use spendlens_model::UsageLine;
+
+    fn line(input: u64) -> UsageLine {
+        let start: chrono::DateTime<chrono::Utc> = "2026-05-01T03:00:00Z".parse().unwrap();
+        let mut line = UsageLine::new(start, start + chrono::Duration::hours(1), Source::AdminUsage, "claude-sonnet-4-5");
+        line.quantities.tokens.input = input;
+        line
+    }
+
+    /// The rollup's answer is the same from summaries or lines (the integration tests); this
+    /// holds that a day written now is read from its summary, so large lakes are not read line
+    /// by line unnoticed.
+    #[test]
+    fn a_day_written_now_is_read_from_its_summary_and_an_earlier_summary_is_not() {
+        let directory = tempfile::tempdir().unwrap();
+        let store = Store::open(directory.path()).unwrap();
+        store.replace_usage(Source::AdminUsage, "org", Replace::Days, &[line(100)]).unwrap();
+        let usage = files(&store, Table::Usage, None, None).unwrap().remove(0).path;
+        let summary = summary_path(&usage).unwrap();
+        let earlier = std::fs::read(&summary).unwrap();
+        let mut worker: Worker<()> = Worker::new(ROLLUP_TEXTS.len() + 1);
+
+        let mut groups = Groups::default();
+        assert!(try_add_summary(&mut worker, &usage, &mut groups).unwrap(), "read from the summary");
+        assert_eq!((groups.len(), groups.values().map(|sums| (sums.counts[0], sums.lines)).next()), (1, Some((100, 1))));
+
+        store.replace_usage(Source::AdminUsage, "org", Replace::Days, &[line(999)]).unwrap();
+        let mut groups = Groups::default();
+        assert!(try_add_summary(&mut worker, &usage, &mut groups).unwrap());
+        assert_eq!(groups.values().map(|sums| sums.counts[0]).next(), Some(999));
+
+        std::fs::write(&summary, earlier).unwrap();
+        let mut groups = Groups::default();
+        assert!(!try_add_summary(&mut worker, &usage, &mut groups).unwrap(), "an earlier generation's summary is passed over");
+    }
+}

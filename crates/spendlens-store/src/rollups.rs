@@ -30,7 +30,7 @@ use std::sync::LazyLock;
 use arrow_array::{ArrayRef, Decimal128Array, RecordBatch, StringArray, UInt64Array};
 use arrow_schema::{DataType, Field, Schema, SchemaRef};
 use rustc_hash::{FxHashMap, FxHashSet};
-use spendlens_model::{Day, Path, Period, Source, parallel};
+use spendlens_model::{ContextWindow, Day, InferenceGeo, Path, Period, ServiceTier, Source, Speed, parallel};
 use std::sync::Arc;
 
 use crate::coded::{Interner, NULL};
@@ -112,9 +112,15 @@ pub(crate) fn summary_of(usage: &FilePath, generation: &str) -> Result<(PathBuf,
 
 /// A day's groups as a summary's rows, ordered by their spellings.
 fn summary_batch(interner: &Interner, groups: Groups, target: &FilePath) -> Result<RecordBatch, StoreError> {
-    let mut rows: Vec<([Option<&str>; 12], RollupSums)> =
-        groups.into_iter().map(|(key, sums)| (key.map(|id| interner.text(id)), sums)).collect();
-    rows.sort_by(|left, right| left.0.cmp(&right.0));
+    // In the rollup's order (enumerations in declaration order), so a day read from its one
+    // summary needs no sorting.
+    let mut ordered = Vec::with_capacity(groups.len());
+    for (key, sums) in groups {
+        let key = key.map(|id| interner.text(id));
+        ordered.push((typed_order(&key, target)?, key, sums));
+    }
+    ordered.sort_by(|left, right| left.0.cmp(&right.0));
+    let rows: Vec<([Option<&str>; 12], RollupSums)> = ordered.into_iter().map(|(_, key, sums)| (key, sums)).collect();
     let mut columns: Vec<ArrayRef> = Vec::with_capacity(SUMMARY_COLUMNS.len());
     for slot in 0..ROLLUP_TEXTS.len() {
         columns.push(Arc::new(rows.iter().map(|(key, _)| key[slot]).collect::<StringArray>()));
@@ -134,6 +140,26 @@ fn summary_batch(interner: &Interner, groups: Groups, target: &FilePath) -> Resu
     columns.push(Arc::new(rows.iter().map(|(_, sums)| sums.lines).collect::<UInt64Array>()));
     RecordBatch::try_new(summary_schema(), columns)
         .map_err(|error| StoreError::Encode { path: target.to_path_buf(), detail: error.to_string() })
+}
+
+/// A group's place in the rollup's order ([`rollup_key`] but the day and source, which a file's
+/// rows share), from its spellings.
+#[allow(clippy::type_complexity)]
+fn typed_order<'a>(
+    key: &[Option<&'a str>; 12],
+    file: &FilePath,
+) -> Result<(Path, [Option<&'a str>; 6], (&'a str, ServiceTier, ContextWindow, InferenceGeo, Speed)), StoreError> {
+    Ok((
+        parse_required(file, "path", key[0])?,
+        [key[1], key[2], key[3], key[4], key[5], key[6]],
+        (
+            key[7].unwrap_or_default(),
+            parse_required(file, "service_tier", key[8])?,
+            parse_required(file, "context_window", key[9])?,
+            parse_required(file, "inference_geo", key[10])?,
+            parse_required(file, "speed", key[11])?,
+        ),
+    ))
 }
 
 /// What [`refresh_rollups`] did.
@@ -289,6 +315,22 @@ fn rollup_day(
     files: &[DataFile],
     read: &[&str],
 ) -> Result<(), StoreError> {
+    let file = files.first().map(|file| file.path.clone()).unwrap_or_default();
+    // One file with a current summary (the common day): its rows, in the rollup's order already.
+    if let [only] = files {
+        let mut rows = Vec::new();
+        let read = each_summary_row(worker, &only.path, |interner, key, sums| {
+            rows.push(rollup_of(day, source, key.map(|id| interner.text(id)), sums, &file)?);
+            Ok(true)
+        });
+        if matches!(read, Ok(true)) {
+            if !rows.is_sorted_by(|left, right| rollup_key(left) <= rollup_key(right)) {
+                rows.sort_by(|left, right| rollup_key(left).cmp(&rollup_key(right)));
+            }
+            worker.made.push((index, rows));
+            return Ok(());
+        }
+    }
     let mut groups = Groups::default();
     if !files.iter().all(|file| add_summary(worker, &file.path, &mut groups)) {
         groups.clear();
@@ -296,7 +338,6 @@ fn rollup_day(
             add_lines(worker, &file.path, read, &mut groups)?;
         }
     }
-    let file = files.first().map(|file| file.path.clone()).unwrap_or_default();
     let mut rows = Vec::with_capacity(groups.len());
     for (key, sums) in groups {
         rows.push(rollup_of(day, source, key.map(|id| worker.interner.text(id)), sums, &file)?);
@@ -359,6 +400,33 @@ fn add_summary<A>(worker: &mut Worker<A>, usage: &FilePath, groups: &mut Groups)
 }
 
 fn try_add_summary<A>(worker: &mut Worker<A>, usage: &FilePath, groups: &mut Groups) -> Result<bool, StoreError> {
+    let summary = summary_path(usage).unwrap_or_default();
+    each_summary_row(worker, usage, |_, key, row| {
+        let sums = groups.entry(key).or_default();
+        for (sum, value) in sums.counts.iter_mut().zip(row.counts) {
+            *sum += value;
+        }
+        sums.requests = add_optional(sums.requests, row.requests, |left, right| Ok(left + right))?;
+        sums.reported = add_optional(sums.reported, row.reported, |left, right| add_unscaled(left, right, &summary))?;
+        if row.counted_sessions > 0 {
+            if sums.counted_sessions > 0 {
+                return Ok(false);
+            }
+            sums.counted_sessions = row.counted_sessions;
+        }
+        sums.lines += row.lines;
+        Ok(true)
+    })
+}
+
+/// Each row of the usage file `usage`'s summary handed to `each` with its key's interned ids and
+/// its sums, in the summary's order, until `each` says stop (`false`). Whether the file had a
+/// current summary and every row was taken.
+fn each_summary_row<A>(
+    worker: &mut Worker<A>,
+    usage: &FilePath,
+    mut each: impl FnMut(&Interner, [u32; 12], RollupSums) -> Result<bool, StoreError>,
+) -> Result<bool, StoreError> {
     let Some(summary) = summary_path(usage) else { return Ok(false) };
     if !current(usage, &summary)? {
         return Ok(false);
@@ -375,21 +443,18 @@ fn try_add_summary<A>(worker: &mut Worker<A>, usage: &FilePath, groups: &mut Gro
         #[allow(clippy::needless_range_loop)] // a row indexes every column alike
         for row in 0..columns.rows() {
             let key: [u32; 12] = std::array::from_fn(|index| ids[index][row]);
-            let sums = groups.entry(key).or_default();
             let values = quantities.values(row)?;
-            for (sum, value) in sums.counts.iter_mut().zip(values) {
-                *sum += value.unwrap_or(0);
+            let sums = RollupSums {
+                counts: std::array::from_fn(|index| values[index].unwrap_or(0)),
+                requests: values[7],
+                reported: reported.unscaled(row),
+                sessions: FxHashSet::default(),
+                counted_sessions: sessions.required(row)?,
+                lines: lines.required(row)?,
+            };
+            if !each(&worker.interner, key, sums)? {
+                return Ok(false);
             }
-            sums.requests = add_optional(sums.requests, values[7], |left, right| Ok(left + right))?;
-            sums.reported = add_optional(sums.reported, reported.unscaled(row), |left, right| add_unscaled(left, right, &summary))?;
-            let counted = sessions.required(row)?;
-            if counted > 0 {
-                if sums.counted_sessions > 0 {
-                    return Ok(false);
-                }
-                sums.counted_sessions = counted;
-            }
-            sums.lines += lines.required(row)?;
         }
     }
     Ok(true)
@@ -472,5 +537,25 @@ mod tests {
         std::fs::write(&summary, earlier).unwrap();
         let mut groups = Groups::default();
         assert!(!try_add_summary(&mut worker, &usage, &mut groups).unwrap(), "an earlier generation's summary is passed over");
+    }
+
+    #[test]
+    fn a_summary_is_written_in_the_rollups_order_not_its_spellings() {
+        use spendlens_model::ServiceTier;
+        let directory = tempfile::tempdir().unwrap();
+        let store = Store::open(directory.path()).unwrap();
+        // "batch" spells before "standard", but the standard tier is declared first.
+        let mut batch = line(1);
+        batch.service_tier = ServiceTier::Batch;
+        store.replace_usage(Source::AdminUsage, "org", Replace::Days, &[batch, line(2)]).unwrap();
+        let usage = files(&store, Table::Usage, None, None).unwrap().remove(0).path;
+        let mut worker: Worker<()> = Worker::new(ROLLUP_TEXTS.len() + 1);
+        let mut tiers = Vec::new();
+        let read = each_summary_row(&mut worker, &usage, |interner, key, _| {
+            tiers.push(interner.text(key[8]).unwrap().to_string());
+            Ok(true)
+        });
+        assert!(read.unwrap());
+        assert_eq!(tiers, ["standard", "batch"]);
     }
 }

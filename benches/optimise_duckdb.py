@@ -1,13 +1,17 @@
 """The near-limit anchor of `benches/optimise.sh`: DuckDB running the two aggregations
 `spendlens optimise` reads from the lake, over the same Parquet files and columns.
 
-    python optimise_duckdb.py DATA_DIR SINCE UNTIL      (days inclusive, YYYY-MM-DD)
+    python optimise_duckdb.py DATA_DIR SINCE UNTIL [--summaries]     (days inclusive, YYYY-MM-DD)
 
 1. The usage rollup (what every ledger question reads): every usage line of the period summed per
    day, source and the twelve dimensions that change a price or an owner, with the distinct
    sessions and the lines of each group.
 2. The hour profiles (the optimiser's traffic shapes): the usage report's lines summed per API key,
    model, tier and hour of the week (UTC, weeks from Monday), with the distinct days of each.
+
+With `--summaries`, the rollup is summed from the rollup summaries spendlens keeps beside each
+usage file (`lake/usage_rollup`: each file's lines already summed per group; a day's scopes are
+summed again, sessions added), as spendlens reads it; the hour profiles still read the lines.
 
 Both results are materialised in memory (a temporary table each), as spendlens holds its answers;
 the script prints their row counts. DuckDB uses every core it finds.
@@ -49,6 +53,7 @@ TOKENS = QUANTITIES[:5]
 
 def main() -> None:
     data_dir, since, until = sys.argv[1:4]
+    from_summaries = "--summaries" in sys.argv[4:]
     lake = f"{data_dir}/lake/usage"
     con = duckdb.connect()
     period = f"\"day\" BETWEEN DATE '{since}' AND DATE '{until}'"
@@ -62,12 +67,19 @@ def main() -> None:
     # hour of the week): DuckDB's fastest spelling here, where COUNT(DISTINCT ...) per group
     # costs it twice the time and 20 GB on the 100M-line lake.
     started = time.perf_counter()
-    con.execute(
-        f"CREATE TEMP TABLE rollup AS SELECT {keys}, "
-        + ", ".join(f'SUM("{name}") AS "{name}"' for name in QUANTITIES + ["reported_cost_usd"])
-        + f", COUNT(\"session_id\") AS sessions, SUM(lines) AS lines FROM (SELECT {keys}, \"session_id\", {sums}, COUNT(*) AS lines "
-        f"FROM {scan.format(glob=lake + '/*/*/*.parquet')} WHERE {period} GROUP BY ALL) GROUP BY {keys}"
-    )
+    if from_summaries:
+        summed = ", ".join(f'SUM("{name}") AS "{name}"' for name in QUANTITIES + ["reported_cost_usd", "sessions", "lines"])
+        con.execute(
+            f"CREATE TEMP TABLE rollup AS SELECT {keys}, {summed} "
+            f"FROM {scan.format(glob=data_dir + '/lake/usage_rollup/*/*/*.parquet')} WHERE {period} GROUP BY {keys}"
+        )
+    else:
+        con.execute(
+            f"CREATE TEMP TABLE rollup AS SELECT {keys}, "
+            + ", ".join(f'SUM("{name}") AS "{name}"' for name in QUANTITIES + ["reported_cost_usd"])
+            + f", COUNT(\"session_id\") AS sessions, SUM(lines) AS lines FROM (SELECT {keys}, \"session_id\", {sums}, COUNT(*) AS lines "
+            f"FROM {scan.format(glob=lake + '/*/*/*.parquet')} WHERE {period} GROUP BY ALL) GROUP BY {keys}"
+        )
     rollup_seconds = time.perf_counter() - started
     token_sums = ", ".join(f'SUM("{name}") AS "{name}"' for name in TOKENS)
     # Integer arithmetic on the microseconds since the epoch: UTC whatever the session's zone.

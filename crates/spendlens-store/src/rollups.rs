@@ -316,27 +316,15 @@ fn rollup_day(
     read: &[&str],
 ) -> Result<(), StoreError> {
     let file = files.first().map(|file| file.path.clone()).unwrap_or_default();
-    // One file with a current summary (the common day): its rows, in the rollup's order already.
-    if let [only] = files {
-        let mut rows = Vec::new();
-        let read = each_summary_row(worker, &only.path, |interner, key, sums| {
-            rows.push(rollup_of(day, source, key.map(|id| interner.text(id)), sums, &file)?);
-            Ok(true)
-        });
-        if matches!(read, Ok(true)) {
-            if !rows.is_sorted_by(|left, right| rollup_key(left) <= rollup_key(right)) {
-                rows.sort_by(|left, right| rollup_key(left).cmp(&rollup_key(right)));
-            }
-            worker.made.push((index, rows));
-            return Ok(());
-        }
+    // Every file with a current summary (the common day): their rows, each file's in the rollup's
+    // order already, merged.
+    if let Some(rows) = summarised_day(worker, source, day, files, &file) {
+        worker.made.push((index, rows));
+        return Ok(());
     }
     let mut groups = Groups::default();
-    if !files.iter().all(|file| add_summary(worker, &file.path, &mut groups)) {
-        groups.clear();
-        for file in files {
-            add_lines(worker, &file.path, read, &mut groups)?;
-        }
+    for file in files {
+        add_lines(worker, &file.path, read, &mut groups)?;
     }
     let mut rows = Vec::with_capacity(groups.len());
     for (key, sums) in groups {
@@ -345,6 +333,49 @@ fn rollup_day(
     rows.sort_by(|left, right| rollup_key(left).cmp(&rollup_key(right)));
     worker.made.push((index, rows));
     Ok(())
+}
+
+/// A day's rollup rows from its files' summaries, or `None` when one has no current summary or
+/// they do not merge exactly (a group whose sessions two files count). Each summary's rows are
+/// in the rollup's order: a stable sort merges the files' runs in one pass, and rows of one group
+/// from several files are then neighbours, summed as the lines would be (dollars as the unscaled
+/// `Decimal128` sum, read as money once). A group's spellings are its typed key's: the lake holds
+/// canonical spellings, as the writer writes them.
+fn summarised_day<A>(worker: &mut Worker<A>, source: Source, day: Day, files: &[DataFile], file: &FilePath) -> Option<Vec<UsageRollup>> {
+    let mut rows: Vec<(UsageRollup, Option<i128>)> = Vec::new();
+    for data in files {
+        let read = each_summary_row(worker, &data.path, |interner, key, sums| {
+            let reported = sums.reported;
+            rows.push((rollup_of(day, source, key.map(|id| interner.text(id)), sums, file)?, reported));
+            Ok(true)
+        });
+        if !matches!(read, Ok(true)) {
+            return None;
+        }
+    }
+    if !rows.is_sorted_by(|left, right| rollup_key(&left.0) <= rollup_key(&right.0)) {
+        rows.sort_by(|left, right| rollup_key(&left.0).cmp(&rollup_key(&right.0)));
+    }
+    if files.len() == 1 {
+        return Some(rows.into_iter().map(|(row, _)| row).collect());
+    }
+    let mut merged: Vec<(UsageRollup, Option<i128>)> = Vec::with_capacity(rows.len());
+    for (row, reported) in rows {
+        match merged.last_mut() {
+            Some((last, sum)) if rollup_key(last) == rollup_key(&row) => {
+                if last.sessions > 0 && row.sessions > 0 {
+                    return None;
+                }
+                last.sessions += row.sessions;
+                last.quantities.add(&row.quantities);
+                last.lines += row.lines;
+                *sum = add_optional(*sum, reported, |left, right| add_unscaled(left, right, file)).ok()?;
+                last.reported_cost = sum.map(|sum| money_of(sum, file)).transpose().ok()?;
+            }
+            _ => merged.push((row, reported)),
+        }
+    }
+    Some(merged.into_iter().map(|(row, _)| row).collect())
 }
 
 /// A day's groups by the interned spellings of their keys.
@@ -388,35 +419,6 @@ fn add_lines<A>(worker: &mut Worker<A>, path: &FilePath, read: &[&str], groups: 
         }
     }
     Ok(())
-}
-
-/// The summary of the usage file `usage` added to `groups`, if it has a current one (written
-/// for the file's generation) that merges exactly: a group whose sessions two files both count
-/// cannot be told apart from one session counted twice, so the day is then read from its lines.
-/// Whether it was; a summary that cannot be read is not used (it is derived data: the lines
-/// answer).
-fn add_summary<A>(worker: &mut Worker<A>, usage: &FilePath, groups: &mut Groups) -> bool {
-    matches!(try_add_summary(worker, usage, groups), Ok(true))
-}
-
-fn try_add_summary<A>(worker: &mut Worker<A>, usage: &FilePath, groups: &mut Groups) -> Result<bool, StoreError> {
-    let summary = summary_path(usage).unwrap_or_default();
-    each_summary_row(worker, usage, |_, key, row| {
-        let sums = groups.entry(key).or_default();
-        for (sum, value) in sums.counts.iter_mut().zip(row.counts) {
-            *sum += value;
-        }
-        sums.requests = add_optional(sums.requests, row.requests, |left, right| Ok(left + right))?;
-        sums.reported = add_optional(sums.reported, row.reported, |left, right| add_unscaled(left, right, &summary))?;
-        if row.counted_sessions > 0 {
-            if sums.counted_sessions > 0 {
-                return Ok(false);
-            }
-            sums.counted_sessions = row.counted_sessions;
-        }
-        sums.lines += row.lines;
-        Ok(true)
-    })
 }
 
 /// Each row of the usage file `usage`'s summary handed to `each` with its key's interned ids and
@@ -520,23 +522,21 @@ mod tests {
         let directory = tempfile::tempdir().unwrap();
         let store = Store::open(directory.path()).unwrap();
         store.replace_usage(Source::AdminUsage, "org", Replace::Days, &[line(100)]).unwrap();
-        let usage = files(&store, Table::Usage, None, None).unwrap().remove(0).path;
+        let files = files(&store, Table::Usage, None, None).unwrap();
+        let (usage, day) = (files[0].path.clone(), files[0].day.unwrap());
         let summary = summary_path(&usage).unwrap();
         let earlier = std::fs::read(&summary).unwrap();
         let mut worker: Worker<()> = Worker::new(ROLLUP_TEXTS.len() + 1);
+        let read = |worker: &mut Worker<()>| summarised_day(worker, Source::AdminUsage, day, &files, &usage);
 
-        let mut groups = Groups::default();
-        assert!(try_add_summary(&mut worker, &usage, &mut groups).unwrap(), "read from the summary");
-        assert_eq!((groups.len(), groups.values().map(|sums| (sums.counts[0], sums.lines)).next()), (1, Some((100, 1))));
+        let rows = read(&mut worker).expect("read from the summary");
+        assert_eq!(rows.iter().map(|row| (row.quantities.tokens.input, row.lines)).collect::<Vec<_>>(), [(100, 1)]);
 
         store.replace_usage(Source::AdminUsage, "org", Replace::Days, &[line(999)]).unwrap();
-        let mut groups = Groups::default();
-        assert!(try_add_summary(&mut worker, &usage, &mut groups).unwrap());
-        assert_eq!(groups.values().map(|sums| sums.counts[0]).next(), Some(999));
+        assert_eq!(read(&mut worker).unwrap()[0].quantities.tokens.input, 999);
 
         std::fs::write(&summary, earlier).unwrap();
-        let mut groups = Groups::default();
-        assert!(!try_add_summary(&mut worker, &usage, &mut groups).unwrap(), "an earlier generation's summary is passed over");
+        assert!(read(&mut worker).is_none(), "an earlier generation's summary is passed over");
     }
 
     #[test]

@@ -93,6 +93,39 @@ fn sessions_two_scopes_share_are_counted_once() {
 }
 
 #[test]
+fn one_group_in_two_scopes_sums_as_its_lines_do() {
+    let (directory, store) = fresh_store();
+    let line = |hour: u32, reported: Option<&str>, requests: Option<u64>| {
+        let mut line = usage(Source::AdminUsage, &format!("2026-05-01T{hour:02}:00:00Z"), 10, 1);
+        line.identity.api_key_id = Some("apikey_1".into());
+        line.reported_cost = reported.map(|text| text.parse().unwrap());
+        line.quantities.requests = requests;
+        line
+    };
+    let other_key = {
+        let mut other = line(5, None, None);
+        other.identity.api_key_id = Some("apikey_2".into());
+        other
+    };
+    store.replace_usage(Source::AdminUsage, "org", Replace::Days, &[line(1, Some("0.10"), Some(2)), other_key]).unwrap();
+    store.replace_usage(Source::AdminUsage, "eu", Replace::Days, &[line(2, Some("0.250"), None), line(3, None, None)]).unwrap();
+    let rollup = store.usage_rollup(None).unwrap();
+    let summed: Vec<_> = rollup
+        .iter()
+        .map(|row| (row.api_key_id.as_deref(), row.quantities.tokens.input, row.quantities.requests, row.reported_cost, row.lines))
+        .collect();
+    assert_eq!(summed, [(Some("apikey_1"), 30, Some(2), Some("0.35".parse().unwrap()), 3), (Some("apikey_2"), 10, None, None, 1)]);
+    std::fs::remove_dir_all(directory.path().join("lake/usage_rollup")).unwrap();
+    let from_lines = store.usage_rollup(None).unwrap();
+    assert_eq!(from_lines, rollup);
+    assert_eq!(
+        from_lines.iter().map(|row| row.reported_cost.map(|money| money.to_string())).collect::<Vec<_>>(),
+        rollup.iter().map(|row| row.reported_cost.map(|money| money.to_string())).collect::<Vec<_>>(),
+        "the same dollars, spelled alike"
+    );
+}
+
+#[test]
 fn a_summary_of_an_earlier_write_or_an_unreadable_one_is_passed_over() {
     let (directory, store) = fresh_store();
     store.replace_usage(Source::AdminUsage, "org", Replace::Days, &[usage(Source::AdminUsage, "2026-05-01T03:00:00Z", 100, 1)]).unwrap();

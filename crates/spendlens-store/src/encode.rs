@@ -176,7 +176,7 @@ pub(crate) fn activity_schema() -> SchemaRef {
     Arc::clone(&ACTIVITY_SCHEMA)
 }
 
-fn identity_key(identity: &Identity) -> [Option<&str>; 9] {
+pub(crate) fn identity_key(identity: &Identity) -> [Option<&str>; 9] {
     [
         identity.workspace_id.as_deref(),
         identity.api_key_id.as_deref(),

@@ -30,13 +30,14 @@ use std::sync::LazyLock;
 use arrow_array::{ArrayRef, Decimal128Array, RecordBatch, StringArray, UInt64Array};
 use arrow_schema::{DataType, Field, Schema, SchemaRef};
 use rustc_hash::{FxHashMap, FxHashSet};
-use spendlens_model::{ContextWindow, Day, InferenceGeo, Path, Period, ServiceTier, Source, Speed, parallel};
+use spendlens_model::{ContextWindow, Day, InferenceGeo, Path, Period, ServiceTier, Source, Speed, UsageLine, parallel};
 use std::sync::Arc;
 
 use crate::coded::{Interner, NULL};
+use crate::convert::money_to_decimal128;
 use crate::convert::{MONEY_PRECISION, MONEY_SCALE};
 use crate::decode::{Columns, decode_usage_lines_into};
-use crate::encode::{QUANTITY_COLUMNS, quantities_of, usage_batch, usage_schema};
+use crate::encode::{QUANTITY_COLUMNS, identity_key, quantities_of, quantity_values, usage_batch, usage_schema};
 use crate::files::{
     DataFile, footer_tag, list_directory, parquet_bytes_tagged, read_checked_parquet, read_checked_parquet_coded, remove_if_present,
 };
@@ -97,30 +98,91 @@ fn current(usage: &FilePath, summary: &FilePath) -> Result<bool, StoreError> {
     Ok(footer_tag(summary, SUMMARISES_KEY).ok().flatten().is_some_and(|made_from| made_from == generation))
 }
 
-/// The summary of the usage file `usage` (of generation `generation`): its path and bytes. The
-/// file is read back with the rollup's own code.
+/// The summary of the usage file `usage` (of generation `generation`), read back with the
+/// rollup's own code: its path and bytes (for a file written before summaries).
 pub(crate) fn summary_of(usage: &FilePath, generation: &str) -> Result<(PathBuf, Vec<u8>), StoreError> {
-    let target =
-        summary_path(usage).ok_or_else(|| StoreError::corrupt(usage, "a usage file must sit in usage/source=<source>/day=<day>/"))?;
+    let target = summary_target(usage)?;
     let mut worker: Worker<()> = Worker::new(ROLLUP_TEXTS.len() + 1);
     let mut groups = Groups::default();
     add_lines(&mut worker, usage, &read_columns(), &mut groups)?;
-    let batch = summary_batch(&worker.interner, groups, &target)?;
-    let (bytes, _) = parquet_bytes_tagged(&target, &batch, &[(SUMMARISES_KEY, generation)], None)?;
-    Ok((target, bytes))
+    let rows = groups.into_iter().map(|(key, sums)| (key.map(|id| worker.interner.text(id)), sums)).collect();
+    summary_bytes(rows, &target, generation)
 }
 
-/// A day's groups as a summary's rows, ordered by their spellings.
-fn summary_batch(interner: &Interner, groups: Groups, target: &FilePath) -> Result<RecordBatch, StoreError> {
-    // In the rollup's order (enumerations in declaration order), so a day read from its one
-    // summary needs no sorting.
-    let mut ordered = Vec::with_capacity(groups.len());
-    for (key, sums) in groups {
-        let key = key.map(|id| interner.text(id));
+/// The summary of the usage file `usage` (of generation `generation`) from the rows just encoded
+/// into it: grouped by the spellings and values the encoder writes (enumerations' `as_str`, the
+/// identity texts, the quantity values, dollars as their `Decimal128`), so it is the summary its
+/// rollup would make (tests hold the two to the same answers).
+pub(crate) fn summary_of_lines(rows: &[&UsageLine], usage: &FilePath, generation: &str) -> Result<(PathBuf, Vec<u8>), StoreError> {
+    let target = summary_target(usage)?;
+    let mut groups: FxHashMap<[Option<&str>; 12], (RollupSums, FxHashSet<&str>)> = FxHashMap::default();
+    for line in rows {
+        let identity = identity_key(&line.identity);
+        let key = [
+            Some(line.path.as_str()),
+            identity[0],
+            identity[1],
+            identity[2],
+            identity[3],
+            identity[7],
+            identity[8],
+            Some(line.model.as_str()),
+            Some(line.service_tier.as_str()),
+            Some(line.context_window.as_str()),
+            Some(line.inference_geo.as_str()),
+            Some(line.speed.as_str()),
+        ];
+        let (sums, sessions) = groups.entry(key).or_default();
+        let values = quantity_values(&line.quantities);
+        for (sum, value) in sums.counts.iter_mut().zip(values) {
+            *sum += value.unwrap_or(0);
+        }
+        sums.requests = add_optional(sums.requests, values[7], |left, right| Ok(left + right))?;
+        let reported = line
+            .reported_cost
+            .map(|money| {
+                money_to_decimal128(money)
+                    .ok_or_else(|| StoreError::InvalidInput { detail: format!("amount {money:?} does not fit Decimal128(38, 18)") })
+            })
+            .transpose()?;
+        sums.reported = add_optional(sums.reported, reported, |left, right| add_unscaled(left, right, usage))?;
+        sessions.extend(identity[4]);
+        sums.lines += 1;
+    }
+    let rows = groups
+        .into_iter()
+        .map(|(key, (mut sums, sessions))| {
+            sums.counted_sessions = sessions.len() as u64;
+            (key, sums)
+        })
+        .collect();
+    summary_bytes(rows, &target, generation)
+}
+
+fn summary_target(usage: &FilePath) -> Result<PathBuf, StoreError> {
+    summary_path(usage).ok_or_else(|| StoreError::corrupt(usage, "a usage file must sit in usage/source=<source>/day=<day>/"))
+}
+
+/// A summary file's bytes: its groups in the rollup's order (enumerations in declaration order),
+/// so a day read from its summaries needs no grouping, naming the generation it was made from.
+fn summary_bytes(
+    rows: Vec<([Option<&str>; 12], RollupSums)>,
+    target: &FilePath,
+    generation: &str,
+) -> Result<(PathBuf, Vec<u8>), StoreError> {
+    let mut ordered = Vec::with_capacity(rows.len());
+    for (key, sums) in rows {
         ordered.push((typed_order(&key, target)?, key, sums));
     }
     ordered.sort_by(|left, right| left.0.cmp(&right.0));
     let rows: Vec<([Option<&str>; 12], RollupSums)> = ordered.into_iter().map(|(_, key, sums)| (key, sums)).collect();
+    let batch = summary_batch(&rows, target)?;
+    let (bytes, _) = parquet_bytes_tagged(target, &batch, &[(SUMMARISES_KEY, generation)], None)?;
+    Ok((target.to_path_buf(), bytes))
+}
+
+/// Ordered groups as a summary's rows.
+fn summary_batch(rows: &[([Option<&str>; 12], RollupSums)], target: &FilePath) -> Result<RecordBatch, StoreError> {
     let mut columns: Vec<ArrayRef> = Vec::with_capacity(SUMMARY_COLUMNS.len());
     for slot in 0..ROLLUP_TEXTS.len() {
         columns.push(Arc::new(rows.iter().map(|(key, _)| key[slot]).collect::<StringArray>()));
@@ -557,5 +619,52 @@ mod tests {
         });
         assert!(read.unwrap());
         assert_eq!(tiers, ["standard", "batch"]);
+    }
+
+    /// The writer makes each summary from the rows it encodes; the rollup's own code reading the
+    /// file back makes the same bytes, for every kind of value a line holds.
+    #[test]
+    fn a_summary_made_from_the_lines_written_is_the_one_the_file_reads_back_to() {
+        use spendlens_model::{ContextWindow, Path as LinePath, ServiceTier};
+        let directory = tempfile::tempdir().unwrap();
+        let store = Store::open(directory.path()).unwrap();
+        let mut lines = Vec::new();
+        for index in 0u64..40 {
+            let mut line = line(1_000 + index);
+            line.start += chrono::Duration::minutes(index as i64 * 7);
+            line.path = if index % 3 == 0 { LinePath::ClaudeCode } else { LinePath::Api };
+            line.service_tier = match index % 4 {
+                0 => ServiceTier::Batch,
+                1 => "flex-preview".parse().unwrap(),
+                _ => ServiceTier::Standard,
+            };
+            line.context_window = if index % 5 == 0 { "1m".parse().unwrap_or(ContextWindow::default()) } else { ContextWindow::default() };
+            line.identity.api_key_id = (index % 2 == 0).then(|| format!("apikey_{}", index % 6));
+            line.identity.workspace_id = Some("wrkspc_1".into());
+            line.identity.actor_email = (index % 7 == 0).then(|| "ana@example.com".into());
+            line.identity.account_id = (index % 9 == 0).then(|| "acct_1".into());
+            line.identity.session_id = match index % 5 {
+                0 => None,
+                1 => Some(String::new()),
+                other => Some(format!("session-{other}")),
+            };
+            line.identity.request_id = Some(format!("req-{index}"));
+            line.quantities.tokens.cache_write_5m = index * 11;
+            line.quantities.tokens.cache_write_1h = u64::MAX / 1_000 - index;
+            line.quantities.tokens.cache_read = index;
+            line.quantities.web_search_requests = index % 3;
+            line.quantities.code_execution_seconds = index % 4;
+            line.quantities.requests = (index % 3 != 0).then_some(index);
+            line.reported_cost = (index % 4 != 1).then(|| format!("0.{:0>18}", index * 987_654_321).parse().unwrap());
+            lines.push(line);
+        }
+        store.replace_usage(Source::AdminUsage, "org", Replace::Days, &lines).unwrap();
+        let usage = files(&store, Table::Usage, None, None).unwrap().remove(0).path;
+        let generation = footer_tag(&usage, GENERATION_KEY).unwrap().unwrap();
+        let written = std::fs::read(summary_path(&usage).unwrap()).unwrap();
+        let (_, read_back) = summary_of(&usage, &generation).unwrap();
+        assert_eq!(written, read_back);
+        let rows = read_checked_parquet(&summary_path(&usage).unwrap(), &summary_schema(), None).unwrap();
+        assert!(rows[0].num_rows() > 10, "many groups: {}", rows[0].num_rows());
     }
 }

@@ -20,7 +20,7 @@ use crate::files::{FileChecker, list_directory, parquet_bytes_tagged, remove_if_
 use crate::layout::{
     FORMAT_NAME, Layout, Marker, SCHEMA_VERSION, Table, legacy_scope_stem, parse_day_partition, scope_file_name, scope_stem,
 };
-use crate::rollups::{GENERATION_KEY, summary_of, summary_path};
+use crate::rollups::{GENERATION_KEY, summary_of_lines, summary_path};
 
 /// Which of a scope's existing day files a write replaces.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -168,7 +168,16 @@ impl Store {
         lines: &[UsageLine],
     ) -> Result<WriteSummary, StoreError> {
         check_sources(source, lines.iter().map(|line| line.source))?;
-        self.replace_days(Table::Usage, source, scope, replace, lines, UsageLine::day, |rows: &mut Vec<&UsageLine>| usage_batch(rows))
+        self.replace_days(
+            Table::Usage,
+            source,
+            scope,
+            replace,
+            lines,
+            UsageLine::day,
+            |rows: &mut Vec<&UsageLine>| usage_batch(rows),
+            Some(summary_of_lines),
+        )
     }
 
     /// Replaces a scope's cost files for the days `replace` names. Lines are filed under their
@@ -183,6 +192,7 @@ impl Store {
             lines,
             |line: &CostLine| line.start,
             |rows: &mut Vec<&CostLine>| cost_batch(rows),
+            None,
         )
     }
 
@@ -204,6 +214,7 @@ impl Store {
             lines,
             |line: &ActivityLine| line.day,
             |rows: &mut Vec<&ActivityLine>| activity_batch(rows),
+            None,
         )
     }
 
@@ -259,6 +270,7 @@ impl Store {
         lines: &[T],
         day_of: impl Fn(&T) -> Day,
         encode: impl Fn(&mut Vec<&T>) -> Result<RecordBatch, StoreError> + Sync,
+        summarise: Option<Summarise<T>>,
     ) -> Result<WriteSummary, StoreError> {
         let stem = scope_stem(scope)?;
         let file_name = scope_file_name(&stem);
@@ -270,13 +282,18 @@ impl Store {
         // Encode everything first, on every core (days are independent): bad input fails the
         // write before any file changes.
         let days: Vec<(Day, Vec<&T>)> = by_day.into_iter().collect();
-        // A usage file carries a generation (a hash of its data) its summary names (`rollups`).
+        // A usage file carries a generation (a hash of its data) its summary names (`rollups`),
+        // made here from the same rows.
         let encoded = encode_days(days, |day, rows| {
             let target = self.layout.day(table, source, day).join(&file_name);
             let batch = encode(rows)?;
-            let content = (table == Table::Usage).then_some(GENERATION_KEY);
+            let content = summarise.is_some().then_some(GENERATION_KEY);
             let (bytes, generation) = parquet_bytes_tagged(&target, &batch, &[], content)?;
-            Ok(Encoded { day, target, rows: batch.num_rows(), bytes, generation })
+            let summary = match (summarise, &generation) {
+                (Some(summarise), Some(generation)) => Some(summarise(rows, &target, generation)?),
+                _ => None,
+            };
+            Ok(Encoded { day, target, rows: batch.num_rows(), bytes, summary })
         })?;
         let written_days: BTreeSet<Day> = encoded.iter().map(|file| file.day).collect();
 
@@ -293,14 +310,9 @@ impl Store {
         }
         // Each usage file's summary, after the file: a crash between the two leaves a summary of
         // another generation, which readers pass over.
-        let summaries: Vec<(PathBuf, Vec<u8>)> = parallel::map(encoded.iter().collect(), |file: &Encoded| {
-            file.generation.as_ref().map(|generation| summary_of(&file.target, generation)).transpose()
-        })
-        .into_iter()
-        .filter_map(Result::transpose)
-        .collect::<Result<_, _>>()?;
+        let summaries: Vec<(&FilePath, &[u8])> =
+            encoded.iter().filter_map(|file| file.summary.as_ref()).map(|(path, bytes)| (path.as_path(), bytes.as_slice())).collect();
         if !summaries.is_empty() {
-            let summaries: Vec<(&FilePath, &[u8])> = summaries.iter().map(|(path, bytes)| (path.as_path(), bytes.as_slice())).collect();
             write_files_failing(&summaries, false)?;
         }
         summary.rows = encoded.iter().map(|file| file.rows).sum();
@@ -359,9 +371,12 @@ struct Encoded {
     target: PathBuf,
     rows: usize,
     bytes: Vec<u8>,
-    /// A usage file's generation.
-    generation: Option<String>,
+    /// A usage file's summary: its path and bytes.
+    summary: Option<(PathBuf, Vec<u8>)>,
 }
+
+/// Makes a usage file's summary from the rows just encoded into it, its path and its generation.
+type Summarise<T> = fn(&[&T], &FilePath, &str) -> Result<(PathBuf, Vec<u8>), StoreError>;
 
 /// Encodes each day's rows with `encode`, the days shared over the cores, in day order.
 fn encode_days<T: Sync>(

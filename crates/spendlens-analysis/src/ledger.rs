@@ -9,7 +9,9 @@
 //! or as Claude Code when Claude Code Analytics names it as an API actor. Usage lines never add a
 //! dollar: they only decide the split.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet};
+
+use rustc_hash::FxHashMap;
 
 use rust_decimal::Decimal;
 use serde::Serialize;
@@ -124,20 +126,20 @@ struct KeyUsage {
 }
 
 struct Names<'a> {
-    key_names: HashMap<&'a str, &'a str>,
-    key_owner: HashMap<&'a str, &'a str>,
-    user_email: HashMap<&'a str, &'a str>,
-    workspace_names: HashMap<&'a str, &'a str>,
+    key_names: FxHashMap<&'a str, &'a str>,
+    key_owner: FxHashMap<&'a str, &'a str>,
+    user_email: FxHashMap<&'a str, &'a str>,
+    workspace_names: FxHashMap<&'a str, &'a str>,
     claude_code_actor_keys: BTreeSet<&'a str>,
 }
 
 impl<'a> Names<'a> {
     fn new(directory: &'a [DirectoryEntry], usage: &'a [UsageLine]) -> Self {
         let mut names = Names {
-            key_names: HashMap::new(),
-            key_owner: HashMap::new(),
-            user_email: HashMap::new(),
-            workspace_names: HashMap::new(),
+            key_names: FxHashMap::default(),
+            key_owner: FxHashMap::default(),
+            user_email: FxHashMap::default(),
+            workspace_names: FxHashMap::default(),
             claude_code_actor_keys: BTreeSet::new(),
         };
         for entry in directory {
@@ -194,7 +196,7 @@ pub fn assemble(input: LedgerInput<'_>) -> Ledger {
 /// reader that keeps a sum of a large organisation's millions of entries, not the entries.
 pub fn assemble_each(input: LedgerInput<'_>, each: &mut dyn FnMut(LedgerEntry)) -> Ledger {
     // The roster's team column stands when the org map names no team for an engineer.
-    let team_of_seat: HashMap<String, String> = input
+    let team_of_seat: FxHashMap<String, String> = input
         .costs
         .iter()
         .filter(|cost| cost.kind == CostKind::SeatFee)
@@ -244,8 +246,8 @@ impl ConsoleBilling {
     }
 }
 
-fn split_groups(input: LedgerInput<'_>, unpriced: &mut BTreeMap<String, u64>) -> HashMap<SplitKey, Vec<KeyUsage>> {
-    let mut groups: HashMap<SplitKey, BTreeMap<Payer, BTreeMap<ComponentKind, Decimal>>> = HashMap::new();
+fn split_groups(input: LedgerInput<'_>, unpriced: &mut BTreeMap<String, u64>) -> FxHashMap<SplitKey, Vec<KeyUsage>> {
+    let mut groups: FxHashMap<SplitKey, BTreeMap<Payer, BTreeMap<ComponentKind, Decimal>>> = FxHashMap::default();
     // Tokens per key from the usage report; on days it lacks, from the Usage Analytics endpoint
     // (the same requests: never both for one day).
     let usage_report_days: BTreeSet<Day> =
@@ -293,12 +295,12 @@ fn split_groups(input: LedgerInput<'_>, unpriced: &mut BTreeMap<String, u64>) ->
         .collect()
 }
 
-fn team_for(email: &str, orgmap: &OrgMap, team_of_seat: &HashMap<String, String>) -> Option<String> {
+fn team_for(email: &str, orgmap: &OrgMap, team_of_seat: &FxHashMap<String, String>) -> Option<String> {
     orgmap.team_of(email).map(|(team, _)| team.to_string()).or_else(|| team_of_seat.get(email).cloned())
 }
 
 /// Seat fees and other lines that name their own path and person.
-fn place_direct(cost: &CostLine, orgmap: &OrgMap, team_of_seat: &HashMap<String, String>) -> LedgerEntry {
+fn place_direct(cost: &CostLine, orgmap: &OrgMap, team_of_seat: &FxHashMap<String, String>) -> LedgerEntry {
     let (path, driver, rule) = match (cost.kind, cost.identity.actor_email.as_deref()) {
         (CostKind::SeatFee, Some(email)) => (
             Path::ClaudeCode,
@@ -340,25 +342,25 @@ fn component_of(cost: &CostLine) -> Option<ComponentKind> {
 type Classified = Option<(Path, Driver, String)>;
 type Classifying<'g> = (Option<&'g str>, Option<&'g str>, Option<&'g str>);
 /// The split groups of each workspace-day.
-type WorkspaceDays<'g> = HashMap<(Day, Option<&'g str>), Vec<(&'g SplitKey, &'g Vec<KeyUsage>)>>;
+type WorkspaceDays<'g> = FxHashMap<(Day, Option<&'g str>), Vec<(&'g SplitKey, &'g Vec<KeyUsage>)>>;
 
 /// The split groups with what placing every cost line over them needs at hand: the groups of
 /// each workspace-day (the fallback when a line's exact group has no usage), and each payer's
 /// classification once worked out (the org map's rules are tried once per payer, not once per
 /// line and payer).
 struct Placing<'g> {
-    groups: &'g HashMap<SplitKey, Vec<KeyUsage>>,
+    groups: &'g FxHashMap<SplitKey, Vec<KeyUsage>>,
     by_workspace_day: WorkspaceDays<'g>,
-    classified: HashMap<Classifying<'g>, Classified>,
+    classified: FxHashMap<Classifying<'g>, Classified>,
 }
 
 impl<'g> Placing<'g> {
-    fn new(groups: &'g HashMap<SplitKey, Vec<KeyUsage>>) -> Self {
-        let mut by_workspace_day: WorkspaceDays<'g> = HashMap::new();
+    fn new(groups: &'g FxHashMap<SplitKey, Vec<KeyUsage>>) -> Self {
+        let mut by_workspace_day: WorkspaceDays<'g> = FxHashMap::default();
         for (key, usage) in groups {
             by_workspace_day.entry((key.day, key.workspace.as_deref())).or_default().push((key, usage));
         }
-        Placing { groups, by_workspace_day, classified: HashMap::new() }
+        Placing { groups, by_workspace_day, classified: FxHashMap::default() }
     }
 
     fn classify(
@@ -366,7 +368,7 @@ impl<'g> Placing<'g> {
         (api_key, account_email, workspace): Classifying<'g>,
         names: &Names<'_>,
         orgmap: &OrgMap,
-        team_of_seat: &HashMap<String, String>,
+        team_of_seat: &FxHashMap<String, String>,
     ) -> &Classified {
         self.classified
             .entry((api_key, account_email, workspace))
@@ -379,7 +381,7 @@ fn place_cost_report_line<'g>(
     placing: &mut Placing<'g>,
     names: &Names<'g>,
     orgmap: &OrgMap,
-    team_of_seat: &HashMap<String, String>,
+    team_of_seat: &FxHashMap<String, String>,
     entries: &mut dyn FnMut(LedgerEntry),
 ) {
     let workspace = cost.identity.workspace_id.as_deref();
@@ -495,7 +497,7 @@ fn classify(
     workspace: Option<&str>,
     names: &Names<'_>,
     orgmap: &OrgMap,
-    team_of_seat: &HashMap<String, String>,
+    team_of_seat: &FxHashMap<String, String>,
 ) -> Option<(Path, Driver, String)> {
     let key_name = api_key.and_then(|id| names.key_names.get(id).copied());
     let owner_email =

@@ -16,7 +16,7 @@
 //! when the org map accepts it (`[[lever]]`).
 
 use spendlens_model::thousands as count;
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet};
 
 use rust_decimal::Decimal;
 use serde::Serialize;
@@ -267,14 +267,14 @@ impl KeyBilling {
 pub struct KeyBillingCollector<'d> {
     period: Period,
     /// The first name the directory gives each key.
-    names: HashMap<&'d str, Option<&'d str>>,
+    names: rustc_hash::FxHashMap<&'d str, Option<&'d str>>,
     billing: KeyBilling,
 }
 
 impl<'d> KeyBillingCollector<'d> {
     /// For entries starting in `period`, keys named by `directory`.
     pub fn new(period: Period, directory: &'d [DirectoryEntry]) -> Self {
-        let mut names: HashMap<&str, Option<&str>> = HashMap::new();
+        let mut names: rustc_hash::FxHashMap<&str, Option<&str>> = rustc_hash::FxHashMap::default();
         for entry in directory.iter().filter(|entry| entry.kind == DirectoryKind::ApiKey) {
             names.entry(entry.id.as_str()).or_insert(entry.name.as_deref());
         }
@@ -288,14 +288,20 @@ impl<'d> KeyBillingCollector<'d> {
             return;
         }
         let Some(key) = &entry.api_key else { return };
-        let subject = match (&entry.path, &entry.driver) {
-            (Path::Api, Driver::Feature { name }) => (name.clone(), true),
+        // Borrowed where it can be: a large organisation's year places millions of entries.
+        let (name, feature): (std::borrow::Cow<'_, str>, bool) = match (&entry.path, &entry.driver) {
+            (Path::Api, Driver::Feature { name }) => (name.as_str().into(), true),
             (Path::ClaudeCode, _) => return,
-            _ => (format!("key {}", self.names.get(key.as_str()).copied().flatten().unwrap_or(key)), false),
+            _ => (format!("key {}", self.names.get(key.as_str()).copied().flatten().unwrap_or(key)).into(), false),
         };
-        *self.billing.billed.entry(subject.0.clone()).or_default() += entry.amount;
-        if self.billing.subjects.get(key) != Some(&subject) {
-            self.billing.subjects.insert(key.clone(), subject);
+        match self.billing.billed.get_mut(name.as_ref()) {
+            Some(billed) => *billed += entry.amount,
+            None => {
+                self.billing.billed.insert(name.to_string(), entry.amount);
+            }
+        }
+        if self.billing.subjects.get(key).is_none_or(|(known, was_feature)| known != name.as_ref() || *was_feature != feature) {
+            self.billing.subjects.insert(key.clone(), (name.into_owned(), feature));
         }
     }
 

@@ -188,7 +188,13 @@ pub fn dollars(value: &AnyValue) -> Result<Money, String> {
     if decimal.is_sign_negative() && !decimal.is_zero() {
         return Err(format!("{decimal} is negative"));
     }
-    Ok(Money::from_decimal(decimal.normalize()))
+    // Past 10^15 cents is no bill: refused, as a count past 10^15 is (the push reader's bound).
+    let most = Money::from_cents_decimal(Decimal::from(crate::wire::MOST_COUNT));
+    let money = Money::from_decimal(decimal.normalize());
+    if money > most {
+        return Err(format!("{decimal} is past {most}"));
+    }
+    Ok(money)
 }
 
 fn attribution(resource: &[KeyValue], seen: DateTime<Utc>) -> Option<SeenAttributes> {
@@ -474,6 +480,11 @@ mod tests {
         }
         assert!(dollars(&double(f64::NAN)).is_err());
         assert!(dollars(&double(-1.0)).is_err());
+        // Regression (found by the `otlp` fuzz target): an absurd amount is refused, not stored.
+        let absurd = AnyValue { value: Some(any_value::Value::StringValue("0000000000000000000014308771156321340985".into())) };
+        assert!(dollars(&absurd).unwrap_err().contains("is past"));
+        let largest = AnyValue { value: Some(any_value::Value::StringValue("10000000000000".into())) };
+        assert_eq!(dollars(&largest).unwrap().to_exact_string(), "10000000000000");
     }
 
     #[test]

@@ -25,7 +25,8 @@ use spendlens_model::{Day, Source};
 use crate::StoreError;
 use crate::atomic::{sync_directory, write_files_failing};
 use crate::layout::{
-    ADDED_COLUMNS, FILE_VERSION_KEY, PARQUET_EXTENSION, SCHEMA_VERSION, is_temporary, parse_day_partition, parse_source_partition,
+    ADDED_COLUMNS, FILE_VERSION_KEY, GENERATION_KEY, PARQUET_EXTENSION, SCHEMA_VERSION, is_temporary, parse_day_partition,
+    parse_source_partition,
 };
 
 /// Columns that hold a handful of distinct values per file: dictionary-encoded, they take a few
@@ -199,10 +200,14 @@ pub(crate) fn remove_stale_temporaries(directory: &FilePath, deep: bool) -> Resu
     Ok(removed)
 }
 
-/// Checks data files before a query and remembers which passed, so each is read once.
+/// A file's length, modification time and inode: changes whenever the file is replaced.
+type Stamp = (u64, SystemTime, u64);
+
+/// Checks data files before a query and remembers which passed (with the generation a usage
+/// file's footer names), so each is read once.
 #[derive(Debug, Default)]
 pub(crate) struct FileChecker {
-    passed: Mutex<HashMap<PathBuf, (u64, SystemTime)>>,
+    passed: Mutex<HashMap<PathBuf, (Stamp, Option<String>)>>,
 }
 
 impl FileChecker {
@@ -225,25 +230,37 @@ impl FileChecker {
                     pending.push((path, level + 1));
                 } else if name.ends_with(PARQUET_EXTENSION) && !is_temporary(&name) {
                     let (source, day) = check_placement(&path, table_directory, level, depth)?;
-                    self.check_file(&path, schema)?;
-                    files.push(DataFile { source, day, path });
+                    let generation = self.check_file(&path, schema)?;
+                    files.push(DataFile { source, day, path, generation });
                 }
             }
         }
         Ok(files)
     }
 
-    fn check_file(&self, path: &FilePath, schema: &Schema) -> Result<(), StoreError> {
+    /// Checks one file (once per version of it); returns the generation its footer names.
+    fn check_file(&self, path: &FilePath, schema: &Schema) -> Result<Option<String>, StoreError> {
         let metadata = fs::metadata(path).map_err(|error| StoreError::io("inspect", path, error))?;
-        let stamp = (metadata.len(), metadata.modified().unwrap_or(SystemTime::UNIX_EPOCH));
-        if self.passed.lock().map(|passed| passed.get(path) == Some(&stamp)).unwrap_or(false) {
-            return Ok(());
+        #[cfg(unix)]
+        let inode = std::os::unix::fs::MetadataExt::ino(&metadata);
+        #[cfg(not(unix))]
+        let inode = 0;
+        let stamp = (metadata.len(), metadata.modified().unwrap_or(SystemTime::UNIX_EPOCH), inode);
+        if let Some(generation) = self
+            .passed
+            .lock()
+            .ok()
+            .and_then(|passed| passed.get(path).filter(|(passed, _)| *passed == stamp).map(|(_, generation)| generation.clone()))
+        {
+            return Ok(generation);
         }
-        check_parquet(path, schema)?;
+        let builder = open_parquet(path)?;
+        check_builder(path, &builder, schema)?;
+        let generation = tag(builder.metadata(), GENERATION_KEY);
         if let Ok(mut passed) = self.passed.lock() {
-            passed.insert(path.to_path_buf(), stamp);
+            passed.insert(path.to_path_buf(), (stamp, generation.clone()));
         }
-        Ok(())
+        Ok(generation)
     }
 }
 
@@ -254,6 +271,13 @@ pub(crate) struct DataFile {
     /// `None` for a table without days (the directory).
     pub day: Option<Day>,
     pub path: PathBuf,
+    /// A usage file's generation (`spendlens.generation`), if its footer names one.
+    pub generation: Option<String>,
+}
+
+/// The value of `key` in a file's key-value metadata.
+pub(crate) fn tag(metadata: &ParquetMetaData, key: &str) -> Option<String> {
+    metadata.file_metadata().key_value_metadata()?.iter().find(|entry| entry.key == key)?.value.clone()
 }
 
 /// The value of `key` in a Parquet file's key-value metadata, from its footer (nothing is
@@ -263,11 +287,7 @@ pub(crate) fn footer_tag(path: &FilePath, key: &str) -> Result<Option<String>, S
     let metadata = parquet::file::metadata::ParquetMetaDataReader::new()
         .parse_and_finish(&file)
         .map_err(|error| StoreError::corrupt(path, format!("not a valid Parquet file: {error}")))?;
-    Ok(metadata
-        .file_metadata()
-        .key_value_metadata()
-        .and_then(|entries| entries.iter().find(|entry| entry.key == key))
-        .and_then(|entry| entry.value.clone()))
+    Ok(tag(&metadata, key))
 }
 
 /// The rows a Parquet file holds, from its footer (nothing is decoded).
@@ -309,10 +329,6 @@ fn compatible(stored: &DataType, declared: &DataType) -> bool {
     }
 }
 
-fn check_parquet(path: &FilePath, schema: &Schema) -> Result<(), StoreError> {
-    check_builder(path, &open_parquet(path)?, schema)
-}
-
 fn open_parquet(path: &FilePath) -> Result<ParquetRecordBatchReaderBuilder<File>, StoreError> {
     let file = File::open(path).map_err(|error| StoreError::io("open", path, error))?;
     ParquetRecordBatchReaderBuilder::try_new(file).map_err(|error| StoreError::corrupt(path, format!("not a valid Parquet file: {error}")))
@@ -348,9 +364,26 @@ pub(crate) fn read_checked_parquet_coded(
     only: &[&str],
     coded: &[&str],
 ) -> Result<Vec<RecordBatch>, StoreError> {
+    Ok(read_checked_parquet_coded_tagged(path, schema, only, coded, None)?.unwrap_or_default())
+}
+
+/// [`read_checked_parquet_coded`] of a file whose footer names `tagged` (key, value): `None`,
+/// with nothing decoded, when it names another value or none.
+pub(crate) fn read_checked_parquet_coded_tagged(
+    path: &FilePath,
+    schema: &Schema,
+    only: &[&str],
+    coded: &[&str],
+    tagged: Option<(&str, &str)>,
+) -> Result<Option<Vec<RecordBatch>>, StoreError> {
     let invalid = |error: parquet::errors::ParquetError| StoreError::corrupt(path, format!("not a valid Parquet file: {error}"));
     let file = File::open(path).map_err(|error| StoreError::io("open", path, error))?;
     let metadata = ArrowReaderMetadata::load(&file, ArrowReaderOptions::new()).map_err(invalid)?;
+    if let Some((key, value)) = tagged
+        && tag(metadata.metadata(), key).as_deref() != Some(value)
+    {
+        return Ok(None);
+    }
     check_metadata(path, metadata.metadata(), metadata.schema(), schema)?;
     let stored = metadata.schema();
     let fields: Vec<Field> = stored
@@ -370,7 +403,10 @@ pub(crate) fn read_checked_parquet_coded(
     let builder = ParquetRecordBatchReaderBuilder::new_with_metadata(file, metadata).with_batch_size(CODED_BATCH_ROWS);
     let mask = ProjectionMask::columns(builder.parquet_schema(), only.iter().copied());
     let reader = builder.with_projection(mask).build().map_err(invalid)?;
-    reader.map(|batch| batch.map_err(|error| StoreError::corrupt(path, format!("not a valid Parquet file: {error}")))).collect()
+    reader
+        .map(|batch| batch.map_err(|error| StoreError::corrupt(path, format!("not a valid Parquet file: {error}"))))
+        .collect::<Result<Vec<_>, _>>()
+        .map(Some)
 }
 
 fn check_metadata(path: &FilePath, metadata: &ParquetMetaData, stored: &Schema, schema: &Schema) -> Result<(), StoreError> {

@@ -26,6 +26,12 @@ pub const SCHEMA_VERSION: u64 = 2;
 pub(crate) const ADDED_COLUMNS: [&str; 3] = ["account_id", "service_account_id", "actor_type"];
 /// Parquet key-value metadata key holding the schema version of each file.
 pub(crate) const FILE_VERSION_KEY: &str = "spendlens.schema_version";
+/// The rollup summaries' directory under the lake (derived data: see `rollups`).
+pub(crate) const ROLLUP_DIRECTORY: &str = "usage_rollup";
+/// Parquet key-value metadata key of a usage file's generation (a hash of its data pages).
+pub(crate) const GENERATION_KEY: &str = "spendlens.generation";
+/// Parquet key-value metadata key of the generation a rollup summary was made from.
+pub(crate) const SUMMARISES_KEY: &str = "spendlens.summarises";
 /// Extension of every data file; temporary files never end with it.
 pub(crate) const PARQUET_EXTENSION: &str = ".parquet";
 /// Marks a temporary file: `.<name>.tmp-<pid>-<n>`.

@@ -17,8 +17,9 @@
 //! - **Exact or not used.** A day's summaries are merged only when they give the lines' answer:
 //!   sums add, but two files' counts of distinct sessions in one group do not, so such a day is
 //!   read from its lines.
-//! - **Made by the rollup's own code.** A summary is the rollup of one file, read back from the
-//!   file just written with the code every rollup runs, so the two cannot drift apart.
+//! - **Made from what is written.** The writer sums the rows it encodes, by the spellings and
+//!   values it writes; a test holds the bytes equal to the summary the rollup's own code makes
+//!   from the file read back.
 //!
 //! Files written before summaries existed have none; `Store::refresh_rollups` (under the writer
 //! lock) gives every usage file a current summary and removes those whose usage file is gone.
@@ -39,19 +40,13 @@ use crate::convert::{MONEY_PRECISION, MONEY_SCALE};
 use crate::decode::{Columns, decode_usage_lines_into};
 use crate::encode::{QUANTITY_COLUMNS, identity_key, quantities_of, quantity_values, usage_batch, usage_schema};
 use crate::files::{
-    DataFile, footer_tag, list_directory, parquet_bytes_tagged, read_checked_parquet, read_checked_parquet_coded, remove_if_present,
+    DataFile, footer_tag, list_directory, parquet_bytes_tagged, read_checked_parquet, read_checked_parquet_coded,
+    read_checked_parquet_coded_tagged, remove_if_present,
 };
-use crate::layout::{PARQUET_EXTENSION, Table, is_temporary};
+use crate::layout::{GENERATION_KEY, PARQUET_EXTENSION, ROLLUP_DIRECTORY, SUMMARISES_KEY, Table, is_temporary};
 use crate::scan::{DayPartition, Worker, add_unscaled, day_partitions, files, gathered, money_of, parse_required, table_schema};
 use crate::summaries::rollup_key;
 use crate::{Store, StoreError, UsageDetail, UsageRollup};
-
-/// The summaries' directory under the lake.
-pub(crate) const ROLLUP_DIRECTORY: &str = "usage_rollup";
-/// Footer key of a usage file's generation.
-pub(crate) const GENERATION_KEY: &str = "spendlens.generation";
-/// Footer key of the generation a summary was made from.
-pub(crate) const SUMMARISES_KEY: &str = "spendlens.summarises";
 
 /// Where the summary of the usage file `usage` (`lake/usage/source=…/day=…/<name>`) lives.
 pub(crate) fn summary_path(usage: &FilePath) -> Option<PathBuf> {
@@ -88,19 +83,17 @@ fn summary_schema() -> SchemaRef {
     SUMMARY_SCHEMA.clone()
 }
 
-/// Whether `summary` exists and was made from the usage file `usage` as it is now.
-fn current(usage: &FilePath, summary: &FilePath) -> Result<bool, StoreError> {
-    if !summary.is_file() {
-        return Ok(false);
-    }
-    let Some(generation) = footer_tag(usage, GENERATION_KEY)? else { return Ok(false) };
-    // An unreadable summary is no summary: it is made again.
-    Ok(footer_tag(summary, SUMMARISES_KEY).ok().flatten().is_some_and(|made_from| made_from == generation))
+/// Whether `summary` exists and was made from the usage file `usage` as it is now (an unreadable
+/// summary is no summary).
+fn current(usage: &DataFile, summary: &FilePath) -> bool {
+    let Some(generation) = &usage.generation else { return false };
+    summary.is_file() && footer_tag(summary, SUMMARISES_KEY).ok().flatten().is_some_and(|made_from| &made_from == generation)
 }
 
 /// The summary of the usage file `usage` (of generation `generation`), read back with the
-/// rollup's own code: its path and bytes (for a file written before summaries).
-pub(crate) fn summary_of(usage: &FilePath, generation: &str) -> Result<(PathBuf, Vec<u8>), StoreError> {
+/// rollup's own code: the oracle the writer's summaries are held to.
+#[cfg(test)]
+fn summary_of(usage: &FilePath, generation: &str) -> Result<(PathBuf, Vec<u8>), StoreError> {
     let target = summary_target(usage)?;
     let mut worker: Worker<()> = Worker::new(ROLLUP_TEXTS.len() + 1);
     let mut groups = Groups::default();
@@ -245,16 +238,29 @@ pub(crate) fn refresh_rollups(store: &Store) -> Result<RollupRefresh, StoreError
     // This process's writes wait, and an older lake's marker is raised before a file changes.
     let _guard = store.lock_writes()?;
     let usage = files(store, Table::Usage, None, None)?;
-    let done = parallel::map(usage.clone(), |file| -> Result<(bool, bool), StoreError> {
-        let summary = summary_path(&file.path).ok_or_else(|| StoreError::corrupt(&file.path, "not in a usage partition"))?;
-        if current(&file.path, &summary)? {
+    let done = parallel::map(usage, |file| -> Result<(bool, bool), StoreError> {
+        if current(&file, &summary_target(&file.path)?) {
             return Ok((false, false));
         }
-        let (generation, tagged) = match footer_tag(&file.path, GENERATION_KEY)? {
+        // The file's lines, summarised as the writer summarises them; a file from before
+        // generations is first written again (the same lines) with one.
+        let mut lines = Vec::new();
+        for batch in read_checked_parquet(&file.path, &table_schema(Table::Usage), None)? {
+            decode_usage_lines_into(&batch, &file.path, Some(file.source), UsageDetail::Full, &mut lines)?;
+        }
+        let mut rows: Vec<&UsageLine> = lines.iter().collect();
+        let (generation, tagged) = match file.generation {
             Some(generation) => (generation, false),
-            None => (retag(&file.path, file.source)?, true),
+            None => {
+                let batch = usage_batch(&mut rows)?;
+                let (bytes, generation) = parquet_bytes_tagged(&file.path, &batch, &[], Some(GENERATION_KEY))?;
+                crate::atomic::write_files_failing(&[(file.path.as_path(), bytes.as_slice())], false)?;
+                let generation = generation
+                    .ok_or_else(|| StoreError::Encode { path: file.path.clone(), detail: "no generation was made".to_string() })?;
+                (generation, true)
+            }
         };
-        let (target, bytes) = summary_of(&file.path, &generation)?;
+        let (target, bytes) = summary_of_lines(&rows, &file.path, &generation)?;
         crate::atomic::write_files_failing(&[(target.as_path(), bytes.as_slice())], false)?;
         Ok((true, tagged))
     });
@@ -284,20 +290,6 @@ pub(crate) fn refresh_rollups(store: &Store) -> Result<RollupRefresh, StoreError
         }
     }
     Ok(refresh)
-}
-
-/// Rewrites a usage file from before generations with the same lines and a new generation;
-/// returns the generation.
-fn retag(path: &FilePath, source: Source) -> Result<String, StoreError> {
-    let mut lines = Vec::new();
-    for batch in read_checked_parquet(path, &table_schema(Table::Usage), None)? {
-        decode_usage_lines_into(&batch, path, Some(source), UsageDetail::Full, &mut lines)?;
-    }
-    let mut rows: Vec<&spendlens_model::UsageLine> = lines.iter().collect();
-    let batch = usage_batch(&mut rows)?;
-    let (bytes, generation) = parquet_bytes_tagged(path, &batch, &[], Some(GENERATION_KEY))?;
-    crate::atomic::write_files_failing(&[(path, bytes.as_slice())], false)?;
-    generation.ok_or_else(|| StoreError::Encode { path: path.to_path_buf(), detail: "no generation was made".to_string() })
 }
 
 /// The text columns a rollup groups by besides day and source, in [`UsageRollup`]'s order.
@@ -406,7 +398,7 @@ fn rollup_day(
 fn summarised_day<A>(worker: &mut Worker<A>, source: Source, day: Day, files: &[DataFile], file: &FilePath) -> Option<Vec<UsageRollup>> {
     let mut rows: Vec<(UsageRollup, Option<i128>)> = Vec::new();
     for data in files {
-        let read = each_summary_row(worker, &data.path, |interner, key, sums| {
+        let read = each_summary_row(worker, data, |interner, key, sums| {
             let reported = sums.reported;
             rows.push((rollup_of(day, source, key.map(|id| interner.text(id)), sums, file)?, reported));
             Ok(true)
@@ -485,17 +477,22 @@ fn add_lines<A>(worker: &mut Worker<A>, path: &FilePath, read: &[&str], groups: 
 
 /// Each row of the usage file `usage`'s summary handed to `each` with its key's interned ids and
 /// its sums, in the summary's order, until `each` says stop (`false`). Whether the file had a
-/// current summary and every row was taken.
+/// current summary (one naming the generation the file check read from the usage file's footer)
+/// and every row was taken.
 fn each_summary_row<A>(
     worker: &mut Worker<A>,
-    usage: &FilePath,
+    usage: &DataFile,
     mut each: impl FnMut(&Interner, [u32; 12], RollupSums) -> Result<bool, StoreError>,
 ) -> Result<bool, StoreError> {
-    let Some(summary) = summary_path(usage) else { return Ok(false) };
-    if !current(usage, &summary)? {
+    let (Some(summary), Some(generation)) = (summary_path(&usage.path), &usage.generation) else { return Ok(false) };
+    if !summary.is_file() {
         return Ok(false);
     }
-    for batch in read_checked_parquet_coded(&summary, &summary_schema(), &SUMMARY_COLUMNS, &ROLLUP_TEXTS)? {
+    let made_from = Some((SUMMARISES_KEY, generation.as_str()));
+    let Some(batches) = read_checked_parquet_coded_tagged(&summary, &summary_schema(), &SUMMARY_COLUMNS, &ROLLUP_TEXTS, made_from)? else {
+        return Ok(false);
+    };
+    for batch in batches {
         for (slot, name) in ROLLUP_TEXTS.iter().enumerate() {
             worker.interner.column_ids(&batch, name, slot, &summary, &mut worker.ids[slot])?;
         }
@@ -584,12 +581,15 @@ mod tests {
         let directory = tempfile::tempdir().unwrap();
         let store = Store::open(directory.path()).unwrap();
         store.replace_usage(Source::AdminUsage, "org", Replace::Days, &[line(100)]).unwrap();
-        let files = files(&store, Table::Usage, None, None).unwrap();
-        let (usage, day) = (files[0].path.clone(), files[0].day.unwrap());
+        let listed = files(&store, Table::Usage, None, None).unwrap();
+        let (usage, day) = (listed[0].path.clone(), listed[0].day.unwrap());
         let summary = summary_path(&usage).unwrap();
         let earlier = std::fs::read(&summary).unwrap();
         let mut worker: Worker<()> = Worker::new(ROLLUP_TEXTS.len() + 1);
-        let read = |worker: &mut Worker<()>| summarised_day(worker, Source::AdminUsage, day, &files, &usage);
+        // The files as a read lists them (each with the generation its footer names now).
+        let read = |worker: &mut Worker<()>| {
+            summarised_day(worker, Source::AdminUsage, day, &files(&store, Table::Usage, None, None).unwrap(), &usage)
+        };
 
         let rows = read(&mut worker).expect("read from the summary");
         assert_eq!(rows.iter().map(|row| (row.quantities.tokens.input, row.lines)).collect::<Vec<_>>(), [(100, 1)]);
@@ -610,7 +610,7 @@ mod tests {
         let mut batch = line(1);
         batch.service_tier = ServiceTier::Batch;
         store.replace_usage(Source::AdminUsage, "org", Replace::Days, &[batch, line(2)]).unwrap();
-        let usage = files(&store, Table::Usage, None, None).unwrap().remove(0).path;
+        let usage = files(&store, Table::Usage, None, None).unwrap().remove(0);
         let mut worker: Worker<()> = Worker::new(ROLLUP_TEXTS.len() + 1);
         let mut tiers = Vec::new();
         let read = each_summary_row(&mut worker, &usage, |interner, key, _| {

@@ -27,26 +27,10 @@ use spendlens_model::{
 use crate::decode::{Columns, decode_activity_lines_into, decode_cost_lines_into, decode_directory_into, decode_usage_lines_into};
 use crate::encode::{QUANTITY_COLUMNS, TOKEN_COLUMNS, compare_activity, compare_cost, compare_directory, compare_usage};
 use crate::layout::{Layout, PARQUET_EXTENSION, Table};
+use crate::rollups::ROLLUP_TEXTS;
 use crate::scan::{KNOWN_CUSTOMER_TYPES, table_schema};
 use crate::summaries::{UnknownTally, rollup_key};
 use crate::{Lake, Replace, ScopeFile, Store, StoreError, StoreTotals, Totals, UsageDetail, UsageRollup, WriteSummary, WriterLock};
-
-const ROLLUP_KEYS: [&str; 14] = [
-    "day",
-    "source",
-    "path",
-    "workspace_id",
-    "api_key_id",
-    "api_key_name",
-    "actor_email",
-    "account_id",
-    "service_account_id",
-    "model",
-    "service_tier",
-    "context_window",
-    "inference_geo",
-    "speed",
-];
 
 fn quoted(names: &[&str]) -> Vec<String> {
     names.iter().map(|name| format!("\"{name}\"")).collect()
@@ -62,7 +46,9 @@ fn period_filter(period: Option<Period>) -> String {
 }
 
 fn rollup_sql(period: Option<Period>) -> String {
-    let keys = quoted(&ROLLUP_KEYS).join(", ");
+    // The day and source, then the rollup's text columns (the local engine's grouping).
+    let keys: Vec<&str> = ["day", "source"].into_iter().chain(ROLLUP_TEXTS).collect();
+    let keys = quoted(&keys).join(", ");
     let sums = QUANTITY_COLUMNS
         .iter()
         .chain(&["reported_cost_usd"])

@@ -18,9 +18,9 @@ use crate::atomic::{ensure_directory, write_file, write_files_failing};
 use crate::encode::{activity_batch, cost_batch, directory_batch, usage_batch};
 use crate::files::{FileChecker, list_directory, parquet_bytes_tagged, remove_if_present, remove_stale_temporaries, write_parquet};
 use crate::layout::{
-    FORMAT_NAME, Layout, Marker, SCHEMA_VERSION, Table, legacy_scope_stem, parse_day_partition, scope_file_name, scope_stem,
+    FORMAT_NAME, GENERATION_KEY, Layout, Marker, SCHEMA_VERSION, Table, legacy_scope_stem, parse_day_partition, scope_file_name, scope_stem,
 };
-use crate::rollups::{GENERATION_KEY, summary_of_lines, summary_path};
+use crate::rollups::{summary_of_lines, summary_path};
 
 /// Which of a scope's existing day files a write replaces.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -175,8 +175,8 @@ fn reports_read_the_rollup_summaries_and_a_lake_without_them_gets_them_back() {
     ingest_all(&data, &sources);
     let report = |data: &Path| json(data, &["report", "--since", "2026-09-17", "--until", "2026-10-31", "--json"]);
     let with_summaries = report(&data);
-    let usage_files = files_under(&data.join("lake/usage"));
-    assert_eq!(files_under(&data.join("lake/usage_rollup")), usage_files, "every usage file has its summary");
+    let usage_files = parquet_files(&data.join("lake/usage"));
+    assert_eq!(parquet_files(&data.join("lake/usage_rollup")), usage_files, "every usage file has its summary");
 
     // A lake without them (an earlier build's, or one whose summaries were deleted) reads the lines.
     std::fs::remove_dir_all(data.join("lake/usage_rollup")).unwrap();
@@ -193,18 +193,7 @@ fn reports_read_the_rollup_summaries_and_a_lake_without_them_gets_them_back() {
     );
 }
 
-fn files_under(root: &Path) -> usize {
-    let mut count = 0;
-    let mut pending = vec![root.to_path_buf()];
-    while let Some(directory) = pending.pop() {
-        for entry in std::fs::read_dir(&directory).unwrap() {
-            let path = entry.unwrap().path();
-            if path.is_dir() {
-                pending.push(path);
-            } else if path.extension().is_some_and(|extension| extension == "parquet") {
-                count += 1;
-            }
-        }
-    }
-    count
+/// The Parquet files under `root`.
+fn parquet_files(root: &Path) -> usize {
+    crate::support::files_under(root, |path| path.extension().is_some_and(|extension| extension == "parquet")).len()
 }

@@ -97,6 +97,11 @@ pub fn transcript_people(sources: &Path) -> Vec<String> {
 
 /// Files under `dir`, at any depth, that a write left behind under a temporary name.
 pub fn temporaries_under(dir: &Path) -> Vec<PathBuf> {
+    files_under(dir, |path| path.file_name().is_some_and(|name| name.to_string_lossy().contains(".tmp-")))
+}
+
+/// Every file under `dir` (at any depth) that `keep` takes; none when `dir` is missing.
+pub fn files_under(dir: &Path, keep: impl Fn(&Path) -> bool) -> Vec<PathBuf> {
     let mut found = Vec::new();
     let mut folders = vec![dir.to_path_buf()];
     while let Some(folder) = folders.pop() {
@@ -105,7 +110,7 @@ pub fn temporaries_under(dir: &Path) -> Vec<PathBuf> {
             let path = entry.unwrap().path();
             if path.is_dir() {
                 folders.push(path);
-            } else if path.file_name().is_some_and(|name| name.to_string_lossy().contains(".tmp-")) {
+            } else if keep(&path) {
                 found.push(path);
             }
         }

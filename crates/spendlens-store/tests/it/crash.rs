@@ -7,19 +7,7 @@ use spendlens_store::{Replace, Store, StoreError};
 use crate::support::{activity, cost, usage};
 
 fn temporary_files(root: &std::path::Path) -> Vec<std::path::PathBuf> {
-    let mut found = Vec::new();
-    let mut pending = vec![root.to_path_buf()];
-    while let Some(directory) = pending.pop() {
-        for entry in std::fs::read_dir(&directory).unwrap() {
-            let path = entry.unwrap().path();
-            if path.is_dir() {
-                pending.push(path);
-            } else if path.file_name().unwrap().to_string_lossy().contains(".tmp-") {
-                found.push(path);
-            }
-        }
-    }
-    found
+    crate::support::files_under(root, |path| path.file_name().unwrap().to_string_lossy().contains(".tmp-"))
 }
 
 #[test]

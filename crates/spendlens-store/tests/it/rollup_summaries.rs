@@ -10,21 +10,7 @@ use spendlens_store::{Lake, Replace, RollupRefresh, Store};
 use crate::support::{day, fresh_store, usage};
 
 fn summaries(root: &Path) -> Vec<PathBuf> {
-    let mut found = Vec::new();
-    let mut pending = vec![root.join("lake/usage_rollup")];
-    while let Some(directory) = pending.pop() {
-        let Ok(entries) = std::fs::read_dir(&directory) else { continue };
-        for entry in entries {
-            let path = entry.unwrap().path();
-            if path.is_dir() {
-                pending.push(path);
-            } else {
-                found.push(path);
-            }
-        }
-    }
-    found.sort();
-    found
+    crate::support::files_under(&root.join("lake/usage_rollup"), |_| true)
 }
 
 /// Lines over two days in two scopes, with sessions in each.

@@ -43,3 +43,22 @@ pub fn cost(source: Source, start: &str, amount: &str) -> CostLine {
 pub fn activity(source: Source, on: &str, actor_email: &str, sessions: u64) -> ActivityLine {
     ActivityLine { day: day(on), source, actor_email: Some(actor_email.to_string()), sessions, ..ActivityLine::default() }
 }
+
+/// Every file under `root` (at any depth) that `keep` takes, sorted; none when `root` is missing.
+pub fn files_under(root: &std::path::Path, keep: impl Fn(&std::path::Path) -> bool) -> Vec<std::path::PathBuf> {
+    let mut found = Vec::new();
+    let mut pending = vec![root.to_path_buf()];
+    while let Some(directory) = pending.pop() {
+        let Ok(entries) = std::fs::read_dir(&directory) else { continue };
+        for entry in entries {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                pending.push(path);
+            } else if keep(&path) {
+                found.push(path);
+            }
+        }
+    }
+    found.sort();
+    found
+}

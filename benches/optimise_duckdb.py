@@ -6,8 +6,9 @@
 1. The usage rollup (what every ledger question reads): every usage line of the period summed per
    day, source and the twelve dimensions that change a price or an owner, with the distinct
    sessions and the lines of each group.
-2. The hour profiles (the optimiser's traffic shapes): the usage report's lines summed per API key,
-   model, tier and hour of the week (UTC, weeks from Monday), with the distinct days of each.
+2. The hour profiles (the optimiser's traffic shapes): the usage report's lines summed per calendar
+   month, API key, model, tier and hour of the week (UTC, weeks from Monday), with the distinct
+   days of each (spendlens reads them a month at a time and keeps each month's shapes).
 
 With `--summaries`, the rollup is summed from the rollup summaries spendlens keeps beside each
 usage file (`lake/usage_rollup`: each file's lines already summed per group; a day's scopes are
@@ -85,11 +86,11 @@ def main() -> None:
     # Integer arithmetic on the microseconds since the epoch: UTC whatever the session's zone.
     started = time.perf_counter()
     con.execute(
-        f"CREATE TEMP TABLE hours AS SELECT api_key_id, model, service_tier, weekday, hour, COUNT(*) AS days, {token_sums} "
-        "FROM (SELECT api_key_id, model, service_tier, "
+        f"CREATE TEMP TABLE hours AS SELECT month, api_key_id, model, service_tier, weekday, hour, COUNT(*) AS days, {token_sums} "
+        "FROM (SELECT date_trunc('month', \"day\") AS month, api_key_id, model, service_tier, "
         "(epoch_us(\"start\") // 86400000000 + 3) % 7 AS weekday, (epoch_us(\"start\") // 3600000000) % 24 AS hour, \"day\", "
         f"{token_sums} FROM {scan.format(glob=lake + '/source=admin_usage/*/*.parquet')} WHERE {period} GROUP BY ALL) "
-        "GROUP BY 1, 2, 3, 4, 5"
+        "GROUP BY 1, 2, 3, 4, 5, 6"
     )
     hours_seconds = time.perf_counter() - started
     rollups = con.execute("SELECT COUNT(*), SUM(lines) FROM rollup").fetchone()

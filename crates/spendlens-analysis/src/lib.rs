@@ -24,6 +24,7 @@ pub mod seats;
 pub mod sources;
 pub mod spikes;
 pub mod summary;
+pub mod traffic;
 pub mod units;
 
 pub use crosscheck::{Cause, CrossCheck, CrossCheckRow, crosscheck};

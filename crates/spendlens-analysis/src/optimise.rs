@@ -4,11 +4,13 @@
 //! sequence without double counting, which gives the optimised baseline forecasts and commitment
 //! sizing stand on.
 //!
-//! Evidence comes from aggregates: the usage report's day-grain rollups per key, model and rate
-//! dimensions (tokens), the Usage Analytics API's request counts per key, model and day, and each
-//! key's traffic per hour of the week. Every dollar is the price book's price of modified
-//! quantities (another model, cache reads instead of input, the batch tier) against the same
-//! quantities as they ran, day by day, so price changes inside the period count where they fall;
+//! Evidence comes from aggregates: the usage report's tokens per key, model and rate dimensions,
+//! summed per chunk of the period (a calendar month, cut where a price changes:
+//! [`crate::traffic`]), the Usage Analytics API's request counts per key, model and day, and each
+//! key's traffic shape over the week ([`TrafficShape`], from its hours of the week month by
+//! month). Every dollar is the price book's price of modified quantities (another model, cache
+//! reads instead of input, the batch tier) against the same quantities as they ran, chunk by
+//! chunk, so price changes inside the period count where they fall;
 //! saving estimates are at list price, scaled by what the feature was actually billed against its
 //! list price (a discount shrinks a saving alike).
 //!
@@ -19,14 +21,14 @@ use spendlens_model::thousands as count;
 use std::collections::{BTreeMap, BTreeSet};
 
 use rust_decimal::Decimal;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use spendlens_model::{
-    DirectoryEntry, DirectoryKind, HourProfile, Lever, LeverRule, LeverStatus, Money, OrgMap, Path, Period, ServiceTier, Source,
-    TokenCounts, UsageLine,
+    DirectoryEntry, DirectoryKind, Lever, LeverRule, LeverStatus, Money, OrgMap, Path, Period, ServiceTier, Source, TokenCounts, UsageLine,
 };
 use spendlens_pricing::{PriceBook, PriceError, PriceQuery};
 
 use crate::ledger::{Driver, Ledger, LedgerEntry};
+use crate::traffic::{Chunks, TrafficShape, api_traffic_lines};
 
 /// How sure an estimate is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -110,10 +112,13 @@ pub const LOWEST_PREFIX_SHARE: Decimal = Decimal::from_parts(25, 0, 0, false, 2)
 #[derive(Debug, Clone, Copy)]
 pub struct OptimiseInput<'a> {
     pub period: Period,
-    /// Day-grain usage of the period (the store's rollups, every source).
+    /// Usage of the period: the store's day rollups (every source; the optimiser reads the usage
+    /// report's and the Usage Analytics API's), or lines already at the optimiser's grain
+    /// ([`api_traffic_lines`]): the same answer.
     pub usage: &'a [UsageLine],
-    /// The usage report's traffic per key, model, tier and hour of the week.
-    pub hours: &'a [HourProfile],
+    /// The usage report's traffic shapes per key, model and tier ([`TrafficShape::of_profiles`]
+    /// of each month's hour profiles, months added).
+    pub hours: &'a [TrafficShape],
     /// The period's ledger, as the optimiser reads it: which key is which feature, and what it
     /// billed ([`KeyBilling::of`]).
     pub billing: &'a KeyBilling,
@@ -195,14 +200,14 @@ struct Subject<'a> {
     lines: Vec<&'a UsageLine>,
     /// Usage Analytics lines: request counts per day and model.
     analytics: Vec<&'a UsageLine>,
-    hours: Vec<&'a HourProfile>,
+    hours: Vec<&'a TrafficShape>,
     billed: Money,
 }
 
 /// Prices `line` as it ran, with `change` applied to the query.
 fn price_as(book: &PriceBook, line: &UsageLine, change: impl FnOnce(&mut PriceQuery)) -> Result<Money, PriceError> {
     let mut query = PriceQuery::from_line(line);
-    // A day's rollup is priced by its bucket, never as one request.
+    // A sum of buckets, never one request.
     query.quantities.requests = None;
     change(&mut query);
     Ok(book.price(&query)?.total)
@@ -236,7 +241,7 @@ fn whole(value: Decimal) -> u64 {
 /// the Claude Code path are not the optimiser's. Made from a period's ledger, or from the ledgers
 /// of consecutive parts of it merged in order (the same answer: a ledger places each day's
 /// dollars from that day's lines alone), so a long period need not be held as one ledger.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct KeyBilling {
     /// Key id -> (subject, whether the subject is a feature); a key placed under several
     /// subjects keeps the last.
@@ -310,11 +315,11 @@ impl<'d> KeyBillingCollector<'d> {
     }
 }
 
-fn gather<'a>(input: &OptimiseInput<'a>) -> Vec<Subject<'a>> {
+fn gather<'a>(input: &OptimiseInput<'a>, traffic: &'a [UsageLine]) -> Vec<Subject<'a>> {
     let (by_key, billed) = (&input.billing.subjects, &input.billing.billed);
     let mut subjects: BTreeMap<String, Subject<'a>> = BTreeMap::new();
     let subject_of = |key: &Option<String>| key.as_ref().and_then(|key| by_key.get(key).map(|subject| (key.clone(), subject.clone())));
-    for line in input.usage.iter().filter(|line| input.period.contains(line.day())) {
+    for line in traffic {
         if !matches!(line.source, Source::AdminUsage | Source::AdminAnalyticsUsage) {
             continue;
         }
@@ -372,12 +377,14 @@ fn traffic<'a>(book: &PriceBook, lines: &[&'a UsageLine]) -> Traffic<'a> {
     Traffic { lines: priced, list, unpriced }
 }
 
-/// Requests per day and model, from the Usage Analytics lines.
-fn requests_by_day(analytics: &[&UsageLine]) -> BTreeMap<(spendlens_model::Day, String), (u64, u64)> {
+/// Requests and their uncached input per day (or per chunk, given `chunks`) and model, from the
+/// Usage Analytics lines.
+fn requests_by_day(analytics: &[&UsageLine], chunks: Option<&Chunks>) -> BTreeMap<(spendlens_model::Day, String), (u64, u64)> {
     let mut out: BTreeMap<(spendlens_model::Day, String), (u64, u64)> = BTreeMap::new();
     for line in analytics {
         if let Some(requests) = line.quantities.requests {
-            let entry = out.entry((line.day(), line.model.clone())).or_default();
+            let day = chunks.map_or(line.day(), |chunks| chunks.of(line.day()).start);
+            let entry = out.entry((day, line.model.clone())).or_default();
             entry.0 += requests;
             entry.1 += line.quantities.tokens.input;
         }
@@ -392,7 +399,9 @@ pub fn optimise(input: OptimiseInput<'_>) -> Optimisation {
     let mut plan_features = Vec::new();
     let mut unpriced_lines = 0;
     let mut api_spend = Money::ZERO;
-    for subject in gather(&input) {
+    let chunks = Chunks::new(input.period, input.book);
+    let lines = api_traffic_lines(input.usage, &chunks);
+    for subject in gather(&input, &lines) {
         let traffic = traffic(input.book, &subject.lines);
         unpriced_lines += traffic.unpriced;
         api_spend += subject.billed;
@@ -402,7 +411,7 @@ pub fn optimise(input: OptimiseInput<'_>) -> Optimisation {
         // Savings at list price, scaled to what the feature was billed.
         let billed_ratio = if subject.billed.is_zero() { Decimal::ONE } else { subject.billed.as_decimal() / traffic.list.as_decimal() };
         let to_billed = |amount: Money| monthly(amount.scale(billed_ratio), factor);
-        let context = Context { input: &input, subject: &subject, traffic: &traffic };
+        let context = Context { input: &input, subject: &subject, traffic: &traffic, chunks: &chunks };
         let mut found: Vec<Found> = Vec::new();
         found.extend(context.routing());
         found.extend(context.caching());
@@ -519,8 +528,9 @@ enum Change {
 
 struct Context<'i, 'a> {
     input: &'i OptimiseInput<'a>,
-    subject: &'i Subject<'a>,
-    traffic: &'i Traffic<'a>,
+    subject: &'i Subject<'i>,
+    traffic: &'i Traffic<'i>,
+    chunks: &'i Chunks,
 }
 
 impl Context<'_, '_> {
@@ -638,21 +648,16 @@ impl Context<'_, '_> {
         })
     }
 
-    /// Requests per hour when the traffic runs, from the hour-of-week profile and requests per
-    /// input token, weighted by requests.
+    /// Requests per hour when the traffic runs, weighted by requests: each hour of the week's
+    /// input over the days it ran (month by month), in requests at `input_per_request`.
     fn requests_per_hour(&self, input_per_request: f64, total_requests: u64, days: i64) -> f64 {
-        let mut weighted = 0.0;
-        let mut weight = 0.0;
-        for profile in &self.subject.hours {
-            if profile.days == 0 || profile.tokens.input == 0 {
-                continue;
-            }
-            let requests = profile.tokens.input as f64 / input_per_request;
-            let per_hour = requests / profile.days as f64;
-            weighted += per_hour * requests;
-            weight += requests;
+        let (spread, input) =
+            self.subject.hours.iter().fold((0.0, 0u64), |(spread, input), shape| (spread + shape.input_spread, input + shape.input_tokens));
+        if input > 0 && input_per_request > 0.0 {
+            spread / (input_per_request * input as f64)
+        } else {
+            total_requests as f64 / (days.max(1) as f64 * 24.0)
         }
-        if weight > 0.0 { weighted / weight } else { total_requests as f64 / (days.max(1) as f64 * 24.0) }
     }
 
     fn caching(&self) -> Option<Found> {
@@ -667,7 +672,7 @@ impl Context<'_, '_> {
         let per_request = Decimal::from(tokens.input) / Decimal::from(requests);
         // The evidence's bound: no request's stable prefix is longer than the smallest daily
         // average of uncached input per request (days with at least 50 requests).
-        let by_day = requests_by_day(&self.subject.analytics);
+        let by_day = requests_by_day(&self.subject.analytics, None);
         let smallest = by_day
             .values()
             .filter(|(requests, _)| *requests >= 50)
@@ -791,21 +796,24 @@ impl Context<'_, '_> {
     fn batch(&self) -> Option<Found> {
         let book = self.book();
         // Per key and model on the standard tier: where in the week the tokens fall.
-        let mut shapes: BTreeMap<(Option<String>, String), [[u64; 24]; 7]> = BTreeMap::new();
+        let mut shapes: BTreeMap<(Option<String>, String), TrafficShape> = BTreeMap::new();
         for profile in &self.subject.hours {
             if profile.service_tier != ServiceTier::Standard {
                 continue;
             }
-            let tokens = profile.tokens.total();
-            let cells = shapes.entry((profile.api_key_id.clone(), profile.model.clone())).or_insert([[0; 24]; 7]);
-            cells[usize::from(profile.weekday.min(6))][usize::from(profile.hour.min(23))] += tokens;
+            match shapes.entry((profile.api_key_id.clone(), profile.model.clone())) {
+                std::collections::btree_map::Entry::Occupied(mut shape) => shape.get_mut().add(profile),
+                std::collections::btree_map::Entry::Vacant(place) => {
+                    place.insert((*profile).clone());
+                }
+            }
         }
         let mut batchable: BTreeSet<(Option<String>, String)> = BTreeSet::new();
         let mut evidence = Vec::new();
         let mut confidence = Confidence::Low;
         let mut reason = String::new();
-        for (key, cells) in &shapes {
-            let Some(shape) = Shape::of(cells) else { continue };
+        for (key, traffic) in &shapes {
+            let Some(shape) = Shape::of(&traffic.by_hour, traffic.weekday_tokens, traffic.weekend_tokens) else { continue };
             let found = if shape.window_share >= 0.9 && shape.window_hours <= 4 && shape.weekend_ratio >= 0.7 {
                 (
                     Confidence::High,
@@ -862,7 +870,7 @@ impl Context<'_, '_> {
     /// for caching's minimum and rates through the query).
     fn cost_with(&self, changes: &[&Change], _route: Option<&str>) -> Money {
         let book = self.book();
-        let requests = requests_by_day(&self.subject.analytics);
+        let requests = requests_by_day(&self.subject.analytics, Some(self.chunks));
         let mut total = Money::ZERO;
         for (line, list) in &self.traffic.lines {
             let mut query = PriceQuery::from_line(line);
@@ -872,9 +880,10 @@ impl Context<'_, '_> {
                     Change::Route { to } => query.model.clone_from(to),
                     Change::Cache { prefix, per_request, ttl, write_share } => {
                         let tokens = &mut query.quantities.tokens;
-                        let (day_requests, day_input) = requests.get(&(line.day(), line.model.clone())).copied().unwrap_or((0, 0));
-                        // Requests behind this line: its share of the day's requests, by uncached input
-                        // (without the day's counts, its input over the average per request).
+                        let chunk = self.chunks.of(line.day()).start;
+                        let (day_requests, day_input) = requests.get(&(chunk, line.model.clone())).copied().unwrap_or((0, 0));
+                        // Requests behind this line: its share of its chunk's requests, by uncached
+                        // input (without the chunk's counts, its input over the average per request).
                         let line_requests = if day_input > 0 && day_requests > 0 {
                             Decimal::from(day_requests) * Decimal::from(tokens.input) / Decimal::from(day_input)
                         } else if per_request.is_zero() {
@@ -919,6 +928,7 @@ impl Context<'_, '_> {
 }
 
 /// Where in the week a key's tokens fall.
+#[derive(Debug)]
 struct Shape {
     /// The busiest run of at most four consecutive hours of the day (all days together).
     window_start: usize,
@@ -931,16 +941,11 @@ struct Shape {
 }
 
 impl Shape {
-    fn of(cells: &[[u64; 24]; 7]) -> Option<Shape> {
-        let total: u64 = cells.iter().flatten().sum();
+    /// From tokens by hour of the day (all days together), and of weekdays and weekends.
+    fn of(by_hour: &[u64; 24], weekday: u64, weekend: u64) -> Option<Shape> {
+        let total: u64 = by_hour.iter().sum();
         if total == 0 {
             return None;
-        }
-        let mut by_hour = [0u64; 24];
-        for day in cells {
-            for (hour, tokens) in day.iter().enumerate() {
-                by_hour[hour] += tokens;
-            }
         }
         let mut best = (0, 0, 0u64);
         for hours in 1..=4 {
@@ -954,8 +959,6 @@ impl Shape {
         }
         let (quietest, busiest) = (by_hour.iter().min().copied().unwrap_or(0), by_hour.iter().max().copied().unwrap_or(0));
         let flatness = if quietest == 0 { f64::INFINITY } else { busiest as f64 / quietest as f64 };
-        let weekday: u64 = cells[..5].iter().flatten().sum();
-        let weekend: u64 = cells[5..].iter().flatten().sum();
         let weekend_ratio = if weekday == 0 { f64::INFINITY } else { (weekend as f64 / 2.0) / (weekday as f64 / 5.0) };
         Some(Shape { window_start: best.0, window_hours: best.1, window_share: best.2 as f64 / total as f64, flatness, weekend_ratio })
     }
@@ -997,6 +1000,18 @@ mod tests {
         assert_eq!(month_factor(fortnight).round_dp(6), Decimal::new(2_174_049, 6));
     }
 
+    /// The shape of tokens per day of the week and hour.
+    fn shape_of(cells: &[[u64; 24]; 7]) -> Option<Shape> {
+        let mut by_hour = [0u64; 24];
+        for day in cells {
+            for (hour, tokens) in day.iter().enumerate() {
+                by_hour[hour] += tokens;
+            }
+        }
+        let weekday = cells[..5].iter().flatten().sum();
+        Shape::of(&by_hour, weekday, cells[5..].iter().flatten().sum())
+    }
+
     #[test]
     fn shapes_find_scheduled_and_steady_work() {
         let mut nightly = [[0u64; 24]; 7];
@@ -1005,17 +1020,17 @@ mod tests {
             day[2] = 100;
             day[3] = 100;
         }
-        let shape = Shape::of(&nightly).unwrap();
+        let shape = shape_of(&nightly).unwrap();
         assert_eq!((shape.window_start, shape.window_hours), (1, 3));
         assert!((shape.window_share - 1.0).abs() < 1e-12 && (shape.weekend_ratio - 1.0).abs() < 1e-12);
         let steady = [[10u64; 24]; 7];
-        let shape = Shape::of(&steady).unwrap();
+        let shape = shape_of(&steady).unwrap();
         assert!((shape.flatness - 1.0).abs() < 1e-12);
         let mut office = [[0u64; 24]; 7];
         for day in office.iter_mut().take(5) {
             day[13..22].fill(50);
         }
-        let shape = Shape::of(&office).unwrap();
+        let shape = shape_of(&office).unwrap();
         assert_eq!(shape.weekend_ratio, 0.0);
         assert!(shape.flatness.is_infinite());
     }

@@ -20,13 +20,14 @@ use std::sync::Mutex;
 
 use chrono::{DateTime, Duration, NaiveDate, Utc, Weekday};
 use serde::de::DeserializeOwned;
-use serde::{Deserialize, Serialize, Serializer};
+use serde::{Serialize, Serializer};
 use spendlens_analysis::ccusage::{self, Block, BlockOptions, Bucket, CostMode, Counts, Entry, Order, Report, ReportOptions};
 use spendlens_model::{Money, Source, Speed, UsageLine};
-use spendlens_pricing::{PriceBook, Pricer};
+use spendlens_pricing::Pricer;
 use spendlens_store::{LakeExt, UsageDetail};
 
 use crate::ingest::Progress;
+use crate::kept::ViewCache;
 use crate::timezone::ReportZone;
 use crate::transcripts::TranscriptsIngested;
 use crate::{App, AppError};
@@ -223,7 +224,8 @@ impl App {
         };
         let ingested = self.ingest_transcripts(&whose.roots, email, Some(&written), progress)?;
         let lake = self.lake()?;
-        let cache = ViewCache::new(self, &format!("{asked} {email}"), book, lake.scope_usage_version(Source::Transcript, email, None)?);
+        let cache =
+            ViewCache::new(self, "cc", &format!("{asked} {email}"), book, lake.scope_usage_version(Source::Transcript, email, None)?);
         if let Some(kept) = cache.as_ref().and_then(ViewCache::read::<T>) {
             return Ok((ingested, Loaded::Kept(kept)));
         }
@@ -251,53 +253,8 @@ impl App {
     pub(crate) fn cc_keep<T: Serialize>(&self, whose: &Transcripts, asked: &str, answer: &T) {
         let (Ok(book), Ok(lake)) = (self.price_book(), self.lake()) else { return };
         let Ok(version) = lake.scope_usage_version(Source::Transcript, &whose.email, None) else { return };
-        if let Some(cache) = ViewCache::new(self, &format!("{asked} {}", whose.email), book, version) {
+        if let Some(cache) = ViewCache::new(self, "cc", &format!("{asked} {}", whose.email), book, version) {
             cache.write(answer);
-        }
-    }
-}
-
-/// One kept answer (per question and person) and the key of the inputs it must match.
-pub(crate) struct ViewCache {
-    path: PathBuf,
-    key: String,
-}
-
-#[derive(Serialize, Deserialize)]
-struct Kept<T> {
-    key: String,
-    answer: T,
-}
-
-impl ViewCache {
-    /// `None` when this binary cannot be stamped (then nothing is kept).
-    pub(crate) fn new(app: &App, asked: &str, book: &PriceBook, stored: u64) -> Option<Self> {
-        use std::hash::{Hash, Hasher};
-        let executable = std::env::current_exe().and_then(std::fs::metadata).ok()?;
-        let mut slot = std::hash::DefaultHasher::new();
-        asked.hash(&mut slot);
-        let mut inputs = std::hash::DefaultHasher::new();
-        (executable.len(), executable.modified().ok(), format!("{book:?}"), stored).hash(&mut inputs);
-        Some(ViewCache {
-            path: app.settings.cache_dir().join(format!("cc-{:016x}.json", slot.finish())),
-            key: format!("{asked} {:016x}", inputs.finish()),
-        })
-    }
-
-    pub(crate) fn read<T: DeserializeOwned>(&self) -> Option<T> {
-        let kept: Kept<T> = serde_json::from_slice(&std::fs::read(&self.path).ok()?).ok()?;
-        (kept.key == self.key).then_some(kept.answer)
-    }
-
-    /// Best effort: an answer that cannot be kept is computed again next time.
-    pub(crate) fn write<T: Serialize>(&self, answer: &T) {
-        #[derive(Serialize)]
-        struct KeptRef<'a, T> {
-            key: &'a str,
-            answer: &'a T,
-        }
-        if let Ok(bytes) = serde_json::to_vec(&KeptRef { key: &self.key, answer }) {
-            let _ = spendlens_store::atomic::write_file(&self.path, &bytes);
         }
     }
 }

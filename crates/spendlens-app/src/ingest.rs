@@ -78,7 +78,7 @@ impl App {
             )));
         }
         let lines = self.writing(|| if partial { self.store_partial(feed, &all) } else { self.store_parsed(feed, &all) })?;
-        self.alerts_after_write();
+        self.after_write();
         Ok(Ingested { files: paths.len(), lines, problems: Vec::new() })
     }
 
@@ -169,6 +169,7 @@ impl App {
         }
         let records: Vec<_> = seats.iter().map(|seat| seat.to_record(roster_day)).collect();
         self.writing(|| Ok(self.lake()?.replace_cost(Source::Roster, "roster", Replace::Scope, &records)?))?;
+        self.keep_api_months_current();
         Ok(Ingested { files: paths.len(), lines: records.len(), problems: Vec::new() })
     }
 
@@ -179,6 +180,7 @@ impl App {
         let text = std::fs::read(path).map_err(|error| AppError::file("reading", path, error))?;
         self.writing(|| Ok(spendlens_store::atomic::write_file(&self.settings.orgmap_path(), &text)?))?;
         self.forget_orgmap();
+        self.keep_api_months_current();
         Ok(Ingested {
             files: 1,
             lines: map.teams.len() + map.features.len() + usize::from(map.claude_code.is_some()),

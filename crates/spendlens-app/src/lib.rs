@@ -36,6 +36,7 @@ mod error;
 pub mod forecast;
 pub mod ingest;
 pub mod init;
+mod kept;
 pub mod ledger;
 pub mod merge;
 pub mod optimise;

@@ -61,7 +61,7 @@ impl App {
             let state = self.sync_state()?;
             Ok(spendlens_sync::run(&mut Storing { app: self }, state, settings, progress)?)
         })?;
-        self.alerts_after_write();
+        self.after_write();
         let endpoints = report
             .windows
             .iter()

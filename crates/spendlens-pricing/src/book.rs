@@ -405,4 +405,17 @@ impl PriceBook {
     pub fn models(&self) -> impl Iterator<Item = &ModelPrices> {
         self.models.values()
     }
+
+    /// Every day on which some price of the book may change (a rate card's first day, a
+    /// discount's first day and its exclusive end), sorted, each once. Between two of them every
+    /// model, tier and token type keeps one rate, so quantities of those days can be summed
+    /// before they are priced.
+    pub fn change_days(&self) -> Vec<Day> {
+        let cards = self.models.values().flat_map(|model| model.rates.iter().map(|(from, _)| *from));
+        let discounts = self.discounts.iter().flat_map(|discount| [discount.from, discount.until]).flatten();
+        let mut days: Vec<Day> = cards.chain(discounts).collect();
+        days.sort_unstable();
+        days.dedup();
+        days
+    }
 }

@@ -10,7 +10,7 @@ use spendlens_model::{Period, Source, UsageLine};
 use crate::decode::{PRICED_LEAVES_OUT, UsageDetail, decode_usage_lines_into};
 use crate::encode::{compare_usage, usage_schema};
 use crate::files::{list_directory, read_checked_parquet};
-use crate::layout::{Table, legacy_scope_stem, parse_day_partition, scope_file_name, scope_stem};
+use crate::layout::{Table, is_temporary, legacy_scope_stem, parse_day_partition, parse_source_partition, scope_file_name, scope_stem};
 use crate::{ScopeFile, Store, StoreError};
 
 /// The partition files of one scope of one source with a day in `period` (all if `None`), in day
@@ -33,14 +33,60 @@ pub(crate) fn scope_files(store: &Store, source: Source, scope: &str, period: Op
             Err(error) if error.kind() == std::io::ErrorKind::NotFound => continue,
             Err(error) => return Err(StoreError::io("inspect", &file, error)),
         };
-        let mut stamp = std::hash::DefaultHasher::new();
-        metadata.len().hash(&mut stamp);
-        metadata.modified().ok().and_then(|time| time.duration_since(std::time::UNIX_EPOCH).ok()).hash(&mut stamp);
-        #[cfg(unix)]
-        std::os::unix::fs::MetadataExt::ino(&metadata).hash(&mut stamp);
-        files.push(ScopeFile { day, location: file.to_string_lossy().into_owned(), stamp: stamp.finish() });
+        files.push(ScopeFile { day, location: file.to_string_lossy().into_owned(), stamp: stamp(&metadata) });
     }
     Ok(files)
+}
+
+/// A hash of a file's length, modification time and inode: it changes whenever the file is
+/// written or replaced.
+fn stamp(metadata: &std::fs::Metadata) -> u64 {
+    let mut stamp = std::hash::DefaultHasher::new();
+    metadata.len().hash(&mut stamp);
+    metadata.modified().ok().and_then(|time| time.duration_since(std::time::UNIX_EPOCH).ok()).hash(&mut stamp);
+    #[cfg(unix)]
+    std::os::unix::fs::MetadataExt::ino(metadata).hash(&mut stamp);
+    stamp.finish()
+}
+
+/// The version of the days of `period` (all if `None`): a hash of the name and stamp of every
+/// usage, cost and activity file filed under one of them, and of every file read whole whatever
+/// the period (the directory's snapshots, the roster's seat records). Rollup summaries are left
+/// out: they change how a day is read, never what it holds.
+pub(crate) fn lake_version(store: &Store, period: Option<Period>) -> Result<u64, StoreError> {
+    let mut hash = std::hash::DefaultHasher::new();
+    let add_files = |directory: &std::path::Path, hash: &mut std::hash::DefaultHasher| -> Result<(), StoreError> {
+        for (name, path, is_directory) in list_directory(directory)? {
+            if is_directory || is_temporary(&name) {
+                continue;
+            }
+            let metadata = match std::fs::metadata(&path) {
+                Ok(metadata) => metadata,
+                // Replaced or removed while listed: a version of its own.
+                Err(error) if error.kind() == std::io::ErrorKind::NotFound => continue,
+                Err(error) => return Err(StoreError::io("inspect", &path, error)),
+            };
+            (path.to_string_lossy(), stamp(&metadata)).hash(hash);
+        }
+        Ok(())
+    };
+    for table in Table::ALL {
+        for (name, source_directory, is_directory) in list_directory(&store.layout.table(table))? {
+            let Some(source) = parse_source_partition(&name).filter(|_| is_directory) else { continue };
+            if !table.has_day() {
+                add_files(&source_directory, &mut hash)?;
+                continue;
+            }
+            let whole = table == Table::Cost && source == Source::Roster;
+            for (name, day_directory, is_directory) in list_directory(&source_directory)? {
+                let Some(day) = parse_day_partition(&name).filter(|_| is_directory) else { continue };
+                if whole || period.is_none_or(|period| period.contains(day)) {
+                    add_files(&day_directory, &mut hash)?;
+                }
+            }
+        }
+    }
+    Ok(hash.finish())
 }
 
 /// One scope file's lines, only the columns `detail` names decoded, sorted.

@@ -95,6 +95,15 @@ pub trait Lake: Send + Sync {
     /// if `None`): the shape of each key's traffic (what the optimiser reads).
     fn hour_profiles(&self, source: Source, period: Option<Period>) -> Result<Vec<HourProfile>, StoreError>;
 
+    /// A number that changes whenever a usage, cost or activity file of a day in `period` (all
+    /// if `None`), or a file read whole (the directory, the roster's seats), is written, replaced
+    /// or removed: lets a caller keep what it computed from those days until then. `None`: this
+    /// engine cannot tell, and nothing should be kept.
+    fn version(&self, period: Option<Period>) -> Result<Option<u64>, StoreError> {
+        let _ = period;
+        Ok(None)
+    }
+
     /// The usage partition files of one scope of one source with a day in `period` (all if
     /// `None`), in day order.
     fn scope_usage_files(&self, source: Source, scope: &str, period: Option<Period>) -> Result<Vec<ScopeFile>, StoreError>;
@@ -239,6 +248,10 @@ impl Lake for Store {
 
     fn hour_profiles(&self, source: Source, period: Option<Period>) -> Result<Vec<HourProfile>, StoreError> {
         crate::hours::hour_profiles(self, source, period)
+    }
+
+    fn version(&self, period: Option<Period>) -> Result<Option<u64>, StoreError> {
+        crate::direct::lake_version(self, period).map(Some)
     }
 
     fn scope_usage_files(&self, source: Source, scope: &str, period: Option<Period>) -> Result<Vec<ScopeFile>, StoreError> {

@@ -564,6 +564,10 @@ impl Lake for SqlLake {
         hour_profiles(&self.store, source, period)
     }
 
+    fn version(&self, period: Option<Period>) -> Result<Option<u64>, StoreError> {
+        Lake::version(&self.store, period)
+    }
+
     fn scope_usage_files(&self, source: Source, scope: &str, period: Option<Period>) -> Result<Vec<ScopeFile>, StoreError> {
         self.store.scope_usage_files(source, scope, period)
     }

@@ -3,6 +3,7 @@
 //! with cache components, and the plan's sequencing without double counting.
 
 use spendlens_analysis::optimise::{Confidence, KeyBilling, Optimisation, OptimiseInput, optimise};
+use spendlens_analysis::traffic::TrafficShape;
 use spendlens_analysis::{Driver, Ledger, LedgerEntry};
 use spendlens_model::{
     CostKind, Day, FeatureRule, Glob, HourProfile, Lever, LeverRule, LeverStatus, Money, OrgMap, Path, Period, ServiceTier, Source,
@@ -99,7 +100,8 @@ fn ledger(rows: &[(&str, &str, &str)]) -> Ledger {
 fn run(usage: &[UsageLine], hours: &[HourProfile], ledger: &Ledger, orgmap: &OrgMap) -> Optimisation {
     let book = book();
     let billing = KeyBilling::of(ledger, october(), &[]);
-    optimise(OptimiseInput { period: october(), usage, hours, billing: &billing, orgmap, book: &book, feature: None })
+    let hours = TrafficShape::of_profiles(hours);
+    optimise(OptimiseInput { period: october(), usage, hours: &hours, billing: &billing, orgmap, book: &book, feature: None })
 }
 
 fn tokens(input: u64, output: u64) -> TokenCounts {

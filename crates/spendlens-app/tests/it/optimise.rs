@@ -183,3 +183,74 @@ fn repricing_a_discount_scales_exactly_the_models_it_names() {
         }
     }
 }
+
+/// The optimiser's kept months (`DATA_DIR/cache/optimise-*.json`) files.
+fn kept_months(demo: &Demo) -> Vec<std::path::PathBuf> {
+    let Ok(entries) = std::fs::read_dir(demo._dir.path().join("data").join("cache")) else { return Vec::new() };
+    let mut kept: Vec<_> = entries
+        .map(|entry| entry.unwrap().path())
+        .filter(|path| path.file_name().unwrap().to_string_lossy().starts_with("optimise-"))
+        .collect();
+    kept.sort();
+    kept
+}
+
+fn answer_json(demo: &Demo) -> String {
+    spendlens_app::views::to_json(&demo.app.optimise(demo.window, None).unwrap()).unwrap()
+}
+
+/// What a run that keeps nothing answers: every month's ledger assembled again.
+fn assembled_json(demo: &Demo) -> String {
+    std::fs::remove_dir_all(demo._dir.path().join("data").join("cache")).unwrap();
+    let answer = answer_json(demo);
+    assert!(!kept_months(demo).is_empty());
+    answer
+}
+
+#[test]
+fn kept_months_answer_as_the_ledgers_do_are_read_and_follow_writes() {
+    let demo = demo(None);
+    assert!(kept_months(&demo).is_empty(), "nothing is kept before the optimiser is asked");
+    let first = answer_json(&demo);
+    // The window is September's last 29 days (a part of a month: never kept) and October.
+    let kept = kept_months(&demo);
+    assert_eq!(kept.len(), 1, "{kept:?}");
+    assert_eq!(answer_json(&demo), first, "answered from the kept month");
+
+    // The kept month is what the second run read: dollars changed in it show in the answer.
+    let mut month: serde_json::Value = serde_json::from_slice(&std::fs::read(&kept[0]).unwrap()).unwrap();
+    let billed = month["answer"]["billing"]["billed"].as_object_mut().unwrap();
+    assert!(!billed.is_empty());
+    for amount in billed.values_mut() {
+        *amount = serde_json::Value::String("1000000".into());
+    }
+    std::fs::write(&kept[0], serde_json::to_vec(&month).unwrap()).unwrap();
+    let tampered = demo.app.optimise(demo.window, None).unwrap();
+    let spend = |json: &str| -> Money {
+        let value: serde_json::Value = serde_json::from_str(json).unwrap();
+        value["plan"]["api_spend_usd"].as_str().unwrap().parse().unwrap()
+    };
+    assert!(tampered.plan.api_spend_usd > spend(&first) + Money::from_cents(10_000_000), "the kept month was not read");
+
+    // A write the month depends on (here the org map, with a feature that claims no traffic)
+    // makes it stale: the write remakes it, and the answer is the assembled one again.
+    let orgmap = demo._dir.path().join("orgmap.toml");
+    let mut text = std::fs::read_to_string(demo._dir.path().join("data").join("orgmap.toml")).unwrap();
+    text.push_str(
+        "\n[[feature]]\nname = \"claims-nothing\"\napi_keys = [\"apikey_claims_nothing\"]\napi_key_names = []\nworkspaces = []\n",
+    );
+    std::fs::write(&orgmap, text).unwrap();
+    demo.app.install_orgmap(&orgmap).unwrap();
+    let remade = std::fs::read(&kept[0]).unwrap();
+    assert!(!String::from_utf8_lossy(&remade).contains("\"1000000\""), "the write did not remake the month");
+    let after_write = answer_json(&demo);
+    assert_eq!(after_write, first, "a feature claiming nothing changes no answer");
+    assert_eq!(assembled_json(&demo), after_write);
+
+    // A kept month that cannot be read is assembled again, and kept whole again.
+    let kept = kept_months(&demo);
+    let bytes = std::fs::read(&kept[0]).unwrap();
+    std::fs::write(&kept[0], &bytes[..bytes.len() / 2]).unwrap();
+    assert_eq!(answer_json(&demo), first);
+    assert_eq!(std::fs::read(&kept[0]).unwrap().len(), bytes.len());
+}

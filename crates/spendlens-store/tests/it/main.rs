@@ -9,6 +9,7 @@ mod crash;
 mod engines;
 mod hours;
 mod idempotence;
+mod lake_version;
 mod open;
 mod replace;
 mod rollup;

@@ -315,11 +315,11 @@ impl<'d> KeyBillingCollector<'d> {
     }
 }
 
-fn gather<'a>(input: &OptimiseInput<'a>, traffic: &'a [UsageLine]) -> Vec<Subject<'a>> {
+fn gather<'a>(input: &OptimiseInput<'a>, traffic: &'a [std::borrow::Cow<'a, UsageLine>]) -> Vec<Subject<'a>> {
     let (by_key, billed) = (&input.billing.subjects, &input.billing.billed);
     let mut subjects: BTreeMap<String, Subject<'a>> = BTreeMap::new();
     let subject_of = |key: &Option<String>| key.as_ref().and_then(|key| by_key.get(key).map(|subject| (key.clone(), subject.clone())));
-    for line in traffic {
+    for line in traffic.iter().map(AsRef::as_ref) {
         if !matches!(line.source, Source::AdminUsage | Source::AdminAnalyticsUsage) {
             continue;
         }

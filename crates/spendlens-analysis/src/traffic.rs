@@ -9,6 +9,7 @@
 //! only what the optimiser reads (tokens by hour of the day, weekdays against weekends, and the
 //! spread of input over the hours it runs), so a month's shapes are small and months add.
 
+use std::borrow::Cow;
 use std::collections::hash_map::Entry;
 
 use rustc_hash::FxHashMap;
@@ -59,16 +60,17 @@ type GrainKey<'l> = (Day, Path, &'l Identity, &'l str, ServiceTier, ContextWindo
 /// lines summed per chunk and every other dimension (each sum dated from its chunk's first day to
 /// its end), the Usage Analytics API's day lines as they are (its request counts per day are
 /// evidence). Other sources and days outside the period are left out. In the order each sum or
-/// line is first met, so lines already at this grain come back as they were.
-pub fn api_traffic_lines<'a>(usage: impl IntoIterator<Item = &'a UsageLine>, chunks: &Chunks) -> Vec<UsageLine> {
-    let mut out: Vec<UsageLine> = Vec::new();
-    let mut places: FxHashMap<GrainKey<'a>, usize> = FxHashMap::default();
+/// line is first met; a line already at this grain (a kept month's) is borrowed, not copied.
+pub fn api_traffic_lines<'a>(usage: &'a [UsageLine], chunks: &Chunks) -> Vec<Cow<'a, UsageLine>> {
+    let mut out: Vec<Cow<'a, UsageLine>> = Vec::new();
+    // Sized for lines already at the grain: never rehashed.
+    let mut places: FxHashMap<GrainKey<'a>, usize> = FxHashMap::with_capacity_and_hasher(usage.len(), Default::default());
     for line in usage {
         if !chunks.period.contains(line.day()) {
             continue;
         }
         match line.source {
-            Source::AdminAnalyticsUsage => out.push(line.clone()),
+            Source::AdminAnalyticsUsage => out.push(Cow::Borrowed(line)),
             Source::AdminUsage => {
                 let chunk = chunks.of(line.day());
                 let key = (
@@ -83,7 +85,7 @@ pub fn api_traffic_lines<'a>(usage: impl IntoIterator<Item = &'a UsageLine>, chu
                 );
                 match places.entry(key) {
                     Entry::Occupied(place) => {
-                        let summed = &mut out[*place.get()];
+                        let summed = out[*place.get()].to_mut();
                         summed.quantities.add(&line.quantities);
                         summed.reported_cost = match (summed.reported_cost, line.reported_cost) {
                             (Some(mine), Some(theirs)) => Some(mine + theirs),
@@ -92,10 +94,15 @@ pub fn api_traffic_lines<'a>(usage: impl IntoIterator<Item = &'a UsageLine>, chu
                     }
                     Entry::Vacant(place) => {
                         place.insert(out.len());
-                        let mut summed = line.clone();
-                        summed.start = chunk.start_time();
-                        summed.end = chunk.end_time();
-                        out.push(summed);
+                        let (start, end) = (chunk.start_time(), chunk.end_time());
+                        if line.start == start && line.end == end {
+                            out.push(Cow::Borrowed(line));
+                        } else {
+                            let mut summed = line.clone();
+                            summed.start = start;
+                            summed.end = end;
+                            out.push(Cow::Owned(summed));
+                        }
                     }
                 }
             }
@@ -268,7 +275,7 @@ until = "2026-11-10"
             line(Source::AdminUsage, "k1", "2026-10-07", 9, 9),
             line(Source::Transcript, "k1", "2026-10-05", 9, 9),
         ];
-        let summed = api_traffic_lines(&usage, &chunks);
+        let summed: Vec<UsageLine> = api_traffic_lines(&usage, &chunks).into_iter().map(Cow::into_owned).collect();
         let rows: Vec<(Source, String, String, String, ServiceTier, u64, u64)> = summed
             .iter()
             .map(|line| {
@@ -298,7 +305,9 @@ until = "2026-11-10"
         );
         assert_eq!(summed[1], analytics);
         // Lines at the grain already come back as they were.
-        assert_eq!(api_traffic_lines(&summed, &chunks), summed);
+        let again = api_traffic_lines(&summed, &chunks);
+        assert!(again.iter().all(|line| matches!(line, Cow::Borrowed(_))));
+        assert_eq!(again.into_iter().map(Cow::into_owned).collect::<Vec<_>>(), summed);
     }
 
     fn profile(weekday: u8, hour: u8, days: u64, input: u64, output: u64) -> HourProfile {

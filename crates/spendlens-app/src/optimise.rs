@@ -2,6 +2,7 @@
 //! against their counterfactual (`savings`), and the same history under another price book
 //! (`reprice`).
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::path::Path as FilePath;
 
@@ -26,6 +27,7 @@ use crate::{App, AppError};
 #[derive(Debug, Clone, Serialize, Deserialize)]
 struct ApiMonth {
     billing: KeyBilling,
+    #[serde(with = "crate::kept::compact_lines")]
     lines: Vec<UsageLine>,
     shapes: Vec<TrafficShape>,
 }
@@ -47,14 +49,13 @@ impl App {
     /// (`feature`: only that feature, or API key label).
     pub fn optimise(&self, period: Period, feature: Option<&str>) -> Result<Optimisation, AppError> {
         let months = self.api_months(period)?;
+        let hours = TrafficShape::merged(months.iter().flat_map(|month| &month.shapes));
         let mut billing = KeyBilling::default();
         let mut usage = Vec::with_capacity(months.iter().map(|month| month.lines.len()).sum());
-        for month in &months {
-            billing.merge(month.billing.clone());
-            usage.extend_from_slice(&month.lines);
+        for month in months {
+            billing.merge(month.billing);
+            usage.extend(month.lines);
         }
-        let hours = TrafficShape::merged(months.iter().flat_map(|month| &month.shapes));
-        drop(months);
         let orgmap = self.orgmap()?;
         let book = self.price_book()?;
         Ok(optimise(OptimiseInput { period, usage: &usage, hours: &hours, billing: &billing, orgmap: &orgmap, book, feature }))
@@ -141,7 +142,7 @@ impl App {
     fn api_month(&self, part: Period, directory: &[DirectoryEntry], seats: &[Seat]) -> Result<ApiMonth, AppError> {
         let mut collector = KeyBillingCollector::new(part, directory);
         let (_, usage) = self.ledger_each(part, directory, seats, &mut |entry| collector.add(&entry))?;
-        let lines = api_traffic_lines(&usage, &Chunks::new(part, self.price_book()?));
+        let lines = api_traffic_lines(&usage, &Chunks::new(part, self.price_book()?)).into_iter().map(Cow::into_owned).collect();
         drop(usage);
         let shapes = TrafficShape::of_profiles(&self.lake()?.hour_profiles(Source::AdminUsage, Some(part))?);
         Ok(ApiMonth { billing: collector.finish(), lines, shapes })

@@ -18,7 +18,10 @@ Both results are materialised in memory (a temporary table each), as spendlens h
 the script prints their row counts. DuckDB uses every core it finds.
 """
 
+import atexit
+import shutil
 import sys
+import tempfile
 import time
 
 import duckdb
@@ -57,6 +60,11 @@ def main() -> None:
     from_summaries = "--summaries" in sys.argv[4:]
     lake = f"{data_dir}/lake/usage"
     con = duckdb.connect()
+    # What DuckDB spills past its memory limit goes to a temporary directory of its own, never
+    # into the working directory.
+    spill = tempfile.mkdtemp(prefix="optimise-duckdb-")
+    atexit.register(shutil.rmtree, spill, ignore_errors=True)
+    con.execute(f"SET temp_directory = '{spill}'")
     period = f"\"day\" BETWEEN DATE '{since}' AND DATE '{until}'"
     scan = (
         "read_parquet('{glob}', hive_partitioning = true, union_by_name = true, "

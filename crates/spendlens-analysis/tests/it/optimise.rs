@@ -233,3 +233,45 @@ fn the_org_map_turns_estimates_into_plans_or_rules_them_out() {
     assert_eq!(answer.plan.features[0].levers, [Lever::Caching, Lever::Batch]);
     assert_eq!(answer.plan.features[0].saving_usd, money("73.00"));
 }
+
+#[test]
+fn requests_per_hour_are_read_from_each_month_s_hours_of_the_week() {
+    // 1,000 requests of 10,000 uncached input tokens each: 400 on a Monday of September, 600 on
+    // a Monday of October, all at 02:00. Each month's shape holds its one hour of the week:
+    // 4M input over 1 day, and 6M over 1 day. Requests per hour, weighted by requests:
+    //   (4M^2/1 + 6M^2/1) / (10,000 x 10M) = 52e12 / 1e11 = 520
+    // (one cell over both months would say (10M)^2/2 / 1e11 = 500: each month's hours count apart).
+    let period = Period::new(day("2026-09-01"), day("2026-11-01"));
+    let usage = vec![
+        traffic("kp", "test-big", "2026-09-14", tokens(4_000_000, 8_000)),
+        requests("kp", "test-big", "2026-09-14", 400, 4_000_000),
+        traffic("kp", "test-big", "2026-10-12", tokens(6_000_000, 12_000)),
+        requests("kp", "test-big", "2026-10-12", 600, 6_000_000),
+    ];
+    let monday = |input: u64| HourProfile {
+        api_key_id: Some("kp".into()),
+        model: "test-big".into(),
+        service_tier: ServiceTier::Standard,
+        weekday: 0,
+        hour: 2,
+        days: 1,
+        tokens: TokenCounts { input, ..TokenCounts::default() },
+    };
+    let months = [TrafficShape::of_profiles(&[monday(4_000_000)]), TrafficShape::of_profiles(&[monday(6_000_000)])];
+    let hours = TrafficShape::merged(months.iter().flatten());
+    assert_eq!(hours.len(), 1);
+    let book = book();
+    let billing = KeyBilling::of(&ledger(&[("pipeline", "kp", "101")]), period, &[]);
+    let answer = optimise(OptimiseInput {
+        period,
+        usage: &usage,
+        hours: &hours,
+        billing: &billing,
+        orgmap: &OrgMap::default(),
+        book: &book,
+        feature: None,
+    });
+    let caching = answer.opportunities.iter().find(|o| o.lever == Lever::Caching).expect("a caching opportunity");
+    assert!(caching.evidence.iter().any(|line| line.starts_with("about 520 requests per hour when it runs")), "{:#?}", caching.evidence);
+    assert!(caching.evidence.iter().any(|line| line.contains("1,000 requests, 10,000 uncached input tokens per request")));
+}

@@ -127,8 +127,9 @@ impl App {
         }
         let directory = self.lake()?.directory()?;
         let seats = self.roster_seats()?;
+        let alone = todo.len() == 1;
         parallel::map_with(2, todo, |at| -> Result<(usize, ApiMonth), AppError> {
-            let month = self.api_month(parts[at], &directory, &seats)?;
+            let month = self.api_month(parts[at], &directory, &seats, alone)?;
             if let Some(cache) = &caches[at] {
                 cache.write(&month);
             }
@@ -139,13 +140,30 @@ impl App {
     }
 
     /// [`ApiMonth`] of `part` (one month or less), from its ledger, usage and hour profiles.
-    fn api_month(&self, part: Period, directory: &[DirectoryEntry], seats: &[Seat]) -> Result<ApiMonth, AppError> {
-        let mut collector = KeyBillingCollector::new(part, directory);
-        let (_, usage) = self.ledger_each(part, directory, seats, &mut |entry| collector.add(&entry))?;
-        let lines = api_traffic_lines(&usage, &Chunks::new(part, self.price_book()?)).into_iter().map(Cow::into_owned).collect();
-        drop(usage);
-        let shapes = TrafficShape::of_profiles(&self.lake()?.hour_profiles(Source::AdminUsage, Some(part))?);
-        Ok(ApiMonth { billing: collector.finish(), lines, shapes })
+    /// `beside`: the hour profiles are read on a thread of their own while the ledger is
+    /// assembled on one core (for a month made alone: months made two at once keep both cores
+    /// busy, and would hold twice the memory).
+    fn api_month(&self, part: Period, directory: &[DirectoryEntry], seats: &[Seat], beside: bool) -> Result<ApiMonth, AppError> {
+        let shapes = || -> Result<Vec<TrafficShape>, AppError> {
+            Ok(TrafficShape::of_profiles(&self.lake()?.hour_profiles(Source::AdminUsage, Some(part))?))
+        };
+        let ledger = || -> Result<(KeyBilling, Vec<UsageLine>), AppError> {
+            let mut collector = KeyBillingCollector::new(part, directory);
+            let (_, usage) = self.ledger_each(part, directory, seats, &mut |entry| collector.add(&entry))?;
+            let lines = api_traffic_lines(&usage, &Chunks::new(part, self.price_book()?)).into_iter().map(Cow::into_owned).collect();
+            Ok((collector.finish(), lines))
+        };
+        let (ledger, shapes) = if beside {
+            std::thread::scope(|scope| {
+                let shapes = scope.spawn(shapes);
+                let ledger = ledger();
+                (ledger, shapes.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)))
+            })
+        } else {
+            (ledger(), shapes())
+        };
+        let (billing, lines) = ledger?;
+        Ok(ApiMonth { billing, lines, shapes: shapes? })
     }
 
     /// What `add` keeps of `span`'s ledger, and the span's API traffic (the usage report's and

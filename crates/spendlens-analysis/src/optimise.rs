@@ -796,24 +796,16 @@ impl Context<'_, '_> {
     fn batch(&self) -> Option<Found> {
         let book = self.book();
         // Per key and model on the standard tier: where in the week the tokens fall.
-        let mut shapes: BTreeMap<(Option<String>, String), TrafficShape> = BTreeMap::new();
-        for profile in &self.subject.hours {
-            if profile.service_tier != ServiceTier::Standard {
-                continue;
-            }
-            match shapes.entry((profile.api_key_id.clone(), profile.model.clone())) {
-                std::collections::btree_map::Entry::Occupied(mut shape) => shape.get_mut().add(profile),
-                std::collections::btree_map::Entry::Vacant(place) => {
-                    place.insert((*profile).clone());
-                }
-            }
-        }
+        let mut shapes =
+            TrafficShape::merged(self.subject.hours.iter().copied().filter(|shape| shape.service_tier == ServiceTier::Standard));
+        shapes.sort_by(|left, right| (&left.api_key_id, &left.model).cmp(&(&right.api_key_id, &right.model)));
         let mut batchable: BTreeSet<(Option<String>, String)> = BTreeSet::new();
         let mut evidence = Vec::new();
         let mut confidence = Confidence::Low;
         let mut reason = String::new();
-        for (key, traffic) in &shapes {
+        for traffic in &shapes {
             let Some(shape) = Shape::of(&traffic.by_hour, traffic.weekday_tokens, traffic.weekend_tokens) else { continue };
+            let key = (traffic.api_key_id.clone(), traffic.model.clone());
             let found = if shape.window_share >= 0.9 && shape.window_hours <= 4 && shape.weekend_ratio >= 0.7 {
                 (
                     Confidence::High,
@@ -837,7 +829,7 @@ impl Context<'_, '_> {
                 confidence = found.0;
                 reason = found.1.clone();
             }
-            batchable.insert(key.clone());
+            batchable.insert(key);
         }
         if batchable.is_empty() {
             return None;
@@ -928,7 +920,6 @@ impl Context<'_, '_> {
 }
 
 /// Where in the week a key's tokens fall.
-#[derive(Debug)]
 struct Shape {
     /// The busiest run of at most four consecutive hours of the day (all days together).
     window_start: usize,

@@ -430,20 +430,6 @@ impl App {
 
     /// After a write (ingest, sync): checks alerts when `config.toml` asks for any, and tells the
     /// face what was posted or what failed. A failure here never fails the write.
-    /// What follows a write of new data: the kept optimiser months it made stale remade
-    /// ([`App::refresh_api_months`]), then the alerts checked.
-    pub(crate) fn after_write(&self) {
-        self.keep_api_months_current();
-        self.alerts_after_write();
-    }
-
-    /// [`App::refresh_api_months`], a failure told, never returned: the write itself stands.
-    pub(crate) fn keep_api_months_current(&self) {
-        if let Err(error) = self.refresh_api_months() {
-            (self.notify)(&format!("optimise: the kept months could not be remade ({error}); the next `optimise` remakes them"));
-        }
-    }
-
     pub(crate) fn alerts_after_write(&self) {
         match self.alerts_configured().and_then(|configured| if configured { self.check_alerts().map(Some) } else { Ok(None) }) {
             Ok(None) => {}

@@ -82,6 +82,14 @@ impl App {
         Ok(Ingested { files: paths.len(), lines, problems: Vec::new() })
     }
 
+    /// What follows a write of new data (an Admin API feed ingested or synced): the kept
+    /// optimiser months it made stale remade ([`App::keep_api_months_current`]), then the alerts
+    /// checked.
+    pub(crate) fn after_write(&self) {
+        self.keep_api_months_current();
+        self.alerts_after_write();
+    }
+
     /// Stores pages that are knowingly a part of their answer: only the days holding lines are
     /// replaced, and listing entries are added to (or replace, by id) the stored snapshot.
     fn store_partial(&self, feed: Feed, parsed: &Parsed) -> Result<usize, AppError> {

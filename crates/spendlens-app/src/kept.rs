@@ -36,14 +36,22 @@ impl ViewCache {
     pub(crate) fn new(app: &App, kind: &str, asked: &str, book: &PriceBook, stored: u64) -> Option<Self> {
         use std::hash::{Hash, Hasher};
         let executable = std::env::current_exe().and_then(std::fs::metadata).ok()?;
-        let mut slot = std::hash::DefaultHasher::new();
-        asked.hash(&mut slot);
         let mut inputs = std::hash::DefaultHasher::new();
         (executable.len(), executable.modified().ok(), format!("{book:?}"), stored).hash(&mut inputs);
-        Some(ViewCache {
-            path: app.settings.cache_dir().join(format!("{kind}-{:016x}.json", slot.finish())),
-            key: format!("{asked} {:016x}", inputs.finish()),
-        })
+        Some(ViewCache { path: Self::path(app, kind, asked), key: format!("{asked} {:016x}", inputs.finish()) })
+    }
+
+    /// Where the answer of `kind` for `asked` is kept, whatever its key.
+    fn path(app: &App, kind: &str, asked: &str) -> PathBuf {
+        use std::hash::{Hash, Hasher};
+        let mut slot = std::hash::DefaultHasher::new();
+        asked.hash(&mut slot);
+        app.settings.cache_dir().join(format!("{kind}-{:016x}.json", slot.finish()))
+    }
+
+    /// Whether an answer of `kind` for `asked` is kept, current or not (cheap: no key is made).
+    pub(crate) fn is_kept(app: &App, kind: &str, asked: &str) -> bool {
+        Self::path(app, kind, asked).is_file()
     }
 
     pub(crate) fn read<T: DeserializeOwned>(&self) -> Option<T> {

@@ -4,9 +4,8 @@
 
 use std::borrow::Cow;
 use std::collections::BTreeMap;
-use std::path::Path as FilePath;
-
 use std::hash::{Hash, Hasher};
+use std::path::Path as FilePath;
 
 use serde::{Deserialize, Serialize};
 use spendlens_analysis::LedgerEntry;
@@ -24,12 +23,20 @@ use crate::{App, AppError};
 /// the month's API traffic at the optimiser's grain ([`api_traffic_lines`]) and its traffic
 /// shapes. Months add up to a period's input: billing merged in order, lines one after another,
 /// shapes added ([`TrafficShape::merged`]).
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Serialize, Deserialize)]
 struct ApiMonth {
     billing: KeyBilling,
     #[serde(with = "crate::kept::compact_lines")]
     lines: Vec<UsageLine>,
     shapes: Vec<TrafficShape>,
+}
+
+/// The kind of kept answer an [`ApiMonth`] is ([`ViewCache`]).
+const API_MONTH: &str = "optimise";
+
+/// The question a kept [`ApiMonth`] answers: the month's.
+fn api_month_question(month: Period) -> String {
+    format!("api traffic {}", month.label())
 }
 
 /// `span` cut at the first of each month.
@@ -88,7 +95,9 @@ impl App {
     /// Returns how many months were remade.
     pub fn refresh_api_months(&self) -> Result<usize, AppError> {
         let Some((first, last)) = self.lake()?.usage_span()? else { return Ok(0) };
-        let parts = month_parts(Period::new(Period::month_of(first).start, Period::month_of(last).end));
+        let mut parts = month_parts(Period::new(Period::month_of(first).start, Period::month_of(last).end));
+        // Only months kept before: a lake whose months were never asked about pays nothing.
+        parts.retain(|part| ViewCache::is_kept(self, API_MONTH, &api_month_question(*part)));
         let caches = self.api_month_caches(&parts)?;
         let todo: Vec<usize> =
             caches.iter().enumerate().filter(|(_, cache)| cache.as_ref().is_some_and(ViewCache::is_stale)).map(|(at, _)| at).collect();
@@ -108,10 +117,18 @@ impl App {
             let Some(version) = lake.version(Some(part))? else { return Ok(None) };
             let mut stored = std::hash::DefaultHasher::new();
             (version, &orgmap).hash(&mut stored);
-            Ok(ViewCache::new(self, "optimise", &format!("api traffic {}", part.label()), book, stored.finish()))
+            Ok(ViewCache::new(self, API_MONTH, &api_month_question(part), book, stored.finish()))
         })
         .into_iter()
         .collect()
+    }
+
+    /// [`App::refresh_api_months`] after a write, a failure told, never returned: the write
+    /// itself stands.
+    pub(crate) fn keep_api_months_current(&self) {
+        if let Err(error) = self.refresh_api_months() {
+            (self.notify)(&format!("optimise: the kept months could not be remade ({error}); the next `optimise` remakes them"));
+        }
     }
 
     /// [`ApiMonth`] of each of `parts` named by `todo`, two at once (a ledger's assembly runs on

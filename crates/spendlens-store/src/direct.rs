@@ -55,38 +55,41 @@ fn stamp(metadata: &std::fs::Metadata) -> u64 {
 /// out: they change how a day is read, never what it holds.
 pub(crate) fn lake_version(store: &Store, period: Option<Period>) -> Result<u64, StoreError> {
     let mut hash = std::hash::DefaultHasher::new();
-    let add_files = |directory: &std::path::Path, hash: &mut std::hash::DefaultHasher| -> Result<(), StoreError> {
-        for (name, path, is_directory) in list_directory(directory)? {
-            if is_directory || is_temporary(&name) {
-                continue;
-            }
-            let metadata = match std::fs::metadata(&path) {
-                Ok(metadata) => metadata,
-                // Replaced or removed while listed: a version of its own.
-                Err(error) if error.kind() == std::io::ErrorKind::NotFound => continue,
-                Err(error) => return Err(StoreError::io("inspect", &path, error)),
-            };
-            (path.to_string_lossy(), stamp(&metadata)).hash(hash);
-        }
-        Ok(())
-    };
     for table in Table::ALL {
         for (name, source_directory, is_directory) in list_directory(&store.layout.table(table))? {
             let Some(source) = parse_source_partition(&name).filter(|_| is_directory) else { continue };
             if !table.has_day() {
-                add_files(&source_directory, &mut hash)?;
+                hash_files(&source_directory, &mut hash)?;
                 continue;
             }
             let whole = table == Table::Cost && source == Source::Roster;
             for (name, day_directory, is_directory) in list_directory(&source_directory)? {
                 let Some(day) = parse_day_partition(&name).filter(|_| is_directory) else { continue };
                 if whole || period.is_none_or(|period| period.contains(day)) {
-                    add_files(&day_directory, &mut hash)?;
+                    hash_files(&day_directory, &mut hash)?;
                 }
             }
         }
     }
     Ok(hash.finish())
+}
+
+/// The name and stamp of every file of `directory` (not its folders, nor a write's temporary
+/// files) added to `hash`.
+fn hash_files(directory: &std::path::Path, hash: &mut std::hash::DefaultHasher) -> Result<(), StoreError> {
+    for (name, path, is_directory) in list_directory(directory)? {
+        if is_directory || is_temporary(&name) {
+            continue;
+        }
+        let metadata = match std::fs::metadata(&path) {
+            Ok(metadata) => metadata,
+            // Replaced or removed while listed: a version of its own.
+            Err(error) if error.kind() == std::io::ErrorKind::NotFound => continue,
+            Err(error) => return Err(StoreError::io("inspect", &path, error)),
+        };
+        (path.to_string_lossy(), stamp(&metadata)).hash(hash);
+    }
+    Ok(())
 }
 
 /// One scope file's lines, only the columns `detail` names decoded, sorted.

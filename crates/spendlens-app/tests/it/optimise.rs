@@ -211,6 +211,8 @@ fn assembled_json(demo: &Demo) -> String {
 fn kept_months_answer_as_the_ledgers_do_are_read_and_follow_writes() {
     let demo = demo(None);
     assert!(kept_months(&demo).is_empty(), "nothing is kept before the optimiser is asked");
+    assert_eq!(demo.app.refresh_api_months().unwrap(), 0, "a write makes no month never asked about");
+    assert!(kept_months(&demo).is_empty());
     let first = answer_json(&demo);
     // The window is September's last 29 days (a part of a month: never kept) and October.
     let kept = kept_months(&demo);
@@ -241,6 +243,7 @@ fn kept_months_answer_as_the_ledgers_do_are_read_and_follow_writes() {
     );
     std::fs::write(&orgmap, text).unwrap();
     demo.app.install_orgmap(&orgmap).unwrap();
+    assert_eq!(demo.app.refresh_api_months().unwrap(), 0, "the install left nothing stale");
     let remade = std::fs::read(&kept[0]).unwrap();
     assert!(!String::from_utf8_lossy(&remade).contains("\"1000000\""), "the write did not remake the month");
     let after_write = answer_json(&demo);
